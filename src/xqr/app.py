@@ -1,0 +1,112 @@
+"""`create_app(settings)`: the ASGI app — the lean redirect path in front, FastAPI behind it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
+
+from fastapi import FastAPI
+from starlette.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
+
+from xqr import __version__
+from xqr.config import Settings, get_settings
+from xqr.context import AppContext
+from xqr.core.handlers import install_error_handlers
+from xqr.core.logging import install_redaction
+from xqr.core.middleware import RequestContextMiddleware
+from xqr.core.openapi import ERROR_RESPONSES
+
+logger = logging.getLogger("xqr")
+
+API_PREFIX = "/api/v1"
+# Paths whose bodies are not capped by `max_body_bytes` (uploads carry their own limit).
+UNCAPPED_PREFIXES = ("/_uploads/",)
+
+
+class Part(Protocol):
+    """A background part of the app (scan writer, cache poller, dispatcher)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+# A front handler answers a request before FastAPI, or returns False to pass it on.
+FrontHandler = Callable[[Scope, Receive, Send], Awaitable[bool]]
+
+
+def _routers() -> list[Any]:
+    from xqr.workspaces.endpoints import router as workspace_router
+
+    return [workspace_router]
+
+
+def build_api(ctx: AppContext) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        install_redaction()
+        started: list[Part] = []
+        try:
+            for part in ctx.parts.get("background", []):
+                await part.start()
+                started.append(part)
+            yield
+        finally:
+            for part in reversed(started):
+                await part.stop()
+            await ctx.close()
+
+    api = FastAPI(
+        title="xQR API",
+        version=__version__,
+        summary="Short links with conditional routing, QR codes, scan analytics, "
+        "link-in-bio pages, assets and webhooks.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    api.state.ctx = ctx
+    install_error_handlers(api)
+    for router in _routers():
+        api.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
+
+    @api.get("/healthz", include_in_schema=False)
+    async def healthz() -> JSONResponse:
+        from sqlalchemy import text
+
+        async with ctx.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    return api
+
+
+class XqrApp:
+    """The whole server: front handlers (redirects, public pages) then the API."""
+
+    def __init__(self, ctx: AppContext, api: FastAPI) -> None:
+        self.ctx = ctx
+        self.api = api
+        self.front: list[FrontHandler] = []
+        self._api_stack = RequestContextMiddleware(
+            api,
+            max_body_bytes=ctx.settings.max_body_bytes,
+            uncapped_prefixes=UNCAPPED_PREFIXES,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            for handler in self.front:
+                if await handler(scope, receive, send):
+                    return
+        await self._api_stack(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None) -> XqrApp:
+    settings = settings or get_settings()
+    ctx = AppContext.from_settings(settings)
+    return XqrApp(ctx, build_api(ctx))

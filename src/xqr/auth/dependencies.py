@@ -1,0 +1,116 @@
+"""The request pipeline's auth step: key → plan → burst → quota → scope, in that order."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from xqr.auth import service
+from xqr.auth.scopes import grants
+from xqr.context import Ctx
+from xqr.core.clock import utcnow
+from xqr.core.envelope import RateLimitState
+from xqr.core.errors import ApiError
+from xqr.workspaces import repository as workspaces_repository
+from xqr.workspaces.billing import cycle_bounds
+from xqr.workspaces.plans import cheapest_plan_with
+from xqr.workspaces.tenant import Tenant
+
+
+@dataclass(frozen=True)
+class Principal:
+    key_id: uuid.UUID
+    key_prefix: str
+    scopes: tuple[str, ...]
+    tenant: Tenant
+
+    @property
+    def workspace_id(self) -> uuid.UUID:
+        return self.tenant.workspace_id
+
+
+class Authenticator:
+    """Authenticate the request and require `scope` (None: any valid key)."""
+
+    def __init__(self, scope: str | None) -> None:
+        self.scope = scope
+
+    async def __call__(self, request: Request, ctx: Ctx) -> Principal:
+        state = request.scope.setdefault("state", {})
+        async with ctx.sessionmaker() as session:
+            key, workspace = await service.authenticate(
+                session, request.headers.get("authorization")
+            )
+            state["key_prefix"] = key.prefix
+            plan = ctx.plans[workspace.plan]
+            if not plan.api_access:
+                better = cheapest_plan_with(ctx.plans, "api_access") or "a paid plan"
+                raise ApiError(
+                    "FEATURE_NOT_AVAILABLE",
+                    f"The {plan.name} plan has no API access. Upgrade to {better} or higher.",
+                )
+            now = utcnow()
+            cycle_start, cycle_end = cycle_bounds(workspace.created_at, now)
+            reset = int(cycle_end.timestamp())
+            burst = ctx.burst.take(str(key.id), plan.burst_per_second)
+            if not burst.allowed:
+                used = await workspaces_repository.calls_in_cycle(
+                    session, workspace.id, cycle_start
+                )
+                state["rate_limit"] = RateLimitState(
+                    plan.monthly_calls,
+                    max(0, plan.monthly_calls - used),
+                    reset,
+                    plan.burst_per_second,
+                    0,
+                    retry_after=burst.retry_after,
+                )
+                raise ApiError(
+                    "BURST_LIMIT_EXCEEDED",
+                    f"More than {plan.burst_per_second} requests per second for this key. "
+                    f"Retry after {burst.retry_after} s.",
+                )
+            calls = await workspaces_repository.increment_calls(
+                session, workspace.id, cycle_start, plan.monthly_calls
+            )
+            if calls is None:
+                state["rate_limit"] = RateLimitState(
+                    plan.monthly_calls,
+                    0,
+                    reset,
+                    plan.burst_per_second,
+                    burst.remaining,
+                    retry_after=max(1, int((cycle_end - now).total_seconds())),
+                )
+                raise ApiError(
+                    "RATE_LIMIT_EXCEEDED",
+                    f"The monthly quota of {plan.monthly_calls} API calls is used up; "
+                    "it resets at the next billing cycle.",
+                )
+            await service.touch_last_used(session, key)
+            await session.commit()
+        state["rate_limit"] = RateLimitState(
+            plan.monthly_calls,
+            plan.monthly_calls - calls,
+            reset,
+            plan.burst_per_second,
+            burst.remaining,
+        )
+        if self.scope is not None and not grants(key.scopes, self.scope):
+            raise ApiError(
+                "INSUFFICIENT_SCOPE", f"This endpoint requires the {self.scope} scope."
+            )
+        return Principal(
+            key_id=key.id,
+            key_prefix=key.prefix,
+            scopes=tuple(key.scopes),
+            tenant=Tenant(workspace_id=workspace.id, plan=plan, plans=ctx.plans),
+        )
+
+
+def requires(scope: str | None) -> type[Principal]:
+    """`Annotated[Principal, Depends(Authenticator(scope))]`, for a domain's `auth.py`."""
+    return Annotated[Principal, Depends(Authenticator(scope))]  # type: ignore[return-value]

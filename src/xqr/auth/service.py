@@ -1,0 +1,157 @@
+"""API keys: creation, listing, revocation, and authenticating a request's key."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from xqr.auth.keys import generate_key, hash_key, key_matches, parse_key
+from xqr.auth.models import ApiKey
+from xqr.auth.scopes import parse_scopes
+from xqr.core.clock import isoformat, utcnow
+from xqr.core.errors import ApiError, not_found, validation_error
+from xqr.workspaces.models import Workspace
+from xqr.workspaces.tenant import Tenant
+from xqr.workspaces.usage import register_usage_counter
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+_PREFIX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class CreatedKey:
+    key: ApiKey
+    plaintext: str
+
+
+async def count_active_keys(session: AsyncSession, workspace_id: uuid.UUID) -> int:
+    total = await session.scalar(
+        select(func.count())
+        .select_from(ApiKey)
+        .where(ApiKey.workspace_id == workspace_id, ApiKey.revoked_at.is_(None))
+    )
+    return int(total or 0)
+
+
+register_usage_counter("api_keys", count_active_keys)
+
+
+async def create_key(
+    session: AsyncSession,
+    tenant: Tenant,
+    *,
+    scopes: str | list[str],
+    name: str = "",
+    expires_at: datetime | None = None,
+) -> CreatedKey:
+    """A new key; the plaintext is returned here and never again."""
+    try:
+        scope_list = parse_scopes(scopes)
+    except ValueError as exc:
+        raise validation_error("scopes", str(exc)) from exc
+    if expires_at is not None and expires_at <= utcnow():
+        raise validation_error("expires_at", "must be in the future")
+    tenant.ensure_within("api_keys", await count_active_keys(session, tenant.workspace_id))
+    # The prefix is only 32 bits: retry on the unique index instead of trusting luck.
+    for _ in range(_PREFIX_ATTEMPTS):
+        parsed = generate_key()
+        key = ApiKey(
+            workspace_id=tenant.workspace_id,
+            prefix=parsed.prefix,
+            key_hash=hash_key(parsed.full),
+            name=name,
+            scopes=scope_list,
+            expires_at=expires_at,
+        )
+        try:
+            async with session.begin_nested():
+                session.add(key)
+                await session.flush()
+        except IntegrityError:
+            continue
+        return CreatedKey(key=key, plaintext=parsed.full)
+    raise ApiError("INTERNAL_ERROR", "Could not allocate a unique key prefix.")
+
+
+async def list_keys(session: AsyncSession, workspace_id: uuid.UUID) -> Sequence[ApiKey]:
+    result = await session.scalars(
+        select(ApiKey)
+        .where(ApiKey.workspace_id == workspace_id)
+        .order_by(ApiKey.created_at.desc())
+    )
+    return result.all()
+
+
+async def revoke_key(session: AsyncSession, key_id: uuid.UUID) -> ApiKey:
+    key = await session.get(ApiKey, key_id)
+    if key is None:
+        raise not_found("API key")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        await session.flush()
+    return key
+
+
+def key_view(key: ApiKey) -> dict[str, Any]:
+    return {
+        "id": str(key.id),
+        "prefix": key.prefix,
+        "name": key.name,
+        "scopes": list(key.scopes),
+        "expires_at": isoformat(key.expires_at),
+        "revoked_at": isoformat(key.revoked_at),
+        "last_used_at": isoformat(key.last_used_at),
+        "created_at": isoformat(key.created_at),
+    }
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
+
+
+async def authenticate(
+    session: AsyncSession, authorization: str | None
+) -> tuple[ApiKey, Workspace]:
+    """The key and its workspace, or the first 401 in the documented order."""
+    token = bearer_token(authorization)
+    parsed = parse_key(token) if token else None
+    if parsed is None:
+        raise ApiError(
+            "INVALID_API_KEY",
+            "Missing or malformed API key. Send `Authorization: Bearer xqr_pk_{prefix}.{secret}`.",
+        )
+    row = (
+        await session.execute(
+            select(ApiKey, Workspace)
+            .join(Workspace, Workspace.id == ApiKey.workspace_id)
+            .where(ApiKey.prefix == parsed.prefix)
+        )
+    ).first()
+    if row is None or not key_matches(parsed.full, row[0].key_hash):
+        raise ApiError("INVALID_API_KEY", "API key not found.")
+    key, workspace = row[0], row[1]
+    now = utcnow()
+    if key.revoked_at is not None:
+        raise ApiError("REVOKED_API_KEY", "This API key has been revoked.")
+    if key.expires_at is not None and key.expires_at <= now:
+        raise ApiError("EXPIRED_API_KEY", "This API key has expired.")
+    return key, workspace
+
+
+async def touch_last_used(session: AsyncSession, key: ApiKey) -> None:
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
+        key.last_used_at = now
+        await session.flush()

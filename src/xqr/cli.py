@@ -1,0 +1,329 @@
+"""The `xqr` command: serve, worker, migrate, admin, and the domain commands."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from xqr.config import Settings, get_settings
+from xqr.context import AppContext
+from xqr.core.clock import isoformat, parse_datetime
+from xqr.core.errors import ApiError
+from xqr.workspaces.plans import PlansFileError
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="xQR: short links, QR codes, scan analytics, bio pages, assets and webhooks.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+admin = typer.Typer(help="Administer workspaces, members and API keys.", no_args_is_help=True)
+admin_workspace = typer.Typer(help="Create and list workspaces, change plans.", no_args_is_help=True)
+admin_member = typer.Typer(help="Manage workspace members.", no_args_is_help=True)
+admin_key = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+admin.add_typer(admin_workspace, name="workspace")
+admin.add_typer(admin_member, name="member")
+admin.add_typer(admin_key, name="key")
+app.add_typer(admin, name="admin")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]Error:[/red] {message}")
+    raise typer.Exit(code)
+
+
+def run(coro_factory: Callable[[AppContext], Awaitable[T]]) -> T:
+    """Run an async command with an app context, turning API errors into clean exits."""
+
+    async def _main() -> T:
+        try:
+            ctx = AppContext.from_settings(get_settings())
+        except PlansFileError as exc:
+            fail(str(exc))
+        try:
+            from xqr.db.migrate import upgrade
+
+            await upgrade(ctx.engine)
+            return await coro_factory(ctx)
+        finally:
+            await ctx.close()
+
+    try:
+        return asyncio.run(_main())
+    except ApiError as exc:
+        fail(f"{exc.code}: {exc.message}")
+        raise  # unreachable, for type checkers
+
+
+@asynccontextmanager
+async def unit_of_work(ctx: AppContext) -> AsyncIterator[AsyncSession]:
+    """One transaction committed at the end of the command."""
+    async with ctx.sessionmaker() as session:
+        yield session
+        await session.commit()
+
+
+def parse_uuid(value: str, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        fail(f"{what} must be a UUID, got {value!r}")
+        raise
+
+
+def print_json(payload: Any) -> None:
+    sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations (also done by `xqr serve` at start-up)."""
+
+    async def _migrate(ctx: AppContext) -> None:
+        return None
+
+    run(_migrate)
+    out.print("Database is up to date.")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (XQR_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (XQR_PORT).")] = None,
+    workers: Annotated[int, typer.Option(help="Server processes.")] = 1,
+) -> None:
+    """Migrate the database, create a first workspace and key if there is none, and serve."""
+    import uvicorn
+
+    from xqr.core.logging import configure_logging
+    from xqr.workspaces.bootstrap import bootstrap
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    created = run(bootstrap)
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    if created is not None:
+        _announce(settings, created)
+    out.print(f"xQR serving at {settings.public_url} (bound to {bind_host}:{bind_port})")
+    uvicorn.run(
+        "xqr.app:create_app",
+        factory=True,
+        host=bind_host,
+        port=bind_port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        proxy_headers=False,
+        server_header=False,
+    )
+
+
+def _announce(settings: Settings, created: dict[str, str]) -> None:
+    key = created["key"]
+    sys.stdout.write(
+        f"\nCreated workspace {created['workspace_name']!r} (enterprise) and an API key with "
+        "every scope.\nIt is shown only this once; keep it somewhere safe:\n\n"
+        f"    {key}\n\n"
+        f'Try: curl -H "Authorization: Bearer {key}" {settings.public_url}/api/v1/workspace\n\n'
+    )
+    sys.stdout.flush()
+
+
+# --- admin workspace -------------------------------------------------------------------
+
+
+@admin_workspace.command("create")
+def workspace_create(
+    name: Annotated[str, typer.Option(help="Workspace name.")],
+    plan: Annotated[str, typer.Option(help="free, pro, business or enterprise.")] = "free",
+    owner: Annotated[str | None, typer.Option(help="Owner's email.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Create a workspace."""
+    from xqr.workspaces import service
+
+    async def _create(ctx: AppContext) -> dict[str, Any]:
+        async with unit_of_work(ctx) as session:
+            workspace = await service.create_workspace(
+                session, name=name, plan=plan, owner_email=owner
+            )
+            return await service.describe(session, workspace)
+
+    data = run(_create)
+    if as_json:
+        print_json(data)
+    else:
+        out.print(f"Created workspace {data['name']!r} ({data['plan']}): {data['id']}")
+
+
+@admin_workspace.command("list")
+def workspace_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List workspaces."""
+    from xqr.workspaces import service
+
+    async def _list(ctx: AppContext) -> list[dict[str, Any]]:
+        async with unit_of_work(ctx) as session:
+            return [await service.describe(session, w) for w in await service.list_workspaces(session)]
+
+    rows = run(_list)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("id", "name", "plan", "owner", "created_at")
+    for row in rows:
+        table.add_row(row["id"], row["name"], row["plan"], row["owner"] or "", row["created_at"])
+    out.print(table)
+
+
+@admin_workspace.command("set-plan")
+def workspace_set_plan(
+    workspace_id: Annotated[str, typer.Argument(help="Workspace id.")],
+    plan: Annotated[str, typer.Argument(help="free, pro, business or enterprise.")],
+) -> None:
+    """Change a workspace's plan (emits subscription.updated)."""
+    from xqr.workspaces import service
+
+    async def _set(ctx: AppContext) -> None:
+        async with unit_of_work(ctx) as session:
+            workspace = await service.get_workspace(session, parse_uuid(workspace_id, "workspace id"))
+            await service.set_plan(session, workspace, plan)
+
+    run(_set)
+    out.print(f"Workspace {workspace_id} is now on the {plan} plan.")
+
+
+# --- admin member ----------------------------------------------------------------------
+
+
+@admin_member.command("add")
+def member_add(
+    workspace: Annotated[str, typer.Option(help="Workspace id.")],
+    email: Annotated[str, typer.Option(help="Member's email.")],
+    role: Annotated[str, typer.Option(help="owner, admin, member or viewer.")] = "member",
+) -> None:
+    """Add a member to a workspace."""
+    from xqr.workspaces import service
+
+    async def _add(ctx: AppContext) -> None:
+        async with unit_of_work(ctx) as session:
+            ws = await service.get_workspace(session, parse_uuid(workspace, "workspace id"))
+            await service.add_member(
+                session, service.tenant_for(ws, ctx.plans), email=email, role=role
+            )
+
+    run(_add)
+    out.print(f"Added {email} as {role}.")
+
+
+# --- admin key -------------------------------------------------------------------------
+
+
+@admin_key.command("create")
+def key_create(
+    workspace: Annotated[str, typer.Option(help="Workspace id.")],
+    scopes: Annotated[str, typer.Option(help="Comma-separated scopes, or *.")] = "*",
+    name: Annotated[str, typer.Option(help="A label for the key.")] = "",
+    expires_at: Annotated[
+        str | None, typer.Option("--expires-at", help="ISO 8601 expiry.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Create an API key. The key is printed once and cannot be shown again."""
+    from xqr.auth import service as keys
+    from xqr.workspaces import service
+
+    expiry = None
+    if expires_at:
+        try:
+            expiry = parse_datetime(expires_at)
+        except ValueError:
+            fail(f"--expires-at must be an ISO 8601 datetime, got {expires_at!r}")
+
+    async def _create(ctx: AppContext) -> dict[str, Any]:
+        async with unit_of_work(ctx) as session:
+            ws = await service.get_workspace(session, parse_uuid(workspace, "workspace id"))
+            created = await keys.create_key(
+                session,
+                service.tenant_for(ws, ctx.plans),
+                scopes=scopes,
+                name=name,
+                expires_at=expiry,
+            )
+            return {
+                "id": str(created.key.id),
+                "key": created.plaintext,
+                "prefix": created.key.prefix,
+                "scopes": list(created.key.scopes),
+                "expires_at": isoformat(created.key.expires_at),
+            }
+
+    data = run(_create)
+    if as_json:
+        print_json(data)
+    else:
+        out.print(f"Created key {data['id']} (prefix {data['prefix']}). Shown only once:")
+        sys.stdout.write(data["key"] + "\n")
+
+
+@admin_key.command("list")
+def key_list(
+    workspace: Annotated[str, typer.Option(help="Workspace id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List a workspace's keys (never their secrets)."""
+    from xqr.auth import service as keys
+
+    async def _list(ctx: AppContext) -> list[dict[str, Any]]:
+        async with unit_of_work(ctx) as session:
+            rows = await keys.list_keys(session, parse_uuid(workspace, "workspace id"))
+            return [keys.key_view(k) for k in rows]
+
+    rows = run(_list)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("id", "prefix", "name", "scopes", "expires_at", "revoked_at", "last_used_at")
+    for row in rows:
+        table.add_row(
+            row["id"],
+            row["prefix"],
+            row["name"],
+            ",".join(row["scopes"]),
+            row["expires_at"] or "",
+            row["revoked_at"] or "",
+            row["last_used_at"] or "",
+        )
+    out.print(table)
+
+
+@admin_key.command("revoke")
+def key_revoke(key_id: Annotated[str, typer.Argument(help="Key id.")]) -> None:
+    """Revoke a key; it stops working at once."""
+    from xqr.auth import service as keys
+
+    async def _revoke(ctx: AppContext) -> None:
+        async with unit_of_work(ctx) as session:
+            await keys.revoke_key(session, parse_uuid(key_id, "key id"))
+
+    run(_revoke)
+    out.print(f"Revoked key {key_id}.")
+
+
+def main() -> None:
+    app()

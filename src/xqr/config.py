@@ -1,0 +1,132 @@
+"""Settings, read from `XQR_*` environment variables (and a `.env` file); the only place env is read."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="XQR_", env_file=".env", extra="ignore", frozen=False
+    )
+
+    data_dir: Path = Field(Path("data"), description="Folder for the SQLite file, uploads and keys.")
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy async URL; default `sqlite+aiosqlite:///{data_dir}/xqr.db`. "
+        "PostgreSQL: `postgresql+asyncpg://user:pass@host/db`.",
+    )
+    public_url: str = Field(
+        "http://localhost:8000", description="Where this server is reached (API, docs, uploads)."
+    )
+    short_url_base: str | None = Field(
+        None, description="Base of short links (`{base}/{code}`); default the public URL."
+    )
+    bio_url_base: str | None = Field(
+        None,
+        description="Base of published bio pages; default `{public_url}/bio`. A bare host "
+        "(no path) serves pages at `/{slug}` on that host.",
+    )
+    host: str = Field("127.0.0.1", description="Interface `xqr serve` binds to.")
+    port: int = Field(8000, description="Port `xqr serve` listens on.")
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated IPs/CIDRs whose `X-Forwarded-For` is believed.",
+    )
+    plans_file: Path | None = Field(None, description="TOML file overriding the plans table.")
+    log_level: str = Field("INFO", description="Python logging level.")
+    secret_key: str | None = Field(
+        None,
+        description="Server secret for signed upload URLs and visitor salts; generated into "
+        "`{data_dir}/secret.key` when unset.",
+    )
+    max_body_bytes: int = Field(1024 * 1024, description="Largest accepted API request body.")
+    country_header: str | None = Field(
+        None, description="Trusted request header carrying the visitor's country (e.g. CF-IPCountry)."
+    )
+    scan_flush_interval_ms: int = Field(250, description="Longest a scan waits in the buffer.")
+    scan_batch_size: int = Field(1000, description="Scans written per batch at most.")
+    scan_retention_days: int | None = Field(
+        None, description="Raw scan events older than this are pruned; unset keeps them."
+    )
+    cache_poll_interval_ms: int = Field(
+        500, description="How often a process checks for link changes made by other processes."
+    )
+    webhook_retry_schedule: str = Field(
+        "0,60,300,1800,7200,43200",
+        description="Seconds before each webhook delivery attempt (6 attempts).",
+    )
+    webhooks_allow_private: bool = Field(
+        False, description="Allow webhook and logo URLs on private addresses (development only)."
+    )
+    storage_backend: Literal["filesystem", "s3"] = Field(
+        "filesystem", description="Where assets are stored."
+    )
+    assets_public_base_url: str | None = Field(
+        None, description="Base URL of published assets; default `{public_url}/cdn`."
+    )
+    s3_endpoint_url: str | None = Field(None, description="S3-compatible endpoint (MinIO, R2).")
+    s3_region: str = Field("us-east-1", description="S3 region.")
+    s3_access_key_id: str | None = Field(None, description="S3 access key id.")
+    s3_secret_access_key: str | None = Field(None, description="S3 secret access key.")
+    s3_private_bucket: str = Field("xqr-private", description="Bucket receiving uploads.")
+    s3_public_bucket: str = Field("xqr-public", description="Bucket published assets are copied to.")
+    run_background: bool = Field(
+        True, description="Run the webhook dispatcher inside `xqr serve` as well."
+    )
+
+    @field_validator("public_url", "short_url_base", "bio_url_base", "assets_public_base_url")
+    @classmethod
+    def _strip_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else value
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir.resolve() / 'xqr.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.db_url.startswith("sqlite")
+
+    @property
+    def short_base(self) -> str:
+        return self.short_url_base or self.public_url
+
+    @property
+    def bio_base(self) -> str:
+        return self.bio_url_base or f"{self.public_url}/bio"
+
+    @property
+    def short_hosts(self) -> frozenset[str]:
+        """Hosts that serve our short links; destinations there would loop."""
+        hosts = {urlsplit(self.short_base).hostname, urlsplit(self.public_url).hostname}
+        return frozenset(h.lower() for h in hosts if h)
+
+    @property
+    def retry_schedule(self) -> list[float]:
+        return [float(part) for part in self.webhook_retry_schedule.split(",") if part.strip()]
+
+    @cached_property
+    def secret(self) -> bytes:
+        """The server secret, created once per data dir when not configured."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()
+
+
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,58 @@
+"""What one running app holds (settings, database, plans, caches) and the FastAPI dependencies."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from xqr.auth.ratelimit import BurstLimiter
+from xqr.config import Settings
+from xqr.db.engine import make_engine, make_sessionmaker
+from xqr.workspaces.plans import Plan, load_plans
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    plans: dict[str, Plan]
+    burst: BurstLimiter = field(default_factory=BurstLimiter)
+    # Per-domain runtime objects (link cache, scan writer, QR cache, storage, dispatcher).
+    parts: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AppContext:
+        if settings.is_sqlite:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(settings.db_url)
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessionmaker=make_sessionmaker(engine),
+            plans=load_plans(settings.plans_file),
+        )
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def get_context(request: Request) -> AppContext:
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+Ctx = Annotated[AppContext, Depends(get_context)]
+
+
+async def get_session(ctx: Ctx) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work; endpoints commit once at their end, else it rolls back."""
+    async with ctx.sessionmaker() as session:
+        yield session
+
+
+DbSession = Annotated[AsyncSession, Depends(get_session)]

@@ -1,0 +1,86 @@
+"""The error-code table and the exception every layer raises to answer with an error."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    status: int
+    description: str
+    fix: str
+
+
+# The reference's table first, then the codes DESIGN.md adds for transport-level failures.
+ERROR_CODES: dict[str, ErrorSpec] = {
+    "INVALID_API_KEY": ErrorSpec(
+        401, "Key is malformed or not found", "Check key format: xqr_pk_{prefix}.{secret}"
+    ),
+    "REVOKED_API_KEY": ErrorSpec(401, "Key has been revoked", "Create a new key"),
+    "EXPIRED_API_KEY": ErrorSpec(401, "Key has expired", "Create or rotate key"),
+    "INSUFFICIENT_SCOPE": ErrorSpec(
+        403, "Key lacks required scope", "Add scope to key or create new key with scope"
+    ),
+    "FEATURE_NOT_AVAILABLE": ErrorSpec(403, "Plan doesn't include feature", "Upgrade plan"),
+    "PLAN_LIMIT_EXCEEDED": ErrorSpec(
+        403, "Resource limit reached", "Delete resources or upgrade plan"
+    ),
+    "VALIDATION_ERROR": ErrorSpec(
+        400, "Invalid request body", "Check field types and constraints"
+    ),
+    "SLUG_TAKEN": ErrorSpec(409, "Custom slug already in use", "Choose different slug"),
+    "CONFLICT": ErrorSpec(
+        409, "The resource is not in a state that allows this", "Check the resource's status"
+    ),
+    "RATE_LIMIT_EXCEEDED": ErrorSpec(
+        429, "Monthly quota exhausted", "Wait for billing cycle reset or upgrade"
+    ),
+    "BURST_LIMIT_EXCEEDED": ErrorSpec(
+        429, "Too many requests/second", "Add backoff, check Retry-After header"
+    ),
+    "RESOURCE_NOT_FOUND": ErrorSpec(404, "Resource doesn't exist", "Verify resource ID"),
+    "METHOD_NOT_ALLOWED": ErrorSpec(
+        405, "The path exists but not with this HTTP method", "Check the method"
+    ),
+    "PAYLOAD_TOO_LARGE": ErrorSpec(413, "Request body over the limit", "Send a smaller body"),
+    "INTERNAL_ERROR": ErrorSpec(
+        500,
+        "Unexpected server error",
+        "Retry with exponential backoff; contact support with request_id",
+    ),
+}
+
+
+class ApiError(Exception):
+    """An error answered to the client in the error envelope."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        details: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        if code not in ERROR_CODES:
+            raise KeyError(f"unknown error code {code}")
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = ERROR_CODES[code].status
+        self.details = details
+        self.headers = headers or {}
+
+
+def not_found(what: str = "Resource") -> ApiError:
+    return ApiError("RESOURCE_NOT_FOUND", f"{what} not found.")
+
+
+def validation_error(field: str, message: str) -> ApiError:
+    return ApiError(
+        "VALIDATION_ERROR",
+        f"{field}: {message}",
+        details=[{"field": field, "message": message}],
+    )

@@ -1,0 +1,100 @@
+"""Every failure in the error envelope: validation, unknown routes, methods, crashes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from xqr.core.envelope import error_body
+from xqr.core.errors import ApiError
+
+logger = logging.getLogger("xqr.errors")
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    path = ""
+    for part in parts:
+        path += f"[{part}]" if part.isdigit() else (f".{part}" if path else part)
+    return path or "body"
+
+
+def _describe(error: dict[str, Any]) -> tuple[str, str]:
+    kind = error.get("type", "")
+    field = _field_path(tuple(error.get("loc", ())))
+    if kind == "json_invalid":
+        return "body", "Malformed JSON body."
+    if kind == "extra_forbidden":
+        return field, "Unknown field."
+    if kind == "missing":
+        return field, "Field required."
+    message = str(error.get("msg", "Invalid value."))
+    message = message.removeprefix("Value error, ")
+    return field, message
+
+
+def validation_failed(errors: list[dict[str, Any]]) -> ApiError:
+    details = [{"field": f, "message": m} for f, m in map(_describe, errors)]
+    first = details[0] if details else {"field": "body", "message": "Invalid request."}
+    summary = (
+        first["message"] if first["field"] == "body" else f"{first['field']}: {first['message']}"
+    )
+    if len(details) > 1:
+        summary += f" (and {len(details) - 1} more)"
+    return ApiError("VALIDATION_ERROR", summary, details=details)
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    if exc.status >= 500:
+        logger.error("request %s failed: %s", request.scope.get("state", {}).get("request_id"), exc)
+    return error_body(request, exc)
+
+
+async def _validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    return error_body(request, validation_failed(list(exc.errors())))
+
+
+async def _http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 404:
+        error = ApiError("RESOURCE_NOT_FOUND", "No such endpoint. Check the path.")
+    elif exc.status_code == 405:
+        error = ApiError(
+            "METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {request.url.path}."
+        )
+        allow = (exc.headers or {}).get("Allow")
+        if allow:
+            error.headers["Allow"] = allow
+    elif exc.status_code == 413:
+        error = ApiError("PAYLOAD_TOO_LARGE", "Request body too large.")
+    elif exc.status_code in (400, 422):
+        error = ApiError("VALIDATION_ERROR", str(exc.detail))
+    else:
+        error = ApiError("INTERNAL_ERROR", "Unexpected server error.")
+    return error_body(request, error)
+
+
+async def _unhandled(request: Request, exc: Exception) -> Response:
+    request_id = request.scope.get("state", {}).get("request_id")
+    logger.exception("request %s failed with an unexpected error", request_id, exc_info=exc)
+    return error_body(
+        request,
+        ApiError(
+            "INTERNAL_ERROR",
+            f"Unexpected server error. Quote request id {request_id} when reporting it.",
+        ),
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _unhandled)

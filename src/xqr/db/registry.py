@@ -1,0 +1,10 @@
+"""Imports every domain's models so `metadata` knows all tables (migrations, drift checks)."""
+
+from __future__ import annotations
+
+import xqr.auth.models
+import xqr.webhooks.models
+import xqr.workspaces.models  # noqa: F401
+from xqr.db.base import Base
+
+metadata = Base.metadata

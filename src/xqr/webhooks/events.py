@@ -1,0 +1,22 @@
+"""The webhook event list: the API reference's table, once."""
+
+from __future__ import annotations
+
+EVENT_TYPES: dict[str, str] = {
+    "link.created": "Short link created",
+    "link.updated": "Short link modified",
+    "link.deleted": "Short link deleted",
+    "link.scanned": "Link or QR code scanned",
+    "link.threshold": "Scan count milestone reached",
+    "bio.published": "Bio page published",
+    "bio.unpublished": "Bio page unpublished",
+    "asset.uploaded": "Asset upload confirmed",
+    "subscription.updated": "Workspace plan changed",
+    "test.ping": "Test event from dashboard",
+}
+
+SCAN_THRESHOLDS = (10, 100, 1_000, 10_000, 100_000, 1_000_000)
+
+
+def subscribed(events: list[str], event: str) -> bool:
+    return "*" in events or event in events

@@ -1,0 +1,61 @@
+"""Emitting events: outbox rows written in the caller's transaction, so they commit together."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from xqr.core.clock import isoformat, utcnow
+from xqr.webhooks.events import EVENT_TYPES, subscribed
+from xqr.webhooks.models import WebhookDelivery, WebhookEndpoint
+
+
+def payload_bytes(event: str, data: dict[str, Any]) -> str:
+    """The exact body every receiver gets: `{event, timestamp, data}`."""
+    return json.dumps(
+        {"event": event, "timestamp": isoformat(utcnow()), "data": data},
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+
+
+async def emit(
+    session: AsyncSession,
+    workspace_id: uuid.UUID,
+    event: str,
+    data: dict[str, Any],
+    *,
+    endpoint_id: uuid.UUID | None = None,
+) -> list[WebhookDelivery]:
+    """Queue `event` for every enabled endpoint of the workspace subscribed to it."""
+    if event not in EVENT_TYPES:
+        raise ValueError(f"unknown webhook event {event}")
+    query = select(WebhookEndpoint).where(
+        WebhookEndpoint.workspace_id == workspace_id, WebhookEndpoint.enabled.is_(True)
+    )
+    if endpoint_id is not None:
+        query = query.where(WebhookEndpoint.id == endpoint_id)
+    endpoints = (await session.scalars(query)).all()
+    targets = [e for e in endpoints if endpoint_id is not None or subscribed(e.events, event)]
+    if not targets:
+        return []
+    body = payload_bytes(event, data)
+    now = utcnow()
+    deliveries = [
+        WebhookDelivery(
+            endpoint_id=endpoint.id,
+            workspace_id=workspace_id,
+            event=event,
+            payload=body,
+            status="pending",
+            next_attempt_at=now,
+        )
+        for endpoint in targets
+    ]
+    session.add_all(deliveries)
+    await session.flush()
+    return deliveries

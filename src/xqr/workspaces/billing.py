@@ -1,0 +1,25 @@
+"""Billing cycles: a month at a time from the workspace's anchor (its creation time)."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import datetime
+
+
+def add_months(anchor: datetime, months: int) -> datetime:
+    """`anchor` moved by whole months, clamping the day (Jan 31 + 1 month = Feb 28/29)."""
+    index = anchor.month - 1 + months
+    year, month = anchor.year + index // 12, index % 12 + 1
+    day = min(anchor.day, calendar.monthrange(year, month)[1])
+    return anchor.replace(year=year, month=month, day=day)
+
+
+def cycle_bounds(anchor: datetime, now: datetime) -> tuple[datetime, datetime]:
+    """The [start, end) of the cycle containing `now`."""
+    months = (now.year - anchor.year) * 12 + (now.month - anchor.month)
+    start = add_months(anchor, months)
+    if start > now:
+        months -= 1
+        start = add_months(anchor, months)
+    end = add_months(anchor, months + 1)
+    return start, end

@@ -1,0 +1,91 @@
+"""Workspace queries, including the atomic API-call counter."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from xqr.workspaces.models import ApiUsage, Member, Workspace
+
+
+async def get(session: AsyncSession, workspace_id: uuid.UUID) -> Workspace | None:
+    return await session.get(Workspace, workspace_id)
+
+
+async def list_all(session: AsyncSession) -> Sequence[Workspace]:
+    result = await session.scalars(select(Workspace).order_by(Workspace.created_at.desc()))
+    return result.all()
+
+
+async def count_all(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(Workspace)) or 0)
+
+
+async def owner_email(session: AsyncSession, workspace_id: uuid.UUID) -> str | None:
+    return await session.scalar(
+        select(Member.email)
+        .where(Member.workspace_id == workspace_id, Member.role == "owner")
+        .order_by(Member.created_at)
+        .limit(1)
+    )
+
+
+async def get_member(session: AsyncSession, workspace_id: uuid.UUID, email: str) -> Member | None:
+    return await session.scalar(
+        select(Member).where(Member.workspace_id == workspace_id, Member.email == email)
+    )
+
+
+async def list_members(
+    session: AsyncSession, workspace_id: uuid.UUID, limit: int, offset: int
+) -> tuple[Sequence[Member], int]:
+    where = Member.workspace_id == workspace_id
+    total = await session.scalar(select(func.count()).select_from(Member).where(where))
+    rows = await session.scalars(
+        select(Member)
+        .where(where)
+        .order_by(Member.created_at.desc(), Member.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return rows.all(), int(total or 0)
+
+
+async def count_members(session: AsyncSession, workspace_id: uuid.UUID) -> int:
+    total = await session.scalar(
+        select(func.count()).select_from(Member).where(Member.workspace_id == workspace_id)
+    )
+    return int(total or 0)
+
+
+async def increment_calls(
+    session: AsyncSession, workspace_id: uuid.UUID, cycle_start: datetime, limit: int
+) -> int | None:
+    """Count one call atomically; None (and nothing counted) when the quota is used up."""
+    dialect = session.bind.dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(ApiUsage).values(workspace_id=workspace_id, cycle_start=cycle_start, calls=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[ApiUsage.workspace_id, ApiUsage.cycle_start],
+        set_={"calls": ApiUsage.calls + 1},
+        where=ApiUsage.calls < limit,
+    ).returning(ApiUsage.calls)
+    if limit <= 0:
+        return None
+    return await session.scalar(stmt)
+
+
+async def calls_in_cycle(
+    session: AsyncSession, workspace_id: uuid.UUID, cycle_start: datetime
+) -> int:
+    value = await session.scalar(
+        select(ApiUsage.calls).where(
+            ApiUsage.workspace_id == workspace_id, ApiUsage.cycle_start == cycle_start
+        )
+    )
+    return int(value or 0)
