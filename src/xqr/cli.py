@@ -29,7 +29,9 @@ app = typer.Typer(
     add_completion=False,
 )
 admin = typer.Typer(help="Administer workspaces, members and API keys.", no_args_is_help=True)
-admin_workspace = typer.Typer(help="Create and list workspaces, change plans.", no_args_is_help=True)
+admin_workspace = typer.Typer(
+    help="Create and list workspaces, change plans.", no_args_is_help=True
+)
 admin_member = typer.Typer(help="Manage workspace members.", no_args_is_help=True)
 admin_key = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 admin.add_typer(admin_workspace, name="workspace")
@@ -179,7 +181,9 @@ def workspace_list(
 
     async def _list(ctx: AppContext) -> list[dict[str, Any]]:
         async with unit_of_work(ctx) as session:
-            return [await service.describe(session, w) for w in await service.list_workspaces(session)]
+            return [
+                await service.describe(session, w) for w in await service.list_workspaces(session)
+            ]
 
     rows = run(_list)
     if as_json:
@@ -201,7 +205,9 @@ def workspace_set_plan(
 
     async def _set(ctx: AppContext) -> None:
         async with unit_of_work(ctx) as session:
-            workspace = await service.get_workspace(session, parse_uuid(workspace_id, "workspace id"))
+            workspace = await service.get_workspace(
+                session, parse_uuid(workspace_id, "workspace id")
+            )
             await service.set_plan(session, workspace, plan)
 
     run(_set)
@@ -239,9 +245,7 @@ def key_create(
     workspace: Annotated[str, typer.Option(help="Workspace id.")],
     scopes: Annotated[str, typer.Option(help="Comma-separated scopes, or *.")] = "*",
     name: Annotated[str, typer.Option(help="A label for the key.")] = "",
-    expires_at: Annotated[
-        str | None, typer.Option("--expires-at", help="ISO 8601 expiry.")
-    ] = None,
+    expires_at: Annotated[str | None, typer.Option("--expires-at", help="ISO 8601 expiry.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Create an API key. The key is printed once and cannot be shown again."""

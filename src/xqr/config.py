@@ -1,4 +1,4 @@
-"""Settings, read from `XQR_*` environment variables (and a `.env` file); the only place env is read."""
+"""Settings from `XQR_*` environment variables (and `.env`); the only place env is read."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ class Settings(BaseSettings):
         env_prefix="XQR_", env_file=".env", extra="ignore", frozen=False
     )
 
-    data_dir: Path = Field(Path("data"), description="Folder for the SQLite file, uploads and keys.")
+    data_dir: Path = Field(
+        Path("data"), description="Folder for the SQLite file, uploads and keys."
+    )
     database_url: str | None = Field(
         None,
         description="SQLAlchemy async URL; default `sqlite+aiosqlite:///{data_dir}/xqr.db`. "
@@ -49,7 +51,8 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(1024 * 1024, description="Largest accepted API request body.")
     country_header: str | None = Field(
-        None, description="Trusted request header carrying the visitor's country (e.g. CF-IPCountry)."
+        None,
+        description="Trusted request header carrying the visitor's country (e.g. CF-IPCountry).",
     )
     scan_flush_interval_ms: int = Field(250, description="Longest a scan waits in the buffer.")
     scan_batch_size: int = Field(1000, description="Scans written per batch at most.")
@@ -77,7 +80,9 @@ class Settings(BaseSettings):
     s3_access_key_id: str | None = Field(None, description="S3 access key id.")
     s3_secret_access_key: str | None = Field(None, description="S3 secret access key.")
     s3_private_bucket: str = Field("xqr-private", description="Bucket receiving uploads.")
-    s3_public_bucket: str = Field("xqr-public", description="Bucket published assets are copied to.")
+    s3_public_bucket: str = Field(
+        "xqr-public", description="Bucket published assets are copied to."
+    )
     run_background: bool = Field(
         True, description="Run the webhook dispatcher inside `xqr serve` as well."
     )

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Request
 
 from xqr.auth import service
 from xqr.auth.scopes import grants
@@ -100,17 +99,10 @@ class Authenticator:
             burst.remaining,
         )
         if self.scope is not None and not grants(key.scopes, self.scope):
-            raise ApiError(
-                "INSUFFICIENT_SCOPE", f"This endpoint requires the {self.scope} scope."
-            )
+            raise ApiError("INSUFFICIENT_SCOPE", f"This endpoint requires the {self.scope} scope.")
         return Principal(
             key_id=key.id,
             key_prefix=key.prefix,
             scopes=tuple(key.scopes),
             tenant=Tenant(workspace_id=workspace.id, plan=plan, plans=ctx.plans),
         )
-
-
-def requires(scope: str | None) -> type[Principal]:
-    """`Annotated[Principal, Depends(Authenticator(scope))]`, for a domain's `auth.py`."""
-    return Annotated[Principal, Depends(Authenticator(scope))]  # type: ignore[return-value]

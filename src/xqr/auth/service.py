@@ -82,9 +82,7 @@ async def create_key(
 
 async def list_keys(session: AsyncSession, workspace_id: uuid.UUID) -> Sequence[ApiKey]:
     result = await session.scalars(
-        select(ApiKey)
-        .where(ApiKey.workspace_id == workspace_id)
-        .order_by(ApiKey.created_at.desc())
+        select(ApiKey).where(ApiKey.workspace_id == workspace_id).order_by(ApiKey.created_at.desc())
     )
     return result.all()
 

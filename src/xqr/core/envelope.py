@@ -85,6 +85,4 @@ def error_body(request: Request, error: ApiError) -> Response:
     if error.details:
         body["details"] = error.details
     meta = request_meta(request)
-    return JSONBody(
-        {"error": body, "meta": meta}, status_code=error.status, headers=error.headers
-    )
+    return JSONBody({"error": body, "meta": meta}, status_code=error.status, headers=error.headers)

@@ -27,9 +27,7 @@ ERROR_CODES: dict[str, ErrorSpec] = {
     "PLAN_LIMIT_EXCEEDED": ErrorSpec(
         403, "Resource limit reached", "Delete resources or upgrade plan"
     ),
-    "VALIDATION_ERROR": ErrorSpec(
-        400, "Invalid request body", "Check field types and constraints"
-    ),
+    "VALIDATION_ERROR": ErrorSpec(400, "Invalid request body", "Check field types and constraints"),
     "SLUG_TAKEN": ErrorSpec(409, "Custom slug already in use", "Choose different slug"),
     "CONFLICT": ErrorSpec(
         409, "The resource is not in a state that allows this", "Check the resource's status"

@@ -56,14 +56,26 @@ async def _api_error(request: Request, exc: Exception) -> Response:
     return error_body(request, exc)
 
 
+def _body_too_large(request: Request) -> bool:
+    return bool(request.scope.get("state", {}).get("body_too_large"))
+
+
+def _too_large_error() -> ApiError:
+    return ApiError("PAYLOAD_TOO_LARGE", "Request body too large.")
+
+
 async def _validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    if _body_too_large(request):
+        return error_body(request, _too_large_error())
     return error_body(request, validation_failed(list(exc.errors())))
 
 
 async def _http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    if exc.status_code == 404:
+    if _body_too_large(request) or exc.status_code == 413:
+        error = _too_large_error()
+    elif exc.status_code == 404:
         error = ApiError("RESOURCE_NOT_FOUND", "No such endpoint. Check the path.")
     elif exc.status_code == 405:
         error = ApiError(
@@ -72,8 +84,6 @@ async def _http(request: Request, exc: Exception) -> Response:
         allow = (exc.headers or {}).get("Allow")
         if allow:
             error.headers["Allow"] = allow
-    elif exc.status_code == 413:
-        error = ApiError("PAYLOAD_TOO_LARGE", "Request body too large.")
     elif exc.status_code in (400, 422):
         error = ApiError("VALIDATION_ERROR", str(exc.detail))
     else:

@@ -1,39 +1,47 @@
-"""Logging set-up; every record passes through key redaction before it is written."""
+"""Logging set-up; every record is redacted when it is created, whoever logs it."""
 
 from __future__ import annotations
 
 import logging
 import re
 import sys
+from typing import Any
 
-from xqr.auth.keys import KEY_PATTERN, redact
+from xqr.auth.keys import redact
 
 _FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+_BEARER = re.compile(r"(?i)(bearer\s+)\S+")
+_installed = False
 
 
-class RedactSecrets(logging.Filter):
-    """Strip API-key secrets and bearer tokens from messages and arguments."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message)
-        if "Bearer " in cleaned or "bearer " in cleaned:
-            cleaned = _redact_bearer(cleaned)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return True
-
-
-def _redact_bearer(text: str) -> str:
-    return re.sub(r"(?i)(bearer\s+)\S+", r"\1[redacted]", text)
+def redact_text(text: str) -> str:
+    """Strip API-key secrets and bearer tokens."""
+    cleaned = redact(text)
+    if "earer" in cleaned:
+        cleaned = _BEARER.sub(r"\1[redacted]", cleaned)
+    return cleaned
 
 
 def install_redaction() -> None:
-    """Attach the redaction filter to every handler of the root and uvicorn loggers."""
-    for name in ("", "uvicorn", "uvicorn.access", "uvicorn.error", "xqr"):
-        for handler in logging.getLogger(name).handlers:
-            if not any(isinstance(f, RedactSecrets) for f in handler.filters):
-                handler.addFilter(RedactSecrets())
+    """Wrap the log-record factory so no handler, ours or a library's, sees a secret."""
+    global _installed
+    if _installed:
+        return
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed call; let logging report it as usual
+            return record
+        cleaned = redact_text(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return record
+
+    logging.setLogRecordFactory(factory)
+    _installed = True
 
 
 def configure_logging(level: str) -> None:
@@ -43,7 +51,5 @@ def configure_logging(level: str) -> None:
         handler.setFormatter(logging.Formatter(_FORMAT))
         root.addHandler(handler)
     root.setLevel(level.upper())
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     install_redaction()
-
-
-__all__ = ["KEY_PATTERN", "RedactSecrets", "configure_logging", "install_redaction"]

@@ -58,6 +58,9 @@ class RequestContextMiddleware:
             if capped and message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
+                    # Frameworks may wrap this error while parsing the body; the flag lets
+                    # the error handlers still answer 413.
+                    state["body_too_large"] = True
                     raise BodyTooLarge
             return message
 

@@ -62,3 +62,8 @@ async def session_scope(
 ) -> AsyncIterator[AsyncSession]:
     async with sessionmaker() as session:
         yield session
+
+
+def dialect_name(session: AsyncSession) -> str:
+    """`sqlite` or `postgresql`: where a query must differ between the two."""
+    return session.get_bind().dialect.name

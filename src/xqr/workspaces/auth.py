@@ -1,5 +1,9 @@
 """Named scope dependencies of the workspace endpoints."""
 
-from xqr.auth.dependencies import requires
+from typing import Annotated
 
-WorkspaceRead = requires("workspace:read")
+from fastapi import Depends
+
+from xqr.auth.dependencies import Authenticator, Principal
+
+WorkspaceRead = Annotated[Principal, Depends(Authenticator("workspace:read"))]

@@ -79,7 +79,7 @@ def _coerce(field: str, value: Any) -> Any:
             raise PlansFileError(f"{field} must be a number")
         return None
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise PlansFileError(f"{field} must be a non-negative integer or \"unlimited\"")
+        raise PlansFileError(f'{field} must be a non-negative integer or "unlimited"')
     return value
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from xqr.db.engine import dialect_name
 from xqr.workspaces.models import ApiUsage, Member, Workspace
 
 
@@ -67,17 +68,21 @@ async def increment_calls(
     session: AsyncSession, workspace_id: uuid.UUID, cycle_start: datetime, limit: int
 ) -> int | None:
     """Count one call atomically; None (and nothing counted) when the quota is used up."""
-    dialect = session.bind.dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(ApiUsage).values(workspace_id=workspace_id, cycle_start=cycle_start, calls=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[ApiUsage.workspace_id, ApiUsage.cycle_start],
-        set_={"calls": ApiUsage.calls + 1},
-        where=ApiUsage.calls < limit,
-    ).returning(ApiUsage.calls)
     if limit <= 0:
         return None
-    return await session.scalar(stmt)
+    insert = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
+    upsert = (
+        insert(ApiUsage)
+        .values(workspace_id=workspace_id, cycle_start=cycle_start, calls=1)
+        .on_conflict_do_update(
+            index_elements=[ApiUsage.workspace_id, ApiUsage.cycle_start],
+            set_={"calls": ApiUsage.calls + 1},
+            where=ApiUsage.calls < limit,
+        )
+        .returning(ApiUsage.calls)
+    )
+    value = await session.scalar(upsert)
+    return None if value is None else int(value)
 
 
 async def calls_in_cycle(

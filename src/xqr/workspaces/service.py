@@ -111,9 +111,7 @@ async def _insert_member(
     return member
 
 
-async def add_member(
-    session: AsyncSession, tenant: Tenant, *, email: str, role: str
-) -> Member:
+async def add_member(session: AsyncSession, tenant: Tenant, *, email: str, role: str) -> Member:
     tenant.ensure_within("members", await repository.count_members(session, tenant.workspace_id))
     return await _insert_member(session, tenant.workspace_id, email, role)
 

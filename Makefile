@@ -1,0 +1,52 @@
+# The README's two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint typecheck test-sqlite test-postgres docs bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+## Serve on the embedded defaults: SQLite and local files under ./data.
+run: $(VENV)/.installed
+	$(BIN)/xqr serve
+
+## The whole suite: lint, types, layer contracts, tests on SQLite and on PostgreSQL.
+test: $(VENV)/.test-installed
+	$(MAKE) lint
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test-sqlite: $(VENV)/.test-installed
+	XQR_TEST_DB=sqlite $(BIN)/pytest
+
+test-postgres: $(VENV)/.test-installed
+	@if ./scripts/has-postgres; then \
+		XQR_TEST_DB=postgres $(BIN)/pytest; \
+	else \
+		echo "PostgreSQL binaries (initdb, pg_ctl) not found: PostgreSQL suite skipped."; \
+	fi
+
+## Regenerate generated docs (QR gallery, bio theme screenshots, CLI reference).
+docs: $(VENV)/.test-installed
+	$(BIN)/python scripts/qr_gallery.py
+
+bench: $(VENV)/.test-installed
+	$(BIN)/python bench/redirect.py
+
+clean:
+	rm -rf $(VENV) data

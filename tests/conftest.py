@@ -1,0 +1,232 @@
+"""Shared fixtures: a migrated database per test (SQLite or PostgreSQL), the app, keys."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from tests.support import postgres
+from xqr.app import XqrApp, create_app
+from xqr.config import Settings
+from xqr.context import AppContext
+from xqr.core.clock import clock
+from xqr.db.engine import make_engine
+from xqr.db.migrate import upgrade
+
+BACKEND = os.environ.get("XQR_TEST_DB", "sqlite")
+_counter = itertools.count()
+
+
+def pytest_report_header() -> str:
+    return f"xqr database backend: {BACKEND}"
+
+
+async def _migrate(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _admin(url: str, *statements: str) -> None:
+    engine = make_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            for statement in statements:
+                await conn.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+@dataclass
+class DatabaseTemplate:
+    backend: str
+    template: str  # a file path (SQLite) or a database name (PostgreSQL)
+    server_url: str | None = None
+
+    def url_for(self, name: str) -> str:
+        assert self.server_url is not None
+        return self.server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="session")
+def database_template() -> Iterator[DatabaseTemplate]:
+    if BACKEND == "postgres":
+        server_url = os.environ.get("XQR_TEST_POSTGRES_URL")
+        cluster = None
+        if not server_url:
+            if not postgres.available():
+                pytest.exit("XQR_TEST_DB=postgres but initdb/pg_ctl are not installed", 2)
+            cluster = postgres.TemporaryPostgres()
+            server_url = cluster.start()
+        template = DatabaseTemplate("postgres", "xqr_template", server_url)
+        asyncio.run(
+            _admin(
+                server_url, "DROP DATABASE IF EXISTS xqr_template", "CREATE DATABASE xqr_template"
+            )
+        )
+        asyncio.run(_migrate(template.url_for("xqr_template")))
+        try:
+            yield template
+        finally:
+            if cluster is not None:
+                cluster.stop()
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="xqr-sqlite-"))
+        path = folder / "template.db"
+        asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
+        yield DatabaseTemplate("sqlite", str(path))
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+async def db_url(database_template: DatabaseTemplate, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, migrated database for one test."""
+    if database_template.backend == "sqlite":
+        target = tmp_path / "xqr.db"
+        shutil.copyfile(database_template.template, target)
+        yield f"sqlite+aiosqlite:///{target}"
+        return
+    name = f"xqr_test_{os.getpid()}_{next(_counter)}"
+    assert database_template.server_url is not None
+    await _admin(database_template.server_url, f"CREATE DATABASE {name} TEMPLATE xqr_template")
+    yield database_template.url_for(name)
+    await _admin(database_template.server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(autouse=True)
+def _reset_clock() -> Iterator[None]:
+    clock.reset()
+    yield
+    clock.reset()
+
+
+def make_settings(db_url: str, data_dir: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "database_url": db_url,
+        "public_url": "http://testserver",
+        "secret_key": "test-secret-not-for-production",
+        "webhooks_allow_private": True,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return make_settings(db_url, tmp_path / "data")
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[XqrApp]:
+    application = create_app(settings)
+    async with application.api.router.lifespan_context(application.api):
+        yield application
+
+
+@pytest.fixture
+def ctx(app: XqrApp) -> AppContext:
+    return app.ctx
+
+
+@pytest.fixture
+async def client(app: XqrApp) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@dataclass
+class Account:
+    workspace_id: str
+    key: str
+    key_id: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+
+class AccountFactory:
+    """Creates workspaces and keys through the services, as the admin CLI does."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+
+    async def __call__(
+        self,
+        *,
+        plan: str = "enterprise",
+        scopes: str = "*",
+        name: str = "Acme",
+        owner: str | None = "owner@acme.test",
+        workspace_id: str | None = None,
+        expires_at: Any = None,
+    ) -> Account:
+        from uuid import UUID
+
+        from xqr.auth import service as keys
+        from xqr.workspaces import service
+
+        async with self.ctx.sessionmaker() as session:
+            if workspace_id is None:
+                workspace = await service.create_workspace(
+                    session, name=name, plan=plan, owner_email=owner
+                )
+            else:
+                workspace = await service.get_workspace(session, UUID(workspace_id))
+            created = await keys.create_key(
+                session,
+                service.tenant_for(workspace, self.ctx.plans),
+                scopes=scopes,
+                expires_at=expires_at,
+            )
+            await session.commit()
+            return Account(str(workspace.id), created.plaintext, str(created.key.id))
+
+
+@pytest.fixture
+def make_account(ctx: AppContext) -> AccountFactory:
+    return AccountFactory(ctx)
+
+
+@pytest.fixture
+async def account(make_account: AccountFactory) -> Account:
+    return await make_account()
+
+
+async def set_plan(ctx: AppContext, workspace_id: str, plan: str) -> None:
+    from uuid import UUID
+
+    from xqr.workspaces import service
+
+    async with ctx.sessionmaker() as session:
+        workspace = await service.get_workspace(session, UUID(workspace_id))
+        await service.set_plan(session, workspace, plan)
+        await session.commit()
+
+
+def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    """The exact error envelope; returns the error object."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error", "meta"}, body
+    error = body["error"]
+    assert error["code"] == code, body
+    assert error["status"] == status
+    assert isinstance(error["message"], str) and error["message"]
+    assert body["meta"]["request_id"] == response.headers["x-request-id"]
+    return dict(error)
