@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any, Protocol
+from typing import Protocol
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import text
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
@@ -38,65 +39,68 @@ class Part(Protocol):
 FrontHandler = Callable[[Scope, Receive, Send], Awaitable[bool]]
 
 
-def _routers() -> list[Any]:
-    from xqr.workspaces.endpoints import router as workspace_router
+def _installers() -> list[Callable[[XqrApp], None]]:
+    """Each domain's `install(app)`: its routers, front handlers and background parts."""
+    from xqr.workspaces.runtime import install as workspaces
 
-    return [workspace_router]
-
-
-def build_api(ctx: AppContext) -> FastAPI:
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        install_redaction()
-        started: list[Part] = []
-        try:
-            for part in ctx.parts.get("background", []):
-                await part.start()
-                started.append(part)
-            yield
-        finally:
-            for part in reversed(started):
-                await part.stop()
-            await ctx.close()
-
-    api = FastAPI(
-        title="xQR API",
-        version=__version__,
-        summary="Short links with conditional routing, QR codes, scan analytics, "
-        "link-in-bio pages, assets and webhooks.",
-        openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url="/api/docs",
-        redoc_url=None,
-        lifespan=lifespan,
-    )
-    api.state.ctx = ctx
-    install_error_handlers(api)
-    for router in _routers():
-        api.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
-
-    @api.get("/healthz", include_in_schema=False)
-    async def healthz() -> JSONResponse:
-        from sqlalchemy import text
-
-        async with ctx.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-        return JSONResponse({"status": "ok", "version": __version__})
-
-    return api
+    return [workspaces]
 
 
 class XqrApp:
     """The whole server: front handlers (redirects, public pages) then the API."""
 
-    def __init__(self, ctx: AppContext, api: FastAPI) -> None:
+    def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
-        self.api = api
         self.front: list[FrontHandler] = []
+        self.background: list[Part] = []
+        self.api = self._build_api()
         self._api_stack = RequestContextMiddleware(
-            api,
+            self.api,
             max_body_bytes=ctx.settings.max_body_bytes,
             uncapped_prefixes=UNCAPPED_PREFIXES,
         )
+
+    def include_api(self, router: APIRouter) -> None:
+        """Mount a domain's router under `/api/v1`."""
+        self.api.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
+
+    def _build_api(self) -> FastAPI:
+        ctx = self.ctx
+
+        @asynccontextmanager
+        async def lifespan(api: FastAPI) -> AsyncIterator[None]:
+            install_redaction()
+            started: list[Part] = []
+            try:
+                for part in self.background:
+                    await part.start()
+                    started.append(part)
+                yield
+            finally:
+                for part in reversed(started):
+                    await part.stop()
+                await ctx.close()
+
+        api = FastAPI(
+            title="xQR API",
+            version=__version__,
+            summary="Short links with conditional routing, QR codes, scan analytics, "
+            "link-in-bio pages, assets and webhooks.",
+            openapi_url=f"{API_PREFIX}/openapi.json",
+            docs_url="/api/docs",
+            redoc_url=None,
+            lifespan=lifespan,
+        )
+        api.state.ctx = ctx
+        install_error_handlers(api)
+
+        @api.get("/healthz", include_in_schema=False)
+        async def healthz() -> JSONResponse:
+            async with ctx.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            return JSONResponse({"status": "ok", "version": __version__})
+
+        return api
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -108,5 +112,7 @@ class XqrApp:
 
 def create_app(settings: Settings | None = None) -> XqrApp:
     settings = settings or get_settings()
-    ctx = AppContext.from_settings(settings)
-    return XqrApp(ctx, build_api(ctx))
+    app = XqrApp(AppContext.from_settings(settings))
+    for install in _installers():
+        install(app)
+    return app
