@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Protocol
+from typing import Any, Protocol
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import text
@@ -36,14 +36,20 @@ class Part(Protocol):
 
 
 # A front handler answers a request before FastAPI, or returns False to pass it on.
-FrontHandler = Callable[[Scope, Receive, Send], Awaitable[bool]]
+FrontHandler = Callable[[Any, Any, Any], Awaitable[bool]]
 
 
 def _installers() -> list[Callable[[XqrApp], None]]:
     """Each domain's `install(app)`: its routers, front handlers and background parts."""
+    from xqr.assets.runtime import install as assets
+    from xqr.links.runtime import install as links
+    from xqr.redirect.runtime import install as redirect
+    from xqr.scans.runtime import install as scans
+    from xqr.webhooks.runtime import install as webhooks
     from xqr.workspaces.runtime import install as workspaces
 
-    return [workspaces]
+    # Order matters: the redirect handler needs the scan buffer.
+    return [workspaces, scans, redirect, links, assets, webhooks]
 
 
 class XqrApp:

@@ -19,6 +19,8 @@ from xqr.workspaces.plans import Plan, load_plans
 class AppContext:
     settings: Settings
     engine: AsyncEngine
+    # Reads that must not take SQLite's write lock (redirect lookups, analytics).
+    read_engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     plans: dict[str, Plan]
     burst: BurstLimiter = field(default_factory=BurstLimiter)
@@ -30,15 +32,19 @@ class AppContext:
         if settings.is_sqlite:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.db_url)
+        read_engine = make_engine(settings.db_url, read_only=True) if settings.is_sqlite else engine
         return cls(
             settings=settings,
             engine=engine,
+            read_engine=read_engine,
             sessionmaker=make_sessionmaker(engine),
             plans=load_plans(settings.plans_file),
         )
 
     async def close(self) -> None:
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
 
 
 def get_context(request: Request) -> AppContext:

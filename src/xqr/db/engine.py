@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from sqlalchemy import event
@@ -53,8 +53,26 @@ def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> AsyncEng
     return create_async_engine(url, **kwargs)
 
 
+class XqrSession(AsyncSession):
+    """An AsyncSession that runs `on_commit` callbacks once its transaction has committed."""
+
+    async def commit(self) -> None:
+        await super().commit()
+        for callback in self.info.pop("on_commit", []):
+            callback()
+
+    async def rollback(self) -> None:
+        self.info.pop("on_commit", None)
+        await super().rollback()
+
+
+def on_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run `callback` after the session commits (never if it rolls back)."""
+    session.info.setdefault("on_commit", []).append(callback)
+
+
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+    return async_sessionmaker(engine, class_=XqrSession, expire_on_commit=False, autoflush=True)
 
 
 async def session_scope(

@@ -59,3 +59,24 @@ async def emit(
     session.add_all(deliveries)
     await session.flush()
     return deliveries
+
+
+async def listening_workspaces(
+    session: AsyncSession, workspace_ids: set[uuid.UUID], events: tuple[str, ...]
+) -> set[uuid.UUID]:
+    """Those of `workspace_ids` with an enabled endpoint subscribed to any of `events`.
+
+    Lets high-volume emitters (the scan writer) skip building payloads nobody receives.
+    """
+    if not workspace_ids:
+        return set()
+    rows = await session.execute(
+        select(WebhookEndpoint.workspace_id, WebhookEndpoint.events).where(
+            WebhookEndpoint.workspace_id.in_(workspace_ids), WebhookEndpoint.enabled.is_(True)
+        )
+    )
+    return {
+        workspace_id
+        for workspace_id, subscribed_to in rows.all()
+        if any(subscribed(subscribed_to, event) for event in events)
+    }

@@ -1,0 +1,69 @@
+"""Short links, their labels, bulk batches, and the change log other processes poll."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from xqr.core.clock import utcnow
+from xqr.db.base import Base, IdMixin, TimestampMixin
+
+
+class Link(IdMixin, TimestampMixin, Base):
+    __tablename__ = "links"
+    __table_args__ = (Index("ix_links_workspace_created", "workspace_id", "created_at"),)
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    # Unique too: a code differing only in case from another would be a lookalike.
+    code_lower: Mapped[str] = mapped_column(String(64), unique=True)
+    custom: Mapped[bool] = mapped_column(Boolean, default=False)
+    destination: Mapped[str] = mapped_column(String(2048))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    labels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    routing_rules: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    scan_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_scan_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class LinkLabel(Base):
+    """One row per (link, label), so the `label` filter is an indexed lookup."""
+
+    __tablename__ = "link_labels"
+    __table_args__ = (Index("ix_link_labels_workspace_label", "workspace_id", "label"),)
+
+    link_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("links.id", ondelete="CASCADE"), primary_key=True
+    )
+    label: Mapped[str] = mapped_column(String(50), primary_key=True)
+    workspace_id: Mapped[uuid.UUID] = mapped_column()
+
+
+class LinkBatch(IdMixin, TimestampMixin, Base):
+    __tablename__ = "link_batches"
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    total: Mapped[int] = mapped_column(Integer)
+    succeeded: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    results: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class LinkChange(Base):
+    """Append-only log of changed codes; every process polls it to invalidate its cache."""
+
+    __tablename__ = "link_changes"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    code: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

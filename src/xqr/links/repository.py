@@ -1,0 +1,135 @@
+"""Link queries."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Table, bindparam, case, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from xqr.links.models import Link, LinkBatch, LinkChange, LinkLabel
+
+
+async def get(session: AsyncSession, workspace_id: uuid.UUID, link_id: uuid.UUID) -> Link | None:
+    return await session.scalar(
+        select(Link).where(Link.id == link_id, Link.workspace_id == workspace_id)
+    )
+
+
+async def code_taken(
+    session: AsyncSession, code: str, *, except_id: uuid.UUID | None = None
+) -> bool:
+    query = select(Link.id).where(Link.code_lower == code.lower())
+    if except_id is not None:
+        query = query.where(Link.id != except_id)
+    return await session.scalar(query.limit(1)) is not None
+
+
+async def count(session: AsyncSession, workspace_id: uuid.UUID) -> int:
+    return int(
+        await session.scalar(
+            select(func.count()).select_from(Link).where(Link.workspace_id == workspace_id)
+        )
+        or 0
+    )
+
+
+async def list_page(
+    session: AsyncSession,
+    workspace_id: uuid.UUID,
+    *,
+    label: str | None,
+    search: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[Sequence[Link], int]:
+    where = [Link.workspace_id == workspace_id]
+    if label is not None:
+        where.append(
+            Link.id.in_(
+                select(LinkLabel.link_id).where(
+                    LinkLabel.workspace_id == workspace_id, LinkLabel.label == label
+                )
+            )
+        )
+    if search:
+        pattern = (
+            "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+        where.append(func.lower(Link.destination).like(pattern, escape="\\"))
+    total = await session.scalar(select(func.count()).select_from(Link).where(*where))
+    rows = await session.scalars(
+        select(Link)
+        .where(*where)
+        .order_by(Link.created_at.desc(), Link.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return rows.all(), int(total or 0)
+
+
+async def iterate(session: AsyncSession, workspace_id: uuid.UUID) -> Sequence[Link]:
+    rows = await session.scalars(
+        select(Link).where(Link.workspace_id == workspace_id).order_by(Link.created_at)
+    )
+    return rows.all()
+
+
+async def set_labels(session: AsyncSession, link: Link, labels: list[str]) -> None:
+    await session.execute(delete(LinkLabel).where(LinkLabel.link_id == link.id))
+    session.add_all(
+        LinkLabel(link_id=link.id, label=label, workspace_id=link.workspace_id) for label in labels
+    )
+
+
+async def log_change(session: AsyncSession, *codes: str) -> None:
+    session.add_all(LinkChange(code=code) for code in codes)
+
+
+async def changes_since(session: AsyncSession, after_id: int) -> Sequence[tuple[int, str]]:
+    rows = await session.execute(
+        select(LinkChange.id, LinkChange.code)
+        .where(LinkChange.id > after_id)
+        .order_by(LinkChange.id)
+    )
+    return [(int(r[0]), str(r[1])) for r in rows.all()]
+
+
+async def prune_changes(session: AsyncSession, before: datetime) -> None:
+    await session.execute(delete(LinkChange).where(LinkChange.changed_at < before))
+
+
+async def add_scans(
+    session: AsyncSession, counts: dict[uuid.UUID, tuple[int, datetime]]
+) -> dict[uuid.UUID, tuple[int, str, uuid.UUID]]:
+    """Add scan counts in one statement; the links' new (scan_count, code, workspace)."""
+    table: Table = Link.__table__  # type: ignore[assignment]
+    latest = bindparam("b_latest", type_=Link.last_scan_at.type)
+    await session.execute(
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(
+            scan_count=table.c.scan_count + bindparam("b_n"),
+            last_scan_at=case(
+                (or_(table.c.last_scan_at.is_(None), table.c.last_scan_at < latest), latest),
+                else_=table.c.last_scan_at,
+            ),
+        ),
+        [{"b_id": link_id, "b_n": n, "b_latest": at} for link_id, (n, at) in counts.items()],
+    )
+    rows = await session.execute(
+        select(Link.id, Link.scan_count, Link.code, Link.workspace_id).where(
+            Link.id.in_(list(counts))
+        )
+    )
+    return {r[0]: (int(r[1]), str(r[2]), r[3]) for r in rows.all()}
+
+
+async def get_batch(
+    session: AsyncSession, workspace_id: uuid.UUID, batch_id: uuid.UUID
+) -> LinkBatch | None:
+    return await session.scalar(
+        select(LinkBatch).where(LinkBatch.id == batch_id, LinkBatch.workspace_id == workspace_id)
+    )

@@ -1,0 +1,375 @@
+"""Links: create, change, delete, bulk create, and counting their scans."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from xqr.config import Settings
+from xqr.core.clock import isoformat, utcnow
+from xqr.core.errors import ApiError, not_found, validation_error
+from xqr.core.handlers import validation_failed
+from xqr.db.engine import on_commit
+from xqr.links import repository
+from xqr.links.destinations import check_destination
+from xqr.links.models import Link, LinkBatch
+from xqr.links.routing import MAX_RULES, RuleError, parse_rules, rules_to_json
+from xqr.links.schemas import LinkCreate, LinkUpdate
+from xqr.links.slugs import check_custom_slug, random_code
+from xqr.redirect.cache import invalidate_everywhere
+from xqr.webhooks.events import SCAN_THRESHOLDS
+from xqr.webhooks.outbox import emit, listening_workspaces
+from xqr.workspaces.tenant import Tenant
+from xqr.workspaces.usage import register_usage_counter
+
+MAX_LABELS = 10
+MAX_LABEL_LENGTH = 50
+MAX_BULK = 100
+_CODE_ATTEMPTS = 10
+
+register_usage_counter("links", repository.count)
+
+
+@dataclass(frozen=True)
+class LinkRules:
+    """What validating a link needs from the settings."""
+
+    short_base: str
+    blocked_hosts: frozenset[str]
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LinkRules:
+        return cls(short_base=settings.short_base, blocked_hosts=settings.short_hosts)
+
+    def destination(self, url: str, field: str = "url") -> str:
+        try:
+            return check_destination(url, blocked_hosts=self.blocked_hosts)
+        except ValueError as exc:
+            raise validation_error(field, str(exc)) from exc
+
+
+def link_view(link: Link, short_base: str) -> dict[str, Any]:
+    return {
+        "id": str(link.id),
+        "short_url": f"{short_base}/{link.code}",
+        "short_code": link.code,
+        "destination": link.destination,
+        "enabled": link.enabled,
+        "labels": list(link.labels or []),
+        "routing_rules": list(link.routing_rules or []),
+        "scan_count": int(link.scan_count or 0),
+        "last_scan_at": isoformat(link.last_scan_at),
+        "expires_at": isoformat(link.expires_at),
+        "created_at": isoformat(link.created_at),
+        "updated_at": isoformat(link.updated_at),
+    }
+
+
+def _labels(labels: list[str] | None) -> list[str]:
+    if not labels:
+        return []
+    cleaned: list[str] = []
+    for index, label in enumerate(labels):
+        if not isinstance(label, str):
+            raise validation_error(f"labels[{index}]", "must be a string")
+        label = label.strip()
+        if not 1 <= len(label) <= MAX_LABEL_LENGTH:
+            raise validation_error(f"labels[{index}]", f"must be 1–{MAX_LABEL_LENGTH} characters")
+        if label not in cleaned:
+            cleaned.append(label)
+    if len(cleaned) > MAX_LABELS:
+        raise validation_error("labels", f"at most {MAX_LABELS} labels")
+    return cleaned
+
+
+def _expiry(expires_at: datetime | None) -> datetime | None:
+    if expires_at is None:
+        return None
+    if expires_at.tzinfo is None:
+        expires_at = expires_at.replace(tzinfo=utcnow().tzinfo)
+    if expires_at <= utcnow():
+        raise validation_error("expires_at", "must be in the future")
+    return expires_at
+
+
+def _rules(tenant: Tenant, rules: LinkRules, raw: list[Any] | None) -> list[dict[str, Any]]:
+    if not raw:
+        return []
+    tenant.ensure_feature("routing_rules", "routing rules")
+    if len(raw) > MAX_RULES:
+        raise validation_error("routing_rules", f"at most {MAX_RULES} rules")
+    try:
+        parsed = parse_rules(
+            raw,
+            check_destination=functools.partial(
+                check_destination, blocked_hosts=rules.blocked_hosts
+            ),
+        )
+    except RuleError as exc:
+        raise validation_error(exc.field, exc.message) from exc
+    return rules_to_json(parsed)
+
+
+def _slug(slug: str) -> str:
+    try:
+        return check_custom_slug(slug)
+    except ValueError as exc:
+        raise validation_error("custom_slug", str(exc)) from exc
+
+
+def _changed(session: AsyncSession, *codes: str) -> None:
+    on_commit(session, lambda: invalidate_everywhere(codes))
+
+
+async def _claim_code(session: AsyncSession, link: Link, custom_slug: str | None) -> None:
+    """Give the link its code; SLUG_TAKEN for a taken slug, retries for random codes."""
+    if custom_slug is not None:
+        if await repository.code_taken(session, custom_slug, except_id=link.id):
+            raise ApiError("SLUG_TAKEN", f"The slug {custom_slug!r} is already in use.")
+        link.code, link.code_lower, link.custom = custom_slug, custom_slug.lower(), True
+        try:
+            async with session.begin_nested():
+                session.add(link)
+                await session.flush()
+        except IntegrityError as exc:  # a concurrent request took it first
+            raise ApiError("SLUG_TAKEN", f"The slug {custom_slug!r} is already in use.") from exc
+        return
+    for _ in range(_CODE_ATTEMPTS):
+        code = random_code()
+        link.code, link.code_lower, link.custom = code, code.lower(), False
+        try:
+            async with session.begin_nested():
+                session.add(link)
+                await session.flush()
+            return
+        except IntegrityError:
+            continue
+    raise ApiError("INTERNAL_ERROR", "Could not allocate a unique short code.")
+
+
+async def create_link(
+    session: AsyncSession, tenant: Tenant, rules: LinkRules, body: LinkCreate
+) -> Link:
+    """A new link; emits link.created."""
+    tenant.ensure_within("links", await repository.count(session, tenant.workspace_id))
+    link = Link(
+        workspace_id=tenant.workspace_id,
+        destination=rules.destination(body.url),
+        labels=_labels(body.labels),
+        routing_rules=_rules(tenant, rules, body.routing_rules),
+        expires_at=_expiry(body.expires_at),
+        enabled=True,
+        scan_count=0,
+    )
+    slug = _slug(body.custom_slug) if body.custom_slug is not None else None
+    await _claim_code(session, link, slug)
+    await repository.set_labels(session, link, link.labels)
+    await repository.log_change(session, link.code)
+    _changed(session, link.code)
+    await emit(session, tenant.workspace_id, "link.created", link_view(link, rules.short_base))
+    return link
+
+
+async def get_link(session: AsyncSession, tenant: Tenant, link_id: str) -> Link:
+    try:
+        parsed = uuid.UUID(link_id)
+    except ValueError:
+        raise not_found("Link") from None
+    link = await repository.get(session, tenant.workspace_id, parsed)
+    if link is None:
+        raise not_found("Link")
+    return link
+
+
+async def list_links(
+    session: AsyncSession,
+    tenant: Tenant,
+    *,
+    label: str | None,
+    search: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[Sequence[Link], int]:
+    return await repository.list_page(
+        session, tenant.workspace_id, label=label, search=search, limit=limit, offset=offset
+    )
+
+
+async def update_link(
+    session: AsyncSession, tenant: Tenant, rules: LinkRules, link_id: str, body: LinkUpdate
+) -> Link:
+    """Change any field, the slug included; emits link.updated."""
+    link = await get_link(session, tenant, link_id)
+    given = body.model_fields_set
+    old_code = link.code
+    for field in ("url", "enabled"):
+        if field in given and getattr(body, field) is None:
+            raise validation_error(field, "may not be null")
+    if "url" in given and body.url is not None:
+        link.destination = rules.destination(body.url)
+    if "enabled" in given and body.enabled is not None:
+        link.enabled = body.enabled
+    if "labels" in given:
+        link.labels = _labels(body.labels)
+        await repository.set_labels(session, link, link.labels)
+    if "routing_rules" in given:
+        link.routing_rules = _rules(tenant, rules, body.routing_rules)
+    if "expires_at" in given:
+        link.expires_at = _expiry(body.expires_at)
+    if "custom_slug" in given:
+        if body.custom_slug is None:
+            raise validation_error("custom_slug", "may not be null")
+        slug = _slug(body.custom_slug)
+        if slug != link.code:
+            await _claim_code(session, link, slug)
+    link.updated_at = utcnow()
+    await session.flush()
+    codes = {old_code, link.code}
+    await repository.log_change(session, *codes)
+    _changed(session, *codes)
+    await emit(session, tenant.workspace_id, "link.updated", link_view(link, rules.short_base))
+    return link
+
+
+async def delete_link(
+    session: AsyncSession, tenant: Tenant, rules: LinkRules, link_id: str
+) -> None:
+    """Delete; the code stops resolving at once. Emits link.deleted."""
+    link = await get_link(session, tenant, link_id)
+    view = link_view(link, rules.short_base)
+    await session.delete(link)
+    await session.flush()
+    await repository.log_change(session, link.code)
+    _changed(session, link.code)
+    await emit(session, tenant.workspace_id, "link.deleted", view)
+
+
+def _bulk_item(raw: Any) -> LinkCreate:
+    if not isinstance(raw, dict):
+        raise validation_error("link", "must be an object")
+    allowed = {"url", "custom_slug", "labels"}
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        raise validation_error(unknown[0], "Unknown field.")
+    try:
+        return LinkCreate.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_failed([dict(e) for e in exc.errors()]) from exc
+
+
+async def bulk_create(
+    session: AsyncSession, tenant: Tenant, rules: LinkRules, items: list[Any]
+) -> tuple[LinkBatch, list[Link], list[dict[str, Any]]]:
+    """Create each valid item; the others are reported by index. The batch is stored."""
+    if not items:
+        raise validation_error("links", "must contain at least one link")
+    if len(items) > MAX_BULK:
+        raise validation_error("links", f"at most {MAX_BULK} links per request")
+    created: list[Link] = []
+    errors: list[dict[str, Any]] = []
+    results: list[dict[str, Any]] = []
+    for index, raw in enumerate(items):
+        try:
+            async with session.begin_nested():
+                link = await create_link(session, tenant, rules, _bulk_item(raw))
+        except ApiError as exc:
+            errors.append({"index": index, "code": exc.code, "message": exc.message})
+            results.append(
+                {"index": index, "status": "failed", "code": exc.code, "message": exc.message}
+            )
+            continue
+        created.append(link)
+        results.append(
+            {"index": index, "status": "created", "link_id": str(link.id), "short_code": link.code}
+        )
+    batch = LinkBatch(
+        workspace_id=tenant.workspace_id,
+        status="completed",
+        total=len(items),
+        succeeded=len(created),
+        failed=len(errors),
+        results=results,
+    )
+    session.add(batch)
+    await session.flush()
+    return batch, created, errors
+
+
+def batch_view(batch: LinkBatch) -> dict[str, Any]:
+    done = batch.succeeded + batch.failed
+    return {
+        "id": str(batch.id),
+        "status": batch.status,
+        "total": batch.total,
+        "succeeded": batch.succeeded,
+        "failed": batch.failed,
+        "progress": 100 if batch.total == 0 else round(100 * done / batch.total),
+        "results": list(batch.results),
+        "created_at": isoformat(batch.created_at),
+    }
+
+
+async def get_batch(session: AsyncSession, tenant: Tenant, batch_id: str) -> LinkBatch:
+    try:
+        parsed = uuid.UUID(batch_id)
+    except ValueError:
+        raise not_found("Batch") from None
+    batch = await repository.get_batch(session, tenant.workspace_id, parsed)
+    if batch is None:
+        raise not_found("Batch")
+    return batch
+
+
+@dataclass(frozen=True)
+class LinkScan:
+    """One counted scan of a link, as the scan writer hands it over."""
+
+    link_id: uuid.UUID
+    occurred_at: datetime
+    details: dict[str, Any]
+
+
+async def record_scans(session: AsyncSession, scans: list[LinkScan]) -> None:
+    """Add scans to the links' counters; emit link.scanned and link.threshold."""
+    if not scans:
+        return
+    counts: dict[uuid.UUID, tuple[int, datetime]] = {}
+    for scan in scans:
+        n, latest = counts.get(scan.link_id, (0, scan.occurred_at))
+        counts[scan.link_id] = (n + 1, max(latest, scan.occurred_at))
+    after = await repository.add_scans(session, counts)
+    listening = await listening_workspaces(
+        session,
+        {workspace for _, _, workspace in after.values()},
+        ("link.scanned", "link.threshold"),
+    )
+    if not listening:
+        return
+    for scan in scans:
+        if scan.link_id not in after:
+            continue
+        _, code, workspace_id = after[scan.link_id]
+        if workspace_id in listening:
+            data = {"link_id": str(scan.link_id), "short_code": code, **scan.details}
+            await emit(session, workspace_id, "link.scanned", data)
+    for link_id, (count, code, workspace_id) in after.items():
+        if workspace_id not in listening:
+            continue
+        before = count - counts[link_id][0]
+        for threshold in SCAN_THRESHOLDS:
+            if before < threshold <= count:
+                data = {
+                    "link_id": str(link_id),
+                    "short_code": code,
+                    "threshold": threshold,
+                    "scan_count": count,
+                }
+                await emit(session, workspace_id, "link.threshold", data)

@@ -1,0 +1,166 @@
+"""`GET|HEAD /{code}`: the hot path. Pure ASGI — no framework, no ORM, no per-request I/O
+once a code is cached."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+from xqr.core.clock import clock
+from xqr.links.routing import Visitor, resolve_destination
+from xqr.links.slugs import is_code_shaped
+from xqr.redirect.cache import MISSING, LinkCache, LinkEntry
+from xqr.redirect.pages import EXPIRED, NOT_FOUND, PAGE_HEADERS
+from xqr.scans import enrichment
+from xqr.scans.buffer import RawScan, ScanBuffer
+from xqr.scans.enricher import Enricher
+
+Scope = dict[str, Any]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+_CACHE_CONTROL = (b"cache-control", b"private, max-age=0")
+_EMPTY = (b"content-length", b"0")
+# Characters left as they are in Location; anything else (spaces, non-ASCII) is escaped.
+_URL_SAFE = "!#$%&'()*+,-./:;=?@[]_~"
+
+
+def location_header(url: str) -> bytes:
+    if url.isascii() and " " not in url:
+        return url.encode()
+    return quote(url, safe=_URL_SAFE).encode()
+
+
+def with_query(destination: str, incoming: list[tuple[str, str]]) -> str:
+    """Append incoming parameters the destination does not already have."""
+    parts = urlsplit(destination)
+    existing = {key for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    extra = [(k, v) for k, v in incoming if k not in existing]
+    if not extra:
+        return destination
+    query = parts.query + ("&" if parts.query else "") + urlencode(extra)
+    return urlunsplit(parts._replace(query=query))
+
+
+class RedirectHandler:
+    """Answers short codes; passes everything else on to the API."""
+
+    def __init__(
+        self,
+        cache: LinkCache,
+        buffer: ScanBuffer,
+        *,
+        trusted_proxies: str,
+        country_header: str | None,
+        short_host: str | None,
+        secret: bytes,
+    ) -> None:
+        self.cache = cache
+        self.buffer = buffer
+        self.trusted = enrichment.parse_trusted_proxies(trusted_proxies)
+        self.country_header = country_header.lower().encode() if country_header else None
+        # When short links have a host of their own, that host answers nothing else.
+        self.short_host = short_host.encode() if short_host else None
+        self.enricher = Enricher(secret)
+
+    async def __call__(self, scope: Scope, receive: Any, send: Send) -> bool:
+        method = scope["method"]
+        if method != "GET" and method != "HEAD":
+            return False
+        code = scope["path"][1:]
+        user_agent = referer = forwarded = country = b""
+        host = None
+        for name, value in scope["headers"]:
+            if name == b"user-agent":
+                user_agent = value
+            elif name == b"referer":
+                referer = value
+            elif name == b"x-forwarded-for":
+                forwarded = value
+            elif name == b"host":
+                host = value
+            elif name == self.country_header:
+                country = value
+        on_short_host = self.short_host is not None and host == self.short_host
+        if not is_code_shaped(code):
+            if on_short_host and code != "healthz":
+                await self._page(send, 404, NOT_FOUND, method)
+                return True
+            return False
+
+        entry = self.cache.entries.get(code)
+        if entry is None:
+            entry = await self.cache.get(code)
+        if entry is MISSING or not entry.enabled:
+            await self._page(send, 404, NOT_FOUND, method)
+            return True
+        now = clock.now()
+        if entry.expires_at is not None and now >= entry.expires_at:
+            await self._page(send, 410, EXPIRED, method)
+            return True
+
+        peer = scope["client"][0] if scope.get("client") else None
+        ip = (
+            enrichment.client_ip(peer, forwarded.decode("latin-1"), self.trusted)
+            if forwarded and self.trusted
+            else (peer or "")
+        )
+        ua = user_agent.decode("latin-1")
+        country_value = country.decode("latin-1") if country else None
+        destination = (
+            self._route(entry, ip, ua, country_value, now) if entry.rules else entry.destination
+        )
+        query_string: bytes = scope.get("query_string", b"")
+        qr = False
+        if query_string:
+            incoming = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+            qr = ("qr", "1") in incoming
+            incoming = [(k, v) for k, v in incoming if k != "qr"]
+            if incoming:
+                destination = with_query(destination, incoming)
+
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 302,
+                "headers": [(b"location", location_header(destination)), _CACHE_CONTROL, _EMPTY],
+            }
+        )
+        await send({"type": "http.response.body", "body": b""})
+        if method == "GET":
+            self.buffer.add(
+                RawScan(
+                    occurred_at=now,
+                    workspace_id=entry.workspace_id,
+                    kind="link",
+                    target_id=entry.link_id,
+                    parent_id=None,
+                    ip=ip,
+                    user_agent=ua,
+                    referer=referer.decode("latin-1") or None,
+                    country_header=country_value,
+                    qr=qr,
+                )
+            )
+        return True
+
+    def _route(
+        self, entry: LinkEntry, ip: str, ua: str, country_header: str | None, now: datetime
+    ) -> str:
+        agent = enrichment.parse_user_agent(ua)
+        visitor = Visitor(
+            country=enrichment.country_for(ip, country_header),
+            device_type=agent.device_type,
+            visitor_id=enrichment.visitor_hash(ip, ua, self.enricher.salt(now.date())),
+            now=now,
+        )
+        return resolve_destination(
+            entry.destination, entry.rules, visitor, link_id=entry.link_id_str
+        )
+
+    @staticmethod
+    async def _page(send: Send, status: int, body: bytes, method: str) -> None:
+        headers = [*PAGE_HEADERS, (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})

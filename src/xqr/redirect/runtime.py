@@ -1,0 +1,32 @@
+"""Puts the redirect handler in front of the API, with its cache and change poller."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from xqr.redirect.cache import ChangePoller, LinkCache
+from xqr.redirect.handler import RedirectHandler
+
+if TYPE_CHECKING:
+    from xqr.app import XqrApp
+
+
+def install(app: XqrApp) -> None:
+    settings = app.ctx.settings
+    cache = LinkCache(app.ctx.read_engine)
+    short = urlsplit(settings.short_base).netloc.lower()
+    public = urlsplit(settings.public_url).netloc.lower()
+    handler = RedirectHandler(
+        cache,
+        app.ctx.parts["scan_buffer"],
+        trusted_proxies=settings.trusted_proxies,
+        country_header=settings.country_header,
+        short_host=short if short != public else None,
+        secret=settings.secret,
+    )
+    app.ctx.parts["link_cache"] = cache
+    app.front.append(handler)
+    app.background.append(
+        ChangePoller(cache, app.ctx.engine, interval=settings.cache_poll_interval_ms / 1000)
+    )
