@@ -15,10 +15,13 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from xqr.assets.cli import app as assets_cli
 from xqr.config import Settings, get_settings
 from xqr.context import AppContext
 from xqr.core.clock import isoformat, parse_datetime
 from xqr.core.errors import ApiError
+from xqr.qr.cli import qr
+from xqr.webhooks.cli import worker
 from xqr.workspaces.plans import PlansFileError
 
 T = TypeVar("T")
@@ -38,6 +41,9 @@ admin.add_typer(admin_workspace, name="workspace")
 admin.add_typer(admin_member, name="member")
 admin.add_typer(admin_key, name="key")
 app.add_typer(admin, name="admin")
+app.add_typer(assets_cli, name="assets")
+app.command("worker")(worker)
+app.command("qr")(qr)
 
 out = Console()
 err = Console(stderr=True)
@@ -129,8 +135,10 @@ def serve(
         port=bind_port,
         workers=workers,
         log_level=settings.log_level.lower(),
+        access_log=settings.access_log,
         proxy_headers=False,
         server_header=False,
+        http="xqr.server:FastRedirectProtocol",
     )
 
 

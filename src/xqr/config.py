@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     )
     plans_file: Path | None = Field(None, description="TOML file overriding the plans table.")
     log_level: str = Field("INFO", description="Python logging level.")
+    access_log: bool = Field(True, description="Log every request (method, path, status).")
     secret_key: str | None = Field(
         None,
         description="Server secret for signed upload URLs and visitor salts; generated into "
@@ -69,14 +70,31 @@ class Settings(BaseSettings):
     webhooks_allow_private: bool = Field(
         False, description="Allow webhook and logo URLs on private addresses (development only)."
     )
+    webhook_lease_seconds: float = Field(
+        60.0,
+        description="How long a worker holds a claimed webhook delivery before another worker "
+        "may take it over (a send times out at 10 s or half this, whichever is shorter).",
+    )
+    webhook_poll_interval_ms: int = Field(
+        200, description="How often an idle webhook dispatcher looks for due deliveries."
+    )
     storage_backend: Literal["filesystem", "s3"] = Field(
         "filesystem", description="Where assets are stored."
     )
     assets_public_base_url: str | None = Field(
-        None, description="Base URL of published assets; default `{public_url}/cdn`."
+        None,
+        description="Base URL of published assets (e.g. a CDN); default `{public_url}/cdn` "
+        "(filesystem) or `{s3_endpoint_url}/{s3_public_bucket}` (S3).",
+    )
+    assets_max_file_bytes: int = Field(
+        25 * 1024 * 1024, description="Largest single asset upload, in bytes (25 MiB)."
     )
     s3_endpoint_url: str | None = Field(None, description="S3-compatible endpoint (MinIO, R2).")
-    s3_region: str = Field("us-east-1", description="S3 region.")
+    s3_region: str = Field("us-east-1", description="S3 region (`auto` for Cloudflare R2).")
+    s3_addressing_style: Literal["auto", "path", "virtual"] = Field(
+        "auto",
+        description="S3 bucket addressing: `path` for MinIO and most self-hosted stores.",
+    )
     s3_access_key_id: str | None = Field(None, description="S3 access key id.")
     s3_secret_access_key: str | None = Field(None, description="S3 secret access key.")
     s3_private_bucket: str = Field("xqr-private", description="Bucket receiving uploads.")

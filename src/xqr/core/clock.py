@@ -15,7 +15,9 @@ class Clock:
     def now(self) -> datetime:
         if self._frozen is not None:
             return self._frozen
-        return datetime.now(UTC) + self._offset
+        if self._offset:
+            return datetime.now(UTC) + self._offset
+        return datetime.now(UTC)
 
     def freeze(self, at: datetime) -> None:
         self._frozen = at.astimezone(UTC)

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -328,23 +328,26 @@ async def get_batch(session: AsyncSession, tenant: Tenant, batch_id: str) -> Lin
     return batch
 
 
-@dataclass(frozen=True)
-class LinkScan:
+class LinkScan(Protocol):
     """One counted scan of a link, as the scan writer hands it over."""
 
-    link_id: uuid.UUID
-    occurred_at: datetime
-    details: dict[str, Any]
+    @property
+    def target_id(self) -> uuid.UUID: ...
+
+    @property
+    def occurred_at(self) -> datetime: ...
+
+    def webhook_details(self) -> dict[str, Any]: ...
 
 
-async def record_scans(session: AsyncSession, scans: list[LinkScan]) -> None:
+async def record_scans(session: AsyncSession, scans: Sequence[LinkScan]) -> None:
     """Add scans to the links' counters; emit link.scanned and link.threshold."""
     if not scans:
         return
     counts: dict[uuid.UUID, tuple[int, datetime]] = {}
     for scan in scans:
-        n, latest = counts.get(scan.link_id, (0, scan.occurred_at))
-        counts[scan.link_id] = (n + 1, max(latest, scan.occurred_at))
+        n, latest = counts.get(scan.target_id, (0, scan.occurred_at))
+        counts[scan.target_id] = (n + 1, max(latest, scan.occurred_at))
     after = await repository.add_scans(session, counts)
     listening = await listening_workspaces(
         session,
@@ -354,11 +357,11 @@ async def record_scans(session: AsyncSession, scans: list[LinkScan]) -> None:
     if not listening:
         return
     for scan in scans:
-        if scan.link_id not in after:
+        if scan.target_id not in after:
             continue
-        _, code, workspace_id = after[scan.link_id]
+        _, code, workspace_id = after[scan.target_id]
         if workspace_id in listening:
-            data = {"link_id": str(scan.link_id), "short_code": code, **scan.details}
+            data = {"link_id": str(scan.target_id), "short_code": code, **scan.webhook_details()}
             await emit(session, workspace_id, "link.scanned", data)
     for link_id, (count, code, workspace_id) in after.items():
         if workspace_id not in listening:

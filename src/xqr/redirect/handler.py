@@ -1,5 +1,9 @@
-"""`GET|HEAD /{code}`: the hot path. Pure ASGI — no framework, no ORM, no per-request I/O
-once a code is cached."""
+"""`GET|HEAD /{code}`: the hot path. Pure Python and ASGI — no framework, no ORM, no per-request
+I/O once a code is cached.
+
+`RedirectHandler.respond` is the one place a redirect is decided; the ASGI entry point and the
+HTTP server's fast path (`xqr.server`) both call it.
+"""
 
 from __future__ import annotations
 
@@ -19,11 +23,15 @@ from xqr.scans.enricher import Enricher
 
 Scope = dict[str, Any]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
+Headers = list[tuple[bytes, bytes]]
+Answer = tuple[int, Headers, bytes]
 
 _CACHE_CONTROL = (b"cache-control", b"private, max-age=0")
 _EMPTY = (b"content-length", b"0")
 # Characters left as they are in Location; anything else (spaces, non-ASCII) is escaped.
 _URL_SAFE = "!#$%&'()*+,-./:;=?@[]_~"
+_NOT_FOUND: Answer = (404, [*PAGE_HEADERS, (b"content-length", b"%d" % len(NOT_FOUND))], NOT_FOUND)
+_EXPIRED: Answer = (410, [*PAGE_HEADERS, (b"content-length", b"%d" % len(EXPIRED))], EXPIRED)
 
 
 def location_header(url: str) -> bytes:
@@ -64,54 +72,45 @@ class RedirectHandler:
         self.short_host = short_host.encode() if short_host else None
         self.enricher = Enricher(secret)
 
-    async def __call__(self, scope: Scope, receive: Any, send: Send) -> bool:
-        method = scope["method"]
-        if method != "GET" and method != "HEAD":
-            return False
-        code = scope["path"][1:]
+    def cached(self, code: str) -> Any:
+        """The cache entry (or MISSING) for a code-shaped path, None when not cached."""
+        return self.cache.entries.get(code)
+
+    def respond(
+        self,
+        entry: Any,
+        is_get: bool,
+        query_string: bytes,
+        headers: Headers,
+        client: tuple[str, int] | None,
+    ) -> Answer:
+        """Decide the answer for a known entry and record the scan of a served GET."""
+        if entry is MISSING or not entry.enabled:
+            return _NOT_FOUND
+        now = clock.now()
+        if entry.expires_at is not None and now >= entry.expires_at:
+            return _EXPIRED
         user_agent = referer = forwarded = country = b""
-        host = None
-        for name, value in scope["headers"]:
+        for name, value in headers:
             if name == b"user-agent":
                 user_agent = value
             elif name == b"referer":
                 referer = value
             elif name == b"x-forwarded-for":
                 forwarded = value
-            elif name == b"host":
-                host = value
             elif name == self.country_header:
                 country = value
-        on_short_host = self.short_host is not None and host == self.short_host
-        if not is_code_shaped(code):
-            if on_short_host and code != "healthz":
-                await self._page(send, 404, NOT_FOUND, method)
-                return True
-            return False
-
-        entry = self.cache.entries.get(code)
-        if entry is None:
-            entry = await self.cache.get(code)
-        if entry is MISSING or not entry.enabled:
-            await self._page(send, 404, NOT_FOUND, method)
-            return True
-        now = clock.now()
-        if entry.expires_at is not None and now >= entry.expires_at:
-            await self._page(send, 410, EXPIRED, method)
-            return True
-
-        peer = scope["client"][0] if scope.get("client") else None
+        peer = client[0] if client else ""
         ip = (
             enrichment.client_ip(peer, forwarded.decode("latin-1"), self.trusted)
             if forwarded and self.trusted
-            else (peer or "")
+            else peer
         )
         ua = user_agent.decode("latin-1")
         country_value = country.decode("latin-1") if country else None
         destination = (
             self._route(entry, ip, ua, country_value, now) if entry.rules else entry.destination
         )
-        query_string: bytes = scope.get("query_string", b"")
         qr = False
         if query_string:
             incoming = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
@@ -119,16 +118,7 @@ class RedirectHandler:
             incoming = [(k, v) for k, v in incoming if k != "qr"]
             if incoming:
                 destination = with_query(destination, incoming)
-
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 302,
-                "headers": [(b"location", location_header(destination)), _CACHE_CONTROL, _EMPTY],
-            }
-        )
-        await send({"type": "http.response.body", "body": b""})
-        if method == "GET":
+        if is_get:
             self.buffer.add(
                 RawScan(
                     occurred_at=now,
@@ -143,6 +133,27 @@ class RedirectHandler:
                     qr=qr,
                 )
             )
+        return 302, [(b"location", location_header(destination)), _CACHE_CONTROL, _EMPTY], b""
+
+    async def __call__(self, scope: Scope, receive: Any, send: Send) -> bool:
+        """The ASGI entry point: True when the request was answered here."""
+        method = scope["method"]
+        if method != "GET" and method != "HEAD":
+            return False
+        code = scope["path"][1:]
+        if not is_code_shaped(code):
+            if self.short_host is not None and self._host(scope) == self.short_host:
+                if code != "healthz":
+                    await self._send(send, _NOT_FOUND, method)
+                    return True
+            return False
+        entry = self.cache.entries.get(code)
+        if entry is None:
+            entry = await self.cache.get(code)
+        answer = self.respond(
+            entry, method == "GET", scope.get("query_string", b""), scope["headers"], scope.get("client")
+        )
+        await self._send(send, answer, method)
         return True
 
     def _route(
@@ -160,7 +171,14 @@ class RedirectHandler:
         )
 
     @staticmethod
-    async def _page(send: Send, status: int, body: bytes, method: str) -> None:
-        headers = [*PAGE_HEADERS, (b"content-length", str(len(body)).encode())]
+    def _host(scope: Scope) -> bytes | None:
+        for name, value in scope["headers"]:
+            if name == b"host":
+                return bytes(value)
+        return None
+
+    @staticmethod
+    async def _send(send: Send, answer: Answer, method: str) -> None:
+        status, headers, body = answer
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})

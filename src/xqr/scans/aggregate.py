@@ -6,6 +6,9 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+from xqr.core.clock import isoformat
 
 RollupKey = tuple[
     uuid.UUID, str, str, str, datetime, str
@@ -27,6 +30,18 @@ class EnrichedScan:
     referrer_host: str | None
     source: str
     visitor_hash: str
+
+    def webhook_details(self) -> dict[str, Any]:
+        """The scan as `link.scanned` describes it."""
+        return {
+            "scanned_at": isoformat(self.occurred_at),
+            "country": self.country,
+            "device_type": self.device_type,
+            "browser": self.browser,
+            "os": self.os,
+            "referrer_host": self.referrer_host,
+            "source": self.source,
+        }
 
     @property
     def targets(self) -> tuple[uuid.UUID, ...]:
@@ -52,22 +67,38 @@ def rollup_increments(
     scans: list[EnrichedScan],
 ) -> tuple[Counter[RollupKey], dict[uuid.UUID, uuid.UUID]]:
     """Counts per rollup key, and the workspace of every target."""
+    # Collapse identical facets first: a batch has far fewer distinct facets than scans.
+    facets = Counter(
+        (
+            s.targets,
+            s.workspace_id,
+            s.kind,
+            hour_of(s.occurred_at),
+            s.country,
+            s.device_type,
+            s.browser,
+            s.os,
+            s.source,
+        )
+        for s in scans
+    )
     counts: Counter[RollupKey] = Counter()
     workspace_of: dict[uuid.UUID, uuid.UUID] = {}
-    for scan in scans:
+    for (targets, workspace, kind, hour, country, device, browser, os, source), n in facets.items():
+        day = day_of(hour)
         dims = (
             ("total", ""),
-            ("country", scan.country),
-            ("device", scan.device_type),
-            ("browser", scan.browser),
-            ("os", scan.os),
-            ("source", scan.source),
+            ("country", country),
+            ("device", device),
+            ("browser", browser),
+            ("os", os),
+            ("source", source),
         )
-        for target in scan.targets:
-            workspace_of[target] = scan.workspace_id
-            for grain, bucket in buckets(scan.occurred_at):
-                for dim, value in dims:
-                    counts[(target, scan.kind, grain, dim, bucket, value)] += 1
+        for target in targets:
+            workspace_of[target] = workspace
+            for dim, value in dims:
+                counts[(target, kind, "h", dim, hour, value)] += n
+                counts[(target, kind, "d", dim, day, value)] += n
     return counts, workspace_of
 
 

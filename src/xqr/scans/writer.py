@@ -14,9 +14,8 @@ from sqlalchemy import Table, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from xqr.core.clock import isoformat
 from xqr.db.engine import dialect_name
-from xqr.links.service import LinkScan, record_scans
+from xqr.links.service import record_scans
 from xqr.scans.aggregate import (
     EnrichedScan,
     RollupKey,
@@ -66,32 +65,14 @@ async def write_batch(session: AsyncSession, scans: list[EnrichedScan]) -> dict[
         }
         for s in scans
     ]
+    events_table: Table = ScanEvent.__table__  # type: ignore[assignment]
     for chunk in _chunks(events):
-        await session.execute(insert(ScanEvent), chunk)
+        await session.execute(insert(events_table), chunk)
 
     rollups, workspace_of = rollup_increments(scans)
     rollups.update(await _record_visitors(session, visitor_keys(scans)))
     await _upsert_rollups(session, rollups, workspace_of)
-    await record_scans(
-        session,
-        [
-            LinkScan(
-                link_id=s.target_id,
-                occurred_at=s.occurred_at,
-                details={
-                    "scanned_at": isoformat(s.occurred_at),
-                    "country": s.country,
-                    "device_type": s.device_type,
-                    "browser": s.browser,
-                    "os": s.os,
-                    "referrer_host": s.referrer_host,
-                    "source": s.source,
-                },
-            )
-            for s in scans
-            if s.kind == "link"
-        ],
-    )
+    await record_scans(session, [s for s in scans if s.kind == "link"])
     return {"scans": len(scans)}
 
 

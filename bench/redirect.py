@@ -1,0 +1,271 @@
+"""Redirect throughput and latency: `xqr serve` against nginx's `return 302`, same machine, same run.
+
+Starts `xqr serve` (embedded defaults: SQLite, one process) pinned to one core, seeds links
+(some with routing rules), drives it with wrk pinned to the other core, then does the same
+against nginx (`return 302`, one worker) as the ceiling. Prints a table and writes
+bench/results/redirect.json. Installs wrk and nginx with apt-get when they are missing.
+
+    python bench/redirect.py [--seconds 10] [--connections 50] [--links 200] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+BROWSER = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
+)
+XQR = str(Path(sys.executable).parent / "xqr")
+
+
+def ensure_tools() -> None:
+    missing = [tool for tool in ("wrk", "nginx") if not shutil.which(tool) and not Path(f"/usr/sbin/{tool}").exists()]
+    if missing and shutil.which("apt-get"):
+        print(f"installing {' '.join(missing)} with apt-get …", flush=True)
+        subprocess.run(["apt-get", "update", "-qq"], check=False)
+        packages = ["wrk" if m == "wrk" else "nginx-light" for m in missing]
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", *packages],
+            check=True,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
+
+
+def pinned(core: int, command: list[str]) -> list[str]:
+    if shutil.which("taskset") and (os.cpu_count() or 1) > 1:
+        return ["taskset", "-c", str(core), *command]
+    return command
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer")
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(url: str, paths: list[str], seconds: int, connections: int, workdir: Path) -> dict[str, float]:
+    script = workdir / "paths.lua"
+    listing = ", ".join(json.dumps(p) for p in paths)
+    script.write_text(
+        f"local paths = {{{listing}}}\nlocal i = 0\n"
+        "request = function()\n  i = i + 1\n"
+        "  return wrk.format('GET', paths[(i % #paths) + 1])\nend\n"
+    )
+    output = subprocess.run(
+        pinned(
+            1,
+            [
+                "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency",
+                "-H", f"User-Agent: {BROWSER}", "-s", str(script), url,
+            ],
+        ),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", output)
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(r"Socket errors: (.*)", output)
+    return {
+        "rps": rps,
+        "requests": total,
+        "p50_ms": _ms(*p50.groups()) if p50 else float("nan"),
+        "p99_ms": _ms(*p99.groups()) if p99 else float("nan"),
+        "bad_responses": int(errors.group(1)) if errors else 0,
+        "socket_errors": socket_errors.group(1) if socket_errors else "",
+    }
+
+
+def start_xqr(workdir: Path, port: int) -> tuple[subprocess.Popen[bytes], str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XQR_")}
+    env.update(
+        XQR_DATA_DIR=str(workdir / "data"),
+        XQR_PUBLIC_URL=f"http://127.0.0.1:{port}",
+        XQR_LOG_LEVEL="WARNING",
+        XQR_ACCESS_LOG="false",
+    )
+    out = (workdir / "xqr.out").open("wb")
+    process = subprocess.Popen(
+        pinned(0, [XQR, "serve", "--port", str(port)]), env=env, stdout=out, stderr=subprocess.STDOUT
+    )
+    wait_http(f"http://127.0.0.1:{port}/healthz")
+    key = re.search(r"xqr_pk_[0-9a-f]{8}\.[A-Za-z0-9_-]{64}", (workdir / "xqr.out").read_text())
+    assert key, "no key printed"
+    return process, key.group(0)
+
+
+def seed(base: str, key: str, count: int) -> list[str]:
+    headers = {"Authorization": f"Bearer {key}"}
+    codes: list[str] = []
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+        for start in range(0, count, 100):
+            items = []
+            for i in range(start, min(start + 100, count)):
+                items.append({"url": f"https://example.com/landing/{i}?utm_source=poster"})
+            created = client.post("/api/v1/links/bulk", json={"links": items}).json()["data"]["created"]
+            codes.extend(link["short_code"] for link in created)
+        # a fifth of the links route by country and device
+        ids = client.get("/api/v1/links", params={"limit": 200}).json()["data"]
+        for link in ids[: count // 5]:
+            client.patch(
+                f"/api/v1/links/{link['id']}",
+                json={
+                    "routing_rules": [
+                        {"destination": "https://example.de/", "priority": 1, "conditions": {"countries": ["DE", "AT"]}},
+                        {"destination": "https://m.example.com/", "priority": 2, "conditions": {"device_types": ["mobile"]}},
+                    ]
+                },
+            ).raise_for_status()
+    return codes
+
+
+def total_scans(base: str, key: str) -> int:
+    headers = {"Authorization": f"Bearer {key}"}
+    total, offset = 0, 0
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+        while True:
+            body = client.get("/api/v1/links", params={"limit": 200, "offset": offset}).json()
+            total += sum(link["scan_count"] for link in body["data"])
+            offset += 200
+            if offset >= body["meta"]["total"]:
+                return total
+
+
+def bench_xqr(args: argparse.Namespace, workdir: Path) -> dict[str, object]:
+    port = free_port()
+    process, key = start_xqr(workdir, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        codes = seed(base, key, args.links)
+        with httpx.Client(base_url=base, headers={"User-Agent": BROWSER}) as client:
+            for code in codes:  # warm the cache; these scans are counted too
+                assert client.get(f"/{code}").status_code == 302
+        time.sleep(1)
+        before = total_scans(base, key)
+        runs = [
+            run_wrk(base, [f"/{c}" for c in codes], args.seconds, args.connections, workdir)
+            for _ in range(args.runs)
+        ]
+        served = sum(int(r["requests"]) for r in runs)
+        bad = sum(int(r["bad_responses"]) for r in runs)
+        time.sleep(1.5)  # > the 250 ms flush interval
+        recorded = total_scans(base, key) - before
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+    return {"runs": runs, "served": served, "bad_responses": bad, "recorded": recorded}
+
+
+def bench_nginx(args: argparse.Namespace, workdir: Path) -> dict[str, object]:
+    port = free_port()
+    conf = workdir / "nginx.conf"
+    conf.write_text(
+        f"""worker_processes 1;
+pid {workdir}/nginx.pid;
+error_log {workdir}/nginx.err warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {workdir}/nginx-body;
+  server {{
+    listen 127.0.0.1:{port} reuseport;
+    location / {{ add_header Cache-Control "private, max-age=0" always; return 302 https://example.com/landing; }}
+  }}
+}}
+"""
+    )
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    process = subprocess.Popen(pinned(0, [nginx, "-c", str(conf), "-g", "daemon off;"]))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(base)
+        runs = [run_wrk(base, ["/abc1234"], args.seconds, args.connections, workdir) for _ in range(args.runs)]
+    finally:
+        process.send_signal(signal.SIGQUIT)
+        process.wait(30)
+    return {"runs": runs}
+
+
+def median(runs: list[dict[str, float]], key: str) -> float:
+    return statistics.median(float(r[key]) for r in runs)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--links", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    ensure_tools()
+    workdir = Path(tempfile.mkdtemp(prefix="xqr-bench-"))
+    try:
+        nginx = bench_nginx(args, workdir)
+        xqr = bench_xqr(args, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    n_rps, x_rps = median(nginx["runs"], "rps"), median(xqr["runs"], "rps")  # type: ignore[arg-type]
+    rows = [
+        ("nginx return 302 (1 worker)", n_rps, median(nginx["runs"], "p50_ms"), median(nginx["runs"], "p99_ms"), 1.0),  # type: ignore[arg-type]
+        ("xqr serve (1 process, SQLite)", x_rps, median(xqr["runs"], "p50_ms"), median(xqr["runs"], "p99_ms"), x_rps / n_rps),  # type: ignore[arg-type]
+    ]
+    print(f"\nGET /{{code}} → 302, {args.connections} connections, {args.seconds}s × {args.runs} runs (medians)\n")
+    print(f"{'server':<32}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'of nginx':>10}")
+    for name, rps, p50, p99, ratio in rows:
+        print(f"{name:<32}{rps:>10,.0f}{p50:>9.2f}{p99:>9.2f}{ratio:>10.0%}")
+    lost = int(xqr["served"]) - int(xqr["recorded"])  # type: ignore[call-overload]
+    print(
+        f"\nscans: {xqr['served']:,} redirects served, {xqr['recorded']:,} recorded, "
+        f"{lost} lost, {xqr['bad_responses']} non-302 responses"
+    )
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    result = {
+        "connections": args.connections,
+        "seconds": args.seconds,
+        "nginx": nginx,
+        "xqr": xqr,
+        "ratio": x_rps / n_rps,
+        "lost_scans": lost,
+    }
+    (RESULTS / "redirect.json").write_text(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
