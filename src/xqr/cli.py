@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
 import sys
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from xqr.assets.cli import app as assets_cli
+from xqr.clitools import fail, out, parse_uuid, print_json, run, unit_of_work
 from xqr.config import Settings, get_settings
 from xqr.context import AppContext
 from xqr.core.clock import isoformat, parse_datetime
-from xqr.core.errors import ApiError
-from xqr.qr.cli import qr
-from xqr.webhooks.cli import worker
-from xqr.workspaces.plans import PlansFileError
-
-T = TypeVar("T")
+from xqr.links.cli import app as links_cli
 
 app = typer.Typer(
     help="xQR: short links, QR codes, scan analytics, bio pages, assets and webhooks.",
@@ -41,60 +29,7 @@ admin.add_typer(admin_workspace, name="workspace")
 admin.add_typer(admin_member, name="member")
 admin.add_typer(admin_key, name="key")
 app.add_typer(admin, name="admin")
-app.add_typer(assets_cli, name="assets")
-app.command("worker")(worker)
-app.command("qr")(qr)
-
-out = Console()
-err = Console(stderr=True)
-
-
-def fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]Error:[/red] {message}")
-    raise typer.Exit(code)
-
-
-def run(coro_factory: Callable[[AppContext], Awaitable[T]]) -> T:
-    """Run an async command with an app context, turning API errors into clean exits."""
-
-    async def _main() -> T:
-        try:
-            ctx = AppContext.from_settings(get_settings())
-        except PlansFileError as exc:
-            fail(str(exc))
-        try:
-            from xqr.db.migrate import upgrade
-
-            await upgrade(ctx.engine)
-            return await coro_factory(ctx)
-        finally:
-            await ctx.close()
-
-    try:
-        return asyncio.run(_main())
-    except ApiError as exc:
-        fail(f"{exc.code}: {exc.message}")
-        raise  # unreachable, for type checkers
-
-
-@asynccontextmanager
-async def unit_of_work(ctx: AppContext) -> AsyncIterator[AsyncSession]:
-    """One transaction committed at the end of the command."""
-    async with ctx.sessionmaker() as session:
-        yield session
-        await session.commit()
-
-
-def parse_uuid(value: str, what: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        fail(f"{what} must be a UUID, got {value!r}")
-        raise
-
-
-def print_json(payload: Any) -> None:
-    sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+app.add_typer(links_cli, name="links")
 
 
 @app.command()

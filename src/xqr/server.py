@@ -52,7 +52,6 @@ class FastRedirectProtocol(HttpToolsProtocol):
             handler is not None
             and (self.cycle is None or self.cycle.response_complete)
             and not self.pipeline
-            and handler.short_host is None
         ):
             method = self.parser.get_method()
             if (method == b"GET" or method == b"HEAD") and not self.parser.should_upgrade():

@@ -252,10 +252,14 @@ async def delete_link(
     await emit(session, tenant.workspace_id, "link.deleted", view)
 
 
-def _bulk_item(raw: Any) -> LinkCreate:
+BULK_FIELDS = frozenset({"url", "custom_slug", "labels"})
+IMPORT_FIELDS = frozenset(LinkCreate.model_fields)
+
+
+def parse_item(raw: Any, allowed: frozenset[str] = BULK_FIELDS) -> LinkCreate:
+    """One bulk or import item, validated alone."""
     if not isinstance(raw, dict):
         raise validation_error("link", "must be an object")
-    allowed = {"url", "custom_slug", "labels"}
     unknown = sorted(set(raw) - allowed)
     if unknown:
         raise validation_error(unknown[0], "Unknown field.")
@@ -263,6 +267,34 @@ def _bulk_item(raw: Any) -> LinkCreate:
         return LinkCreate.model_validate(raw)
     except ValidationError as exc:
         raise validation_failed([dict(e) for e in exc.errors()]) from exc
+
+
+async def create_many(
+    session: AsyncSession,
+    tenant: Tenant,
+    rules: LinkRules,
+    items: Sequence[Any],
+    *,
+    allowed: frozenset[str] = BULK_FIELDS,
+) -> tuple[list[Link], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Create each valid item in its own savepoint: (created, errors, per-item results)."""
+    created: list[Link] = []
+    errors: list[dict[str, Any]] = []
+    results: list[dict[str, Any]] = []
+    for index, raw in enumerate(items):
+        try:
+            async with session.begin_nested():
+                link = await create_link(session, tenant, rules, parse_item(raw, allowed))
+        except ApiError as exc:
+            error = {"index": index, "code": exc.code, "message": exc.message}
+            errors.append(error)
+            results.append({**error, "status": "failed"})
+            continue
+        created.append(link)
+        results.append(
+            {"index": index, "status": "created", "link_id": str(link.id), "short_code": link.code}
+        )
+    return created, errors, results
 
 
 async def bulk_create(
@@ -273,23 +305,7 @@ async def bulk_create(
         raise validation_error("links", "must contain at least one link")
     if len(items) > MAX_BULK:
         raise validation_error("links", f"at most {MAX_BULK} links per request")
-    created: list[Link] = []
-    errors: list[dict[str, Any]] = []
-    results: list[dict[str, Any]] = []
-    for index, raw in enumerate(items):
-        try:
-            async with session.begin_nested():
-                link = await create_link(session, tenant, rules, _bulk_item(raw))
-        except ApiError as exc:
-            errors.append({"index": index, "code": exc.code, "message": exc.message})
-            results.append(
-                {"index": index, "status": "failed", "code": exc.code, "message": exc.message}
-            )
-            continue
-        created.append(link)
-        results.append(
-            {"index": index, "status": "created", "link_id": str(link.id), "short_code": link.code}
-        )
+    created, errors, results = await create_many(session, tenant, rules, items)
     batch = LinkBatch(
         workspace_id=tenant.workspace_id,
         status="completed",
@@ -301,6 +317,10 @@ async def bulk_create(
     session.add(batch)
     await session.flush()
     return batch, created, errors
+
+
+async def all_links(session: AsyncSession, tenant: Tenant) -> Sequence[Link]:
+    return await repository.iterate(session, tenant.workspace_id)
 
 
 def batch_view(batch: LinkBatch) -> dict[str, Any]:
