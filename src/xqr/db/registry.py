@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import xqr.auth.models
+import xqr.links.models
+import xqr.scans.models
 import xqr.webhooks.models
 import xqr.workspaces.models  # noqa: F401
 from xqr.db.base import Base
