@@ -1,4 +1,4 @@
-"""Redirect throughput and latency: `xqr serve` against nginx's `return 302`, same machine, same run.
+"""Redirect throughput and latency: `xqr serve` against nginx's `return 302`, in one run.
 
 Starts `xqr serve` (embedded defaults: SQLite, one process) pinned to one core, seeds links
 (some with routing rules), drives it with wrk pinned to the other core, then does the same
@@ -35,7 +35,11 @@ XQR = str(Path(sys.executable).parent / "xqr")
 
 
 def ensure_tools() -> None:
-    missing = [tool for tool in ("wrk", "nginx") if not shutil.which(tool) and not Path(f"/usr/sbin/{tool}").exists()]
+    missing = [
+        tool
+        for tool in ("wrk", "nginx")
+        if not shutil.which(tool) and not Path(f"/usr/sbin/{tool}").exists()
+    ]
     if missing and shutil.which("apt-get"):
         print(f"installing {' '.join(missing)} with apt-get …", flush=True)
         subprocess.run(["apt-get", "update", "-qq"], check=False)
@@ -76,7 +80,9 @@ def _ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def run_wrk(url: str, paths: list[str], seconds: int, connections: int, workdir: Path) -> dict[str, float]:
+def run_wrk(
+    url: str, paths: list[str], seconds: int, connections: int, workdir: Path
+) -> dict[str, float]:
     script = workdir / "paths.lua"
     listing = ", ".join(json.dumps(p) for p in paths)
     script.write_text(
@@ -88,8 +94,16 @@ def run_wrk(url: str, paths: list[str], seconds: int, connections: int, workdir:
         pinned(
             1,
             [
-                "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency",
-                "-H", f"User-Agent: {BROWSER}", "-s", str(script), url,
+                "wrk",
+                "-t1",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--latency",
+                "-H",
+                f"User-Agent: {BROWSER}",
+                "-s",
+                str(script),
+                url,
             ],
         ),
         capture_output=True,
@@ -122,7 +136,10 @@ def start_xqr(workdir: Path, port: int) -> tuple[subprocess.Popen[bytes], str]:
     )
     out = (workdir / "xqr.out").open("wb")
     process = subprocess.Popen(
-        pinned(0, [XQR, "serve", "--port", str(port)]), env=env, stdout=out, stderr=subprocess.STDOUT
+        pinned(0, [XQR, "serve", "--port", str(port)]),
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
     )
     wait_http(f"http://127.0.0.1:{port}/healthz")
     key = re.search(r"xqr_pk_[0-9a-f]{8}\.[A-Za-z0-9_-]{64}", (workdir / "xqr.out").read_text())
@@ -138,7 +155,9 @@ def seed(base: str, key: str, count: int) -> list[str]:
             items = []
             for i in range(start, min(start + 100, count)):
                 items.append({"url": f"https://example.com/landing/{i}?utm_source=poster"})
-            created = client.post("/api/v1/links/bulk", json={"links": items}).json()["data"]["created"]
+            created = client.post("/api/v1/links/bulk", json={"links": items}).json()["data"][
+                "created"
+            ]
             codes.extend(link["short_code"] for link in created)
         # a fifth of the links route by country and device
         ids = client.get("/api/v1/links", params={"limit": 200}).json()["data"]
@@ -147,8 +166,16 @@ def seed(base: str, key: str, count: int) -> list[str]:
                 f"/api/v1/links/{link['id']}",
                 json={
                     "routing_rules": [
-                        {"destination": "https://example.de/", "priority": 1, "conditions": {"countries": ["DE", "AT"]}},
-                        {"destination": "https://m.example.com/", "priority": 2, "conditions": {"device_types": ["mobile"]}},
+                        {
+                            "destination": "https://example.de/",
+                            "priority": 1,
+                            "conditions": {"countries": ["DE", "AT"]},
+                        },
+                        {
+                            "destination": "https://m.example.com/",
+                            "priority": 2,
+                            "conditions": {"device_types": ["mobile"]},
+                        },
                     ]
                 },
             ).raise_for_status()
@@ -205,7 +232,10 @@ http {{
   client_body_temp_path {workdir}/nginx-body;
   server {{
     listen 127.0.0.1:{port} reuseport;
-    location / {{ add_header Cache-Control "private, max-age=0" always; return 302 https://example.com/landing; }}
+    location / {{
+      add_header Cache-Control "private, max-age=0" always;
+      return 302 https://example.com/landing;
+    }}
   }}
 }}
 """
@@ -215,7 +245,10 @@ http {{
     base = f"http://127.0.0.1:{port}"
     try:
         wait_http(base)
-        runs = [run_wrk(base, ["/abc1234"], args.seconds, args.connections, workdir) for _ in range(args.runs)]
+        runs = [
+            run_wrk(base, ["/abc1234"], args.seconds, args.connections, workdir)
+            for _ in range(args.runs)
+        ]
     finally:
         process.send_signal(signal.SIGQUIT)
         process.wait(30)
@@ -242,10 +275,25 @@ def main() -> int:
         shutil.rmtree(workdir, ignore_errors=True)
     n_rps, x_rps = median(nginx["runs"], "rps"), median(xqr["runs"], "rps")  # type: ignore[arg-type]
     rows = [
-        ("nginx return 302 (1 worker)", n_rps, median(nginx["runs"], "p50_ms"), median(nginx["runs"], "p99_ms"), 1.0),  # type: ignore[arg-type]
-        ("xqr serve (1 process, SQLite)", x_rps, median(xqr["runs"], "p50_ms"), median(xqr["runs"], "p99_ms"), x_rps / n_rps),  # type: ignore[arg-type]
+        (
+            "nginx return 302 (1 worker)",
+            n_rps,
+            median(nginx["runs"], "p50_ms"),
+            median(nginx["runs"], "p99_ms"),
+            1.0,
+        ),  # type: ignore[arg-type]
+        (
+            "xqr serve (1 process, SQLite)",
+            x_rps,
+            median(xqr["runs"], "p50_ms"),
+            median(xqr["runs"], "p99_ms"),
+            x_rps / n_rps,
+        ),  # type: ignore[arg-type]
     ]
-    print(f"\nGET /{{code}} → 302, {args.connections} connections, {args.seconds}s × {args.runs} runs (medians)\n")
+    print(
+        f"\nGET /{{code}} → 302, {args.connections} connections, "
+        f"{args.seconds}s × {args.runs} runs (medians)\n"
+    )
     print(f"{'server':<32}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'of nginx':>10}")
     for name, rps, p50, p99, ratio in rows:
         print(f"{name:<32}{rps:>10,.0f}{p50:>9.2f}{p99:>9.2f}{ratio:>10.0%}")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from xqr.assets.cli import app as assets_cli
 from xqr.clitools import fail, out, parse_uuid, print_json, run, unit_of_work
 from xqr.config import Settings, get_settings
 from xqr.context import AppContext
@@ -29,6 +30,7 @@ admin.add_typer(admin_workspace, name="workspace")
 admin.add_typer(admin_member, name="member")
 admin.add_typer(admin_key, name="key")
 app.add_typer(admin, name="admin")
+app.add_typer(assets_cli, name="assets")
 app.add_typer(links_cli, name="links")
 
 

@@ -38,7 +38,7 @@ def _find_handler(app: Any) -> RedirectHandler | None:
 class FastRedirectProtocol(HttpToolsProtocol):
     """HttpToolsProtocol that answers cached redirects without an ASGI cycle."""
 
-    _redirects: RedirectHandler | None | bool = False
+    _redirects: RedirectHandler | bool | None = False
     _fast_keep_alive: bool | None = None
 
     def _handler(self) -> RedirectHandler | None:
@@ -63,7 +63,11 @@ class FastRedirectProtocol(HttpToolsProtocol):
                         entry = handler.cached(code)
                         if entry is not None:
                             answer = handler.respond(
-                                entry, method == b"GET", parsed.query or b"", self.headers, self.client
+                                entry,
+                                method == b"GET",
+                                parsed.query or b"",
+                                self.headers,
+                                self.client,
                             )
                             self._write(answer, method == b"HEAD")
                             return

@@ -38,6 +38,11 @@ ERROR_CODES: dict[str, ErrorSpec] = {
     "BURST_LIMIT_EXCEEDED": ErrorSpec(
         429, "Too many requests/second", "Add backoff, check Retry-After header"
     ),
+    "INVALID_UPLOAD_URL": ErrorSpec(
+        403,
+        "Presigned upload URL expired, altered, or used with another Content-Type",
+        "Request a new URL and send the Content-Type it names",
+    ),
     "RESOURCE_NOT_FOUND": ErrorSpec(404, "Resource doesn't exist", "Verify resource ID"),
     "METHOD_NOT_ALLOWED": ErrorSpec(
         405, "The path exists but not with this HTTP method", "Check the method"

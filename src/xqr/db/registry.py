@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import xqr.assets.models
 import xqr.auth.models
 import xqr.links.models
 import xqr.scans.models

@@ -142,16 +142,20 @@ class RedirectHandler:
             return False
         code = scope["path"][1:]
         if not is_code_shaped(code):
-            if self.short_host is not None and self._host(scope) == self.short_host:
-                if code != "healthz":
-                    await self._send(send, _NOT_FOUND, method)
-                    return True
+            on_short_host = self.short_host is not None and self._host(scope) == self.short_host
+            if on_short_host and code != "healthz":
+                await self._send(send, _NOT_FOUND, method)
+                return True
             return False
         entry = self.cache.entries.get(code)
         if entry is None:
             entry = await self.cache.get(code)
         answer = self.respond(
-            entry, method == "GET", scope.get("query_string", b""), scope["headers"], scope.get("client")
+            entry,
+            method == "GET",
+            scope.get("query_string", b""),
+            scope["headers"],
+            scope.get("client"),
         )
         await self._send(send, answer, method)
         return True

@@ -1,0 +1,25 @@
+"""Asset storage: the interface (`base`) and its filesystem and S3-compatible backends."""
+
+from __future__ import annotations
+
+from xqr.assets.storage.base import AssetStorage, ObjectChanged, ObjectInfo, PresignedUpload
+from xqr.config import Settings
+
+__all__ = ["AssetStorage", "ObjectChanged", "ObjectInfo", "PresignedUpload", "build_storage"]
+
+
+def build_storage(settings: Settings) -> AssetStorage:
+    """The backend `XQR_STORAGE_BACKEND` names."""
+    if settings.storage_backend == "s3":
+        from xqr.assets.storage.s3 import S3Storage
+
+        return S3Storage(settings)
+    from xqr.assets.storage.filesystem import FilesystemStorage
+
+    return FilesystemStorage(
+        settings.data_dir / "assets",
+        secret=settings.secret,
+        upload_base_url=settings.public_url,
+        public_base_url=settings.assets_public_base_url or f"{settings.public_url}/cdn",
+        max_file_bytes=settings.assets_max_file_bytes,
+    )
