@@ -43,12 +43,13 @@ def _installers() -> list[Callable[[XqrApp], None]]:
     """Each domain's `install(app)`: its routers, front handlers and background parts."""
     from xqr.assets.runtime import install as assets
     from xqr.links.runtime import install as links
+    from xqr.qr.runtime import install as qr
     from xqr.redirect.runtime import install as redirect
     from xqr.scans.runtime import install as scans
     from xqr.workspaces.runtime import install as workspaces
 
     # Order matters: the redirect handler needs the scan buffer.
-    return [workspaces, scans, redirect, links, assets]
+    return [workspaces, scans, redirect, links, assets, qr]
 
 
 class XqrApp:

@@ -14,6 +14,7 @@ from xqr.config import Settings, get_settings
 from xqr.context import AppContext
 from xqr.core.clock import isoformat, parse_datetime
 from xqr.links.cli import app as links_cli
+from xqr.qr.cli import qr
 
 app = typer.Typer(
     help="xQR: short links, QR codes, scan analytics, bio pages, assets and webhooks.",
@@ -32,6 +33,7 @@ admin.add_typer(admin_key, name="key")
 app.add_typer(admin, name="admin")
 app.add_typer(assets_cli, name="assets")
 app.add_typer(links_cli, name="links")
+app.command("qr")(qr)
 
 
 @app.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import xqr.assets.models
 import xqr.auth.models
 import xqr.links.models
+import xqr.qr.models
 import xqr.scans.models
 import xqr.webhooks.models
 import xqr.workspaces.models  # noqa: F401

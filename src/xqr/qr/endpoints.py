@@ -1,0 +1,281 @@
+"""`/v1/qr`: generate, templates CRUD, render a template; and `/v1/links/{link_id}/qr`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.responses import Response
+
+from xqr.context import Ctx, DbSession
+from xqr.core.envelope import no_content, ok, page
+from xqr.core.openapi import Envelope, ListEnvelope
+from xqr.core.pagination import Pagination
+from xqr.qr import service
+from xqr.qr.auth import QrRead, QrRender, QrWrite
+from xqr.qr.rendering import (
+    PreparedImage,
+    QrRenderer,
+    RenderSpec,
+    body_fields,
+    template_fields,
+)
+from xqr.qr.schemas import (
+    FORMAT,
+    SIZE,
+    Format,
+    GenerateRequest,
+    TemplateCreate,
+    TemplateOut,
+    TemplateRenderRequest,
+    TemplateUpdate,
+)
+
+router = APIRouter(prefix="/qr", tags=["QR Codes"])
+links_router = APIRouter(prefix="/links", tags=["Links"])
+
+# Renders depend on the caller's workspace (logos, templates, links), so shared caches must
+# not keep them; the ETag lets a client revalidate cheaply after the five minutes.
+CACHE_CONTROL = "private, max-age=300"
+SVG_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox"
+IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The QR code image, with `ETag` and `Cache-Control` headers.",
+        "content": {
+            media_type: {"schema": {"type": "string", "format": "binary"}}
+            for media_type in ("image/svg+xml", "image/png")
+        },
+    },
+    304: {"description": "Not Modified: `If-None-Match` names the current `ETag`; no body."},
+}
+READ_SESSIONS = "qr.read_sessions"
+_BARE_HEX = re.compile(r"(?:[0-9a-fA-F]{3}){1,2}")
+
+
+async def read_session(ctx: Ctx) -> AsyncIterator[AsyncSession]:
+    """A session for requests that only read: on SQLite it does not take the write lock that
+    the API's sessions take up front, so renders never queue behind writers."""
+    sessionmaker = ctx.parts.get(READ_SESSIONS)
+    if sessionmaker is None:
+        sessionmaker = ctx.parts[READ_SESSIONS] = async_sessionmaker(
+            ctx.read_engine, expire_on_commit=False
+        )
+    async with sessionmaker() as session:
+        yield session
+
+
+ReadSession = Annotated[AsyncSession, Depends(read_session)]
+
+
+def _etag_matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    for candidate in header.split(","):
+        candidate = candidate.strip().removeprefix("W/")
+        if candidate in ("*", etag):
+            return True
+    return False
+
+
+async def _image(request: Request, renderer: QrRenderer, prepared: PreparedImage) -> Response:
+    """The image, or 304 when the client already holds it."""
+    headers = {
+        "ETag": prepared.etag,
+        "Cache-Control": CACHE_CONTROL,
+        "X-Content-Type-Options": "nosniff",
+    }
+    if prepared.fmt == "svg":
+        headers["Content-Security-Policy"] = SVG_CSP
+    if _etag_matches(request.headers.get("if-none-match"), prepared.etag):
+        return Response(status_code=304, headers=headers)
+    body = await renderer.image(prepared)
+    return Response(content=body, media_type=prepared.media_type, headers=headers)
+
+
+@router.post(
+    "/generate",
+    summary="Generate QR code",
+    response_class=Response,
+    responses=IMAGE_RESPONSES,
+)
+async def generate(
+    request: Request, body: GenerateRequest, principal: QrRender, session: ReadSession, ctx: Ctx
+) -> Response:
+    """Render `content` as an SVG (default) or PNG image.
+
+    Scope: `qr:render`. Beyond the reference, `dot_style`, `corner_style` and `logo_url` style
+    the code. Answers `304` to an `If-None-Match` naming the current `ETag`.
+    """
+    design = service.engine_design(body.model_dump(include=set(service.ENGINE_FIELDS)))
+    spec = RenderSpec(body.content, design, body.size, body.format, body.logo_url)
+    renderer = QrRenderer.of(ctx)
+    prepared = await renderer.prepare(session, principal.workspace_id, spec, body_fields)
+    return await _image(request, renderer, prepared)
+
+
+@router.post(
+    "/templates", summary="Create template", status_code=201, response_model=Envelope[TemplateOut]
+)
+async def create_template(
+    request: Request, body: TemplateCreate, principal: QrWrite, session: DbSession, ctx: Ctx
+) -> Response:
+    """Save a named design. Scope: `qr:write`.
+
+    Design keys left out take their defaults; unknown keys, unreadable colours, low contrast
+    and unusable logos are `VALIDATION_ERROR`s naming the `design.` field.
+    """
+    template = await service.create_template(
+        session,
+        principal.tenant,
+        QrRenderer.of(ctx).logos,
+        name=body.name,
+        description=body.description,
+        design=body.design.model_dump(exclude_unset=True) if body.design else None,
+    )
+    await session.commit()
+    return ok(request, service.template_view(template), status=201)
+
+
+@router.get("/templates", summary="List templates", response_model=ListEnvelope[TemplateOut])
+async def list_templates(
+    request: Request, principal: QrRead, session: ReadSession, pagination: Pagination
+) -> Response:
+    """Templates of the workspace, newest first. Scope: `qr:read`."""
+    templates, total = await service.list_templates(
+        session, principal.tenant, limit=pagination.limit, offset=pagination.offset
+    )
+    return page(
+        request,
+        [service.template_view(t) for t in templates],
+        total=total,
+        limit=pagination.limit,
+        offset=pagination.offset,
+    )
+
+
+@router.get(
+    "/templates/{template_id}", summary="Get template", response_model=Envelope[TemplateOut]
+)
+async def get_template(
+    request: Request, template_id: str, principal: QrRead, session: ReadSession
+) -> Response:
+    """One template. Scope: `qr:read`."""
+    template = await service.get_template(session, principal.tenant, template_id)
+    return ok(request, service.template_view(template))
+
+
+@router.patch(
+    "/templates/{template_id}", summary="Update template", response_model=Envelope[TemplateOut]
+)
+async def update_template(
+    request: Request,
+    template_id: str,
+    body: TemplateUpdate,
+    principal: QrWrite,
+    session: DbSession,
+    ctx: Ctx,
+) -> Response:
+    """Change `name`, `description` or design keys. Scope: `qr:write`.
+
+    A merge patch: only the fields sent change, design keys merge into the stored design
+    (null returns a key to its default).
+    """
+    changes: dict[str, Any] = body.model_dump(exclude_unset=True)
+    if body.design is not None:
+        changes["design"] = body.design.model_dump(exclude_unset=True)
+    template = await service.update_template(
+        session, principal.tenant, QrRenderer.of(ctx).logos, template_id, changes
+    )
+    await session.commit()
+    return ok(request, service.template_view(template))
+
+
+@router.delete("/templates/{template_id}", summary="Delete template", status_code=204)
+async def delete_template(template_id: str, principal: QrWrite, session: DbSession) -> Response:
+    """Delete a template. Scope: `qr:write`."""
+    await service.delete_template(session, principal.tenant, template_id)
+    await session.commit()
+    return no_content()
+
+
+@router.post(
+    "/templates/{template_id}/render",
+    summary="Render template",
+    response_class=Response,
+    responses=IMAGE_RESPONSES,
+)
+async def render_template(
+    request: Request,
+    template_id: str,
+    body: TemplateRenderRequest,
+    principal: QrRender,
+    session: ReadSession,
+    ctx: Ctx,
+) -> Response:
+    """Render `content` with the template's design. Scope: `qr:render`.
+
+    `format` (`svg` default, or `png`) is an xQR extra. Answers `304` to a matching
+    `If-None-Match`.
+    """
+    template = await service.get_template(session, principal.tenant, template_id)
+    spec = service.template_spec(template, body.content, body.size, body.format)
+    renderer = QrRenderer.of(ctx)
+    prepared = await renderer.prepare(session, principal.workspace_id, spec, template_fields)
+    return await _image(request, renderer, prepared)
+
+
+def _query_colour(value: str | None) -> str | None:
+    """Query colours may leave out the `#` (which would need escaping as `%23`)."""
+    if value is not None and _BARE_HEX.fullmatch(value):
+        return f"#{value}"
+    return value
+
+
+@links_router.get(
+    "/{link_id}/qr",
+    summary="Get link QR code",
+    response_class=Response,
+    responses=IMAGE_RESPONSES,
+)
+async def link_qr(
+    request: Request,
+    link_id: str,
+    principal: QrRender,
+    session: ReadSession,
+    ctx: Ctx,
+    size: Annotated[int, Query(ge=1, le=50, description=SIZE)] = 10,
+    format: Annotated[Format, Query(description=FORMAT)] = "svg",
+    foreground: Annotated[
+        str | None, Query(description="Hex colour, `#` optional; overrides the template's.")
+    ] = None,
+    background: Annotated[
+        str | None, Query(description="Hex colour, `#` optional; overrides the template's.")
+    ] = None,
+    template_id: Annotated[
+        str | None, Query(description="Design the code with this template (xQR extra).")
+    ] = None,
+) -> Response:
+    """The link's QR code, encoding its short URL plus `?qr=1` so scans count as source `qr`.
+
+    Scope: `qr:render`. With `template_id` the template's design is used; `foreground` and
+    `background` given in the query override its colours.
+    """
+    content = await service.link_qr_content(
+        session, principal.tenant, link_id, ctx.settings.short_base
+    )
+    spec = await service.link_qr_spec(
+        session,
+        principal.tenant,
+        content,
+        size=size,
+        fmt=format,
+        foreground=_query_colour(foreground),
+        background=_query_colour(background),
+        template_id=template_id,
+    )
+    renderer = QrRenderer.of(ctx)
+    prepared = await renderer.prepare(session, principal.workspace_id, spec, service.link_qr_fields)
+    return await _image(request, renderer, prepared)

@@ -1,0 +1,151 @@
+"""From a validated request to image bytes: logo, cache key (the ETag), cached rendering.
+
+`QrRenderer` is the app's one rendering runtime (`ctx.parts["qr.renderer"]`): the logo
+resolver with its guarded client and the byte-bounded LRU of rendered images. A request is
+first `prepare`d — design, size and format checked, the logo resolved, the cache key computed —
+so a matching `If-None-Match` is answered without drawing anything; `image` then returns the
+bytes from the cache or renders them in a worker thread.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import anyio
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from xqr.core.errors import ApiError, validation_error
+from xqr.qr.cache import RenderCache
+from xqr.qr.logos import LogoImage, LogoResolver
+from xqr.qr.render import Design, DesignError, render, render_cache_key, validate_design
+from xqr.qr.render.design import validate_format, validate_size
+
+if TYPE_CHECKING:
+    from xqr.context import AppContext
+
+RENDERER_PART = "qr.renderer"
+MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
+
+# How the engine's field names (`design.foreground`, `size`, …) map onto the request's.
+FieldNames = Callable[[str], str]
+
+
+def template_fields(field: str) -> str:
+    """Errors about a template's design keep the `design.` prefix (the template's body)."""
+    return field
+
+
+def body_fields(field: str) -> str:
+    """/qr/generate takes the design fields at the top level of its body."""
+    return field.removeprefix("design.")
+
+
+def as_api_error(error: DesignError, fields: FieldNames) -> ApiError:
+    return validation_error(fields(error.field), error.message)
+
+
+@dataclass(frozen=True)
+class RenderSpec:
+    """Everything a rendering depends on, as the request gave it."""
+
+    content: str
+    design: Design
+    size: int
+    fmt: str
+    logo_url: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedImage:
+    """A checked rendering whose cache key is known; the image may not be drawn yet."""
+
+    key: str
+    content: str
+    design: Design
+    size: int
+    fmt: str
+    logo: LogoImage | None
+    fields: FieldNames
+
+    @property
+    def media_type(self) -> str:
+        return MEDIA_TYPES[self.fmt]
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.key}"'
+
+
+# Checking a design and hashing the inputs cost ~30 µs; a cached image is served in less, so
+# both are memoised (failures raise and are not kept).
+@functools.lru_cache(maxsize=256)
+def _checked(design: Design, size: int, fmt: str) -> tuple[Design, int, str]:
+    return validate_design(design), validate_size(size), validate_format(fmt)
+
+
+@functools.lru_cache(maxsize=1024)
+def _cache_key(content: str, design: Design, size: int, fmt: str, logo_digest: str | None) -> str:
+    return render_cache_key(content, design, size, fmt, logo_digest)
+
+
+class QrRenderer:
+    def __init__(self, logos: LogoResolver, cache: RenderCache | None = None) -> None:
+        self.logos = logos
+        self.cache = cache if cache is not None else RenderCache()
+
+    @classmethod
+    def of(cls, ctx: AppContext) -> QrRenderer:
+        """The app's renderer, made on first use."""
+        renderer = ctx.parts.get(RENDERER_PART)
+        if not isinstance(renderer, QrRenderer):
+            renderer = cls(LogoResolver(ctx))
+            ctx.parts[RENDERER_PART] = renderer
+        return renderer
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        await self.logos.aclose()
+
+    async def prepare(
+        self,
+        session: AsyncSession,
+        workspace_id: uuid.UUID,
+        spec: RenderSpec,
+        fields: FieldNames,
+    ) -> PreparedImage:
+        """Check the design, size and format, resolve the logo and compute the cache key."""
+        try:
+            design, size, fmt = _checked(spec.design, spec.size, spec.fmt)
+            logo = None
+            if spec.logo_url is not None:
+                logo = await self.logos.resolve(session, workspace_id, spec.logo_url)
+        except DesignError as exc:
+            raise as_api_error(exc, fields) from None
+        key = _cache_key(spec.content, design, size, fmt, logo.digest if logo else None)
+        return PreparedImage(key, spec.content, design, size, fmt, logo, fields)
+
+    async def image(self, prepared: PreparedImage) -> bytes:
+        """The image bytes, from the cache or rendered off the event loop."""
+        body = self.cache.get(prepared.key)
+        if body is not None:
+            return body
+        draw = functools.partial(
+            render,
+            prepared.content,
+            prepared.design,
+            size=prepared.size,
+            fmt=prepared.fmt,
+            logo=prepared.logo.data if prepared.logo else None,
+        )
+        try:
+            body = await anyio.to_thread.run_sync(draw)
+        except DesignError as exc:
+            raise as_api_error(exc, prepared.fields) from None
+        self.cache.put(prepared.key, body)
+        return body

@@ -1,0 +1,21 @@
+"""Plugs the QR endpoints into the app, with the renderer (caches, logo client) they share."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from xqr.qr.endpoints import links_router, router
+from xqr.qr.rendering import QrRenderer
+from xqr.qr.service import count_templates
+from xqr.workspaces.usage import register_usage_counter
+
+if TYPE_CHECKING:
+    from xqr.app import XqrApp
+
+
+def install(app: XqrApp) -> None:
+    register_usage_counter("qr_templates", count_templates)
+    app.include_api(router)
+    app.include_api(links_router)
+    # A background part only so the lifespan closes its HTTP client at shutdown.
+    app.background.append(QrRenderer.of(app.ctx))
