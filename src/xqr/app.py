@@ -42,6 +42,7 @@ FrontHandler = Callable[[Any, Any, Any], Awaitable[bool]]
 def _installers() -> list[Callable[[XqrApp], None]]:
     """Each domain's `install(app)`: its routers, front handlers and background parts."""
     from xqr.assets.runtime import install as assets
+    from xqr.auth.runtime import install as auth
     from xqr.links.runtime import install as links
     from xqr.qr.runtime import install as qr
     from xqr.redirect.runtime import install as redirect
@@ -49,7 +50,7 @@ def _installers() -> list[Callable[[XqrApp], None]]:
     from xqr.workspaces.runtime import install as workspaces
 
     # Order matters: the redirect handler needs the scan buffer.
-    return [workspaces, scans, redirect, links, assets, qr]
+    return [auth, workspaces, scans, redirect, links, assets, qr]
 
 
 class XqrApp:

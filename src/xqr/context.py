@@ -19,9 +19,10 @@ from xqr.workspaces.plans import Plan, load_plans
 class AppContext:
     settings: Settings
     engine: AsyncEngine
-    # Reads that must not take SQLite's write lock (redirect lookups, analytics).
+    # Reads that must not take SQLite's write lock (redirect lookups, analytics, renders).
     read_engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    read_sessionmaker: async_sessionmaker[AsyncSession]
     plans: dict[str, Plan]
     burst: BurstLimiter = field(default_factory=BurstLimiter)
     # Per-domain runtime objects (link cache, scan writer, QR cache, storage, dispatcher).
@@ -38,6 +39,7 @@ class AppContext:
             engine=engine,
             read_engine=read_engine,
             sessionmaker=make_sessionmaker(engine),
+            read_sessionmaker=make_sessionmaker(read_engine),
             plans=load_plans(settings.plans_file),
         )
 
@@ -47,7 +49,8 @@ class AppContext:
             await self.read_engine.dispose()
 
 
-def get_context(request: Request) -> AppContext:
+async def get_context(request: Request) -> AppContext:
+    # async: FastAPI would run a plain function in its thread pool on every request.
     ctx: AppContext = request.app.state.ctx
     return ctx
 
@@ -62,3 +65,13 @@ async def get_session(ctx: Ctx) -> AsyncIterator[AsyncSession]:
 
 
 DbSession = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def get_read_session(ctx: Ctx) -> AsyncIterator[AsyncSession]:
+    """A session for requests that only read: on SQLite it does not take the write lock the
+    unit-of-work sessions take up front, so reads never queue behind writers."""
+    async with ctx.read_sessionmaker() as session:
+        yield session
+
+
+ReadSession = Annotated[AsyncSession, Depends(get_read_session)]

@@ -15,7 +15,7 @@ import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from xqr.links.slugs import is_code_shaped
-from xqr.redirect.handler import RedirectHandler
+from xqr.redirect.handler import RedirectHandler, host_of
 
 _REASONS = {302: b"Found", 404: b"Not Found", 410: b"Gone"}
 
@@ -52,6 +52,7 @@ class FastRedirectProtocol(HttpToolsProtocol):
             handler is not None
             and (self.cycle is None or self.cycle.response_complete)
             and not self.pipeline
+            and not (handler.skip_hosts and host_of(self.headers) in handler.skip_hosts)
         ):
             method = self.parser.get_method()
             if (method == b"GET" or method == b"HEAD") and not self.parser.should_upgrade():

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support.server import ServerProcess, xqr_env
+from tests.support.server import ServerProcess, run_xqr, xqr_env
 
 pytestmark = pytest.mark.e2e
 
@@ -47,3 +49,26 @@ def test_remaining_counts_down_by_one_across_two_processes(db_url: str, tmp_path
                 assert response.status_code == 200
                 seen.append(int(response.headers["x-ratelimit-remaining"]))
     assert seen == list(range(99999, 99999 - 20, -1))
+
+
+def test_a_key_revoked_from_the_cli_stops_working_in_a_running_server(
+    db_url: str, tmp_path: Path
+) -> None:
+    env = xqr_env(db_url, tmp_path / "data")
+    with ServerProcess(env, tmp_path) as server:
+        key = re.findall(r"xqr_pk_[0-9a-f]{8}\.[A-Za-z0-9_-]{64}", server.stdout())[0]
+        headers = {"Authorization": f"Bearer {key}"}
+        assert httpx.get(f"{server.url}/api/v1/workspace", headers=headers).status_code == 200
+        workspace = httpx.get(f"{server.url}/api/v1/workspace", headers=headers).json()["data"]
+        listed = run_xqr(env, "admin", "key", "list", "--workspace", workspace["id"], "--json")
+        key_id = json.loads(listed.stdout)[0]["id"]
+        assert run_xqr(env, "admin", "key", "revoke", key_id).returncode == 0
+        deadline = time.monotonic() + 3
+        status = None
+        while time.monotonic() < deadline:
+            response = httpx.get(f"{server.url}/api/v1/workspace", headers=headers)
+            status = response.json().get("error", {}).get("code")
+            if status == "REVOKED_API_KEY":
+                break
+            time.sleep(0.05)
+        assert status == "REVOKED_API_KEY"

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from xqr.auth import service
+from xqr.auth.cache import KeyCache
+from xqr.auth.quota import QuotaCounter
+from xqr.auth.runtime import KEY_CACHE, QUOTA
 from xqr.auth.scopes import grants
 from xqr.context import Ctx
 from xqr.core.clock import utcnow
@@ -39,58 +42,60 @@ class Authenticator:
 
     async def __call__(self, request: Request, ctx: Ctx) -> Principal:
         state = request.scope.setdefault("state", {})
-        async with ctx.sessionmaker() as session:
-            key, workspace = await service.authenticate(
-                session, request.headers.get("authorization")
+        cache: KeyCache = ctx.parts[KEY_CACHE]
+        record = await service.authenticate(cache, request.headers.get("authorization"))
+        state["key_prefix"] = record.prefix
+        plan = ctx.plans[record.plan]
+        if not plan.api_access:
+            better = cheapest_plan_with(ctx.plans, "api_access") or "a paid plan"
+            raise ApiError(
+                "FEATURE_NOT_AVAILABLE",
+                f"The {plan.name} plan has no API access. Upgrade to {better} or higher.",
             )
-            state["key_prefix"] = key.prefix
-            plan = ctx.plans[workspace.plan]
-            if not plan.api_access:
-                better = cheapest_plan_with(ctx.plans, "api_access") or "a paid plan"
-                raise ApiError(
-                    "FEATURE_NOT_AVAILABLE",
-                    f"The {plan.name} plan has no API access. Upgrade to {better} or higher.",
-                )
-            now = utcnow()
-            cycle_start, cycle_end = cycle_bounds(workspace.created_at, now)
-            reset = int(cycle_end.timestamp())
-            burst = ctx.burst.take(str(key.id), plan.burst_per_second)
-            if not burst.allowed:
+        now = utcnow()
+        cycle_start, cycle_end = cycle_bounds(record.billing_anchor, now)
+        reset = int(cycle_end.timestamp())
+        burst = ctx.burst.take(str(record.key_id), plan.burst_per_second)
+        if not burst.allowed:
+            async with ctx.read_engine.connect() as conn:
                 used = await workspaces_repository.calls_in_cycle(
-                    session, workspace.id, cycle_start
+                    conn, record.workspace_id, cycle_start
                 )
-                state["rate_limit"] = RateLimitState(
-                    plan.monthly_calls,
-                    max(0, plan.monthly_calls - used),
-                    reset,
-                    plan.burst_per_second,
-                    0,
-                    retry_after=burst.retry_after,
-                )
-                raise ApiError(
-                    "BURST_LIMIT_EXCEEDED",
-                    f"More than {plan.burst_per_second} requests per second for this key. "
-                    f"Retry after {burst.retry_after} s.",
-                )
-            calls = await workspaces_repository.increment_calls(
-                session, workspace.id, cycle_start, plan.monthly_calls
+            state["rate_limit"] = RateLimitState(
+                plan.monthly_calls,
+                max(0, plan.monthly_calls - used),
+                reset,
+                plan.burst_per_second,
+                0,
+                retry_after=burst.retry_after,
             )
-            if calls is None:
-                state["rate_limit"] = RateLimitState(
-                    plan.monthly_calls,
-                    0,
-                    reset,
-                    plan.burst_per_second,
-                    burst.remaining,
-                    retry_after=max(1, int((cycle_end - now).total_seconds())),
-                )
-                raise ApiError(
-                    "RATE_LIMIT_EXCEEDED",
-                    f"The monthly quota of {plan.monthly_calls} API calls is used up; "
-                    "it resets at the next billing cycle.",
-                )
-            await service.touch_last_used(session, key)
-            await session.commit()
+            raise ApiError(
+                "BURST_LIMIT_EXCEEDED",
+                f"More than {plan.burst_per_second} requests per second for this key. "
+                f"Retry after {burst.retry_after} s.",
+            )
+        quota: QuotaCounter = ctx.parts[QUOTA]
+        calls = await quota.count(
+            record.workspace_id,
+            cycle_start,
+            plan.monthly_calls,
+            touch_key=record.key_id if service.needs_touch(cache, record.key_id, now) else None,
+            now=now,
+        )
+        if calls is None:
+            state["rate_limit"] = RateLimitState(
+                plan.monthly_calls,
+                0,
+                reset,
+                plan.burst_per_second,
+                burst.remaining,
+                retry_after=max(1, int((cycle_end - now).total_seconds())),
+            )
+            raise ApiError(
+                "RATE_LIMIT_EXCEEDED",
+                f"The monthly quota of {plan.monthly_calls} API calls is used up; "
+                "it resets at the next billing cycle.",
+            )
         state["rate_limit"] = RateLimitState(
             plan.monthly_calls,
             plan.monthly_calls - calls,
@@ -98,11 +103,11 @@ class Authenticator:
             plan.burst_per_second,
             burst.remaining,
         )
-        if self.scope is not None and not grants(key.scopes, self.scope):
+        if self.scope is not None and not grants(record.scopes, self.scope):
             raise ApiError("INSUFFICIENT_SCOPE", f"This endpoint requires the {self.scope} scope.")
         return Principal(
-            key_id=key.id,
-            key_prefix=key.prefix,
-            scopes=tuple(key.scopes),
-            tenant=Tenant(workspace_id=workspace.id, plan=plan, plans=ctx.plans),
+            key_id=record.key_id,
+            key_prefix=record.prefix,
+            scopes=record.scopes,
+            tenant=Tenant(workspace_id=record.workspace_id, plan=plan, plans=ctx.plans),
         )

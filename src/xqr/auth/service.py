@@ -8,21 +8,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Update, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from xqr.auth.cache import KeyCache, KeyRecord, log_auth_change
 from xqr.auth.keys import generate_key, hash_key, key_matches, parse_key
 from xqr.auth.models import ApiKey
 from xqr.auth.scopes import parse_scopes
+from xqr.core.cache import MISSING
 from xqr.core.clock import isoformat, utcnow
 from xqr.core.errors import ApiError, not_found, validation_error
-from xqr.workspaces.models import Workspace
 from xqr.workspaces.tenant import Tenant
 from xqr.workspaces.usage import register_usage_counter
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 _PREFIX_ATTEMPTS = 8
+_NO_KEY_HASH = hash_key("xqr_pk_00000000." + "0" * 64)
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ async def create_key(
                 await session.flush()
         except IntegrityError:
             continue
+        await log_auth_change(session, key.prefix)
         return CreatedKey(key=key, plaintext=parsed.full)
     raise ApiError("INTERNAL_ERROR", "Could not allocate a unique key prefix.")
 
@@ -94,6 +97,7 @@ async def revoke_key(session: AsyncSession, key_id: uuid.UUID) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         await session.flush()
+        await log_auth_change(session, key.prefix)
     return key
 
 
@@ -119,10 +123,8 @@ def bearer_token(authorization: str | None) -> str | None:
     return token.strip() or None
 
 
-async def authenticate(
-    session: AsyncSession, authorization: str | None
-) -> tuple[ApiKey, Workspace]:
-    """The key and its workspace, or the first 401 in the documented order."""
+async def authenticate(cache: KeyCache, authorization: str | None) -> KeyRecord:
+    """The key's record, or the first 401 in the documented order."""
     token = bearer_token(authorization)
     parsed = parse_key(token) if token else None
     if parsed is None:
@@ -130,26 +132,26 @@ async def authenticate(
             "INVALID_API_KEY",
             "Missing or malformed API key. Send `Authorization: Bearer xqr_pk_{prefix}.{secret}`.",
         )
-    row = (
-        await session.execute(
-            select(ApiKey, Workspace)
-            .join(Workspace, Workspace.id == ApiKey.workspace_id)
-            .where(ApiKey.prefix == parsed.prefix)
-        )
-    ).first()
-    if row is None or not key_matches(parsed.full, row[0].key_hash):
+    record = await cache.get(parsed.prefix)
+    # Compare hashes even for an unknown prefix, so timing does not tell which prefixes exist.
+    stored = _NO_KEY_HASH if record is MISSING else record.key_hash
+    if not key_matches(parsed.full, stored) or record is MISSING:
         raise ApiError("INVALID_API_KEY", "API key not found.")
-    key, workspace = row[0], row[1]
-    now = utcnow()
-    if key.revoked_at is not None:
+    if record.revoked_at is not None:
         raise ApiError("REVOKED_API_KEY", "This API key has been revoked.")
-    if key.expires_at is not None and key.expires_at <= now:
+    if record.expires_at is not None and record.expires_at <= utcnow():
         raise ApiError("EXPIRED_API_KEY", "This API key has expired.")
-    return key, workspace
+    return record
 
 
-async def touch_last_used(session: AsyncSession, key: ApiKey) -> None:
-    now = utcnow()
-    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
-        key.last_used_at = now
-        await session.flush()
+def needs_touch(cache: KeyCache, key_id: uuid.UUID, now: datetime) -> bool:
+    """Whether last_used_at is due for an update (at most once a minute per key)."""
+    last = cache.touched.get(key_id)
+    if last is not None and now - last < LAST_USED_RESOLUTION:
+        return False
+    cache.touched[key_id] = now
+    return True
+
+
+def touch_statement(key_id: uuid.UUID, now: datetime) -> Update:
+    return update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now)

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from xqr.context import Ctx, DbSession
+from xqr.context import Ctx, DbSession, ReadSession
 from xqr.core.envelope import no_content, ok, page
 from xqr.core.openapi import Envelope, ListEnvelope
 from xqr.core.pagination import Pagination
@@ -51,23 +49,7 @@ IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
     },
     304: {"description": "Not Modified: `If-None-Match` names the current `ETag`; no body."},
 }
-READ_SESSIONS = "qr.read_sessions"
 _BARE_HEX = re.compile(r"(?:[0-9a-fA-F]{3}){1,2}")
-
-
-async def read_session(ctx: Ctx) -> AsyncIterator[AsyncSession]:
-    """A session for requests that only read: on SQLite it does not take the write lock that
-    the API's sessions take up front, so renders never queue behind writers."""
-    sessionmaker = ctx.parts.get(READ_SESSIONS)
-    if sessionmaker is None:
-        sessionmaker = ctx.parts[READ_SESSIONS] = async_sessionmaker(
-            ctx.read_engine, expire_on_commit=False
-        )
-    async with sessionmaker() as session:
-        yield session
-
-
-ReadSession = Annotated[AsyncSession, Depends(read_session)]
 
 
 def _etag_matches(header: str | None, etag: str) -> bool:

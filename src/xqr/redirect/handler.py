@@ -51,6 +51,13 @@ def with_query(destination: str, incoming: list[tuple[str, str]]) -> str:
     return urlunsplit(parts._replace(query=query))
 
 
+def host_of(headers: Headers) -> bytes | None:
+    for name, value in headers:
+        if name == b"host":
+            return bytes(value).lower()
+    return None
+
+
 class RedirectHandler:
     """Answers short codes; passes everything else on to the API."""
 
@@ -70,6 +77,8 @@ class RedirectHandler:
         self.country_header = country_header.lower().encode() if country_header else None
         # When short links have a host of their own, that host answers nothing else.
         self.short_host = short_host.encode() if short_host else None
+        # Hosts that serve something else at `/{x}` (a bare bio host); never answered here.
+        self.skip_hosts: set[bytes] = set()
         self.enricher = Enricher(secret)
 
     def cached(self, code: str) -> Any:
@@ -141,6 +150,8 @@ class RedirectHandler:
         if method != "GET" and method != "HEAD":
             return False
         code = scope["path"][1:]
+        if self.skip_hosts and self._host(scope) in self.skip_hosts:
+            return False
         if not is_code_shaped(code):
             on_short_host = self.short_host is not None and self._host(scope) == self.short_host
             if on_short_host and code != "healthz":
@@ -176,10 +187,7 @@ class RedirectHandler:
 
     @staticmethod
     def _host(scope: Scope) -> bytes | None:
-        for name, value in scope["headers"]:
-            if name == b"host":
-                return bytes(value)
-        return None
+        return host_of(scope["headers"])
 
     @staticmethod
     async def _send(send: Send, answer: Answer, method: str) -> None:

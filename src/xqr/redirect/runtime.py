@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from xqr.redirect.cache import ChangePoller, LinkCache
+from sqlalchemy import Table
+
+from xqr.db.changelog import ChangeLogPoller
+from xqr.links.models import LinkChange
+from xqr.redirect.cache import LinkCache
 from xqr.redirect.handler import RedirectHandler
 
 if TYPE_CHECKING:
@@ -26,7 +30,16 @@ def install(app: XqrApp) -> None:
         secret=settings.secret,
     )
     app.ctx.parts["link_cache"] = cache
+    app.ctx.parts["redirect_handler"] = handler
     app.front.append(handler)
+    changes: Table = LinkChange.__table__  # type: ignore[assignment]
     app.background.append(
-        ChangePoller(cache, app.ctx.engine, interval=settings.cache_poll_interval_ms / 1000)
+        ChangeLogPoller(
+            changes,
+            changes.c.code,
+            cache.invalidate,
+            read_engine=app.ctx.read_engine,
+            write_engine=app.ctx.engine,
+            interval=settings.cache_poll_interval_ms / 1000,
+        )
     )

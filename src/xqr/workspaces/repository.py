@@ -8,9 +8,8 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from xqr.db.engine import dialect_name
 from xqr.workspaces.models import ApiUsage, Member, Workspace
 
 
@@ -65,28 +64,29 @@ async def count_members(session: AsyncSession, workspace_id: uuid.UUID) -> int:
 
 
 async def increment_calls(
-    session: AsyncSession, workspace_id: uuid.UUID, cycle_start: datetime, limit: int
+    conn: AsyncConnection, workspace_id: uuid.UUID, cycle_start: datetime, limit: int, n: int = 1
 ) -> int | None:
-    """Count one call atomically; None (and nothing counted) when the quota is used up."""
-    if limit <= 0:
+    """Add n calls atomically unless that passes `limit`: the new total, or None (nothing
+    counted). Callers keep n <= limit."""
+    if limit <= 0 or n > limit:
         return None
-    insert = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     upsert = (
         insert(ApiUsage)
-        .values(workspace_id=workspace_id, cycle_start=cycle_start, calls=1)
+        .values(workspace_id=workspace_id, cycle_start=cycle_start, calls=n)
         .on_conflict_do_update(
             index_elements=[ApiUsage.workspace_id, ApiUsage.cycle_start],
-            set_={"calls": ApiUsage.calls + 1},
-            where=ApiUsage.calls < limit,
+            set_={"calls": ApiUsage.calls + n},
+            where=ApiUsage.calls + n <= limit,
         )
         .returning(ApiUsage.calls)
     )
-    value = await session.scalar(upsert)
+    value = (await conn.execute(upsert)).scalar()
     return None if value is None else int(value)
 
 
 async def calls_in_cycle(
-    session: AsyncSession, workspace_id: uuid.UUID, cycle_start: datetime
+    session: AsyncSession | AsyncConnection, workspace_id: uuid.UUID, cycle_start: datetime
 ) -> int:
     value = await session.scalar(
         select(ApiUsage.calls).where(

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from xqr.auth.cache import EVERYTHING, log_auth_change
 from xqr.core.clock import isoformat, utcnow
 from xqr.core.errors import ApiError, not_found, validation_error
 from xqr.webhooks.outbox import emit
@@ -81,6 +82,7 @@ async def set_plan(session: AsyncSession, workspace: Workspace, plan: str) -> Wo
     workspace.plan = check_plan_name(plan)
     await session.flush()
     if previous != plan:
+        await log_auth_change(session, EVERYTHING)
         await emit(
             session,
             workspace.id,

@@ -1,0 +1,102 @@
+"""Change logs: tables of changed keys that every process polls to drop its cached copies."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import Column, Table, delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from xqr.core.clock import utcnow
+
+logger = logging.getLogger("xqr.changelog")
+
+PRUNE_AFTER = timedelta(hours=1)
+# An id drawn before another's may commit after it (PostgreSQL sequences), so each poll also
+# re-reads the last minute of the log and applies the ids it has not seen yet.
+LOOKBACK = timedelta(seconds=60)
+_PRUNE_EVERY = 7200  # polls: about hourly at the default interval
+
+
+class ChangeLogPoller:
+    """Background part: applies changes logged by any process to this process's cache."""
+
+    def __init__(
+        self,
+        table: Table,
+        key: Column[str],
+        invalidate: Callable[[Iterable[str]], None],
+        *,
+        read_engine: AsyncEngine,
+        write_engine: AsyncEngine,
+        interval: float,
+    ) -> None:
+        self.table = table
+        self.key = key
+        self.invalidate = invalidate
+        self.read_engine = read_engine
+        self.write_engine = write_engine
+        self.interval = interval
+        self.last_id = 0
+        self._seen: dict[int, datetime] = {}  # ids applied within the lookback window
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        id_ = self.table.c.id
+        async with self.read_engine.connect() as conn:
+            self.last_id = int(
+                (await conn.execute(select(func.coalesce(func.max(id_), 0)))).scalar_one()
+            )
+        self._task = asyncio.create_task(self._run(), name=f"xqr-{self.table.name}-poller")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def poll_once(self) -> int:
+        """Apply unseen changes; how many there were."""
+        now = utcnow()
+        columns = self.table.c
+        query = (
+            select(columns.id, self.key)
+            .where(or_(columns.id > self.last_id, columns.changed_at >= now - LOOKBACK))
+            .order_by(columns.id)
+            .limit(5000)
+        )
+        async with self.read_engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        fresh = [
+            (int(change_id), str(key)) for change_id, key in rows if change_id not in self._seen
+        ]
+        for change_id, _ in fresh:
+            self._seen[change_id] = now
+            self.last_id = max(self.last_id, change_id)
+        cutoff = now - 2 * LOOKBACK
+        self._seen = {i: at for i, at in self._seen.items() if at >= cutoff}
+        if fresh:
+            self.invalidate(key for _, key in fresh)
+        return len(fresh)
+
+    async def prune(self) -> None:
+        async with self.write_engine.begin() as conn:
+            await conn.execute(
+                delete(self.table).where(self.table.c.changed_at < utcnow() - PRUNE_AFTER)
+            )
+
+    async def _run(self) -> None:
+        polls = 0
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.poll_once()
+                polls += 1
+                if polls % _PRUNE_EVERY == 0:
+                    await self.prune()
+            except Exception:
+                logger.exception("polling %s failed", self.table.name)
