@@ -29,6 +29,7 @@ from xqr.core.ids import uuid7
 from xqr.webhooks.outbox import emit
 from xqr.workspaces import service as workspaces
 from xqr.workspaces.plans import Plan
+from xqr.workspaces.service import hold_limits
 from xqr.workspaces.tenant import Tenant
 
 if TYPE_CHECKING:
@@ -128,6 +129,7 @@ async def presign(
     if not filename.strip():
         raise validation_error("filename", "must not be empty")
     workspace_id = tenant.workspace_id
+    await hold_limits(session, tenant)
     tenant.ensure_within(
         "assets", await repository.count_counted(session, workspace_id, _pending_cutoff())
     )
@@ -217,6 +219,7 @@ async def confirm(
             f"the uploaded bytes are not a {label} as declared ({asset.content_type}); the "
             "upload was discarded. Upload a matching file, or presign again with its type.",
         )
+    await hold_limits(session, tenant)
     try:
         tenant.ensure_within(
             "assets",

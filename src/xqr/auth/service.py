@@ -19,6 +19,7 @@ from xqr.auth.scopes import parse_scopes
 from xqr.core.cache import MISSING
 from xqr.core.clock import isoformat, utcnow
 from xqr.core.errors import ApiError, not_found, validation_error
+from xqr.workspaces.service import hold_limits
 from xqr.workspaces.tenant import Tenant
 from xqr.workspaces.usage import register_usage_counter
 
@@ -60,6 +61,7 @@ async def create_key(
         raise validation_error("scopes", str(exc)) from exc
     if expires_at is not None and expires_at <= utcnow():
         raise validation_error("expires_at", "must be in the future")
+    await hold_limits(session, tenant)
     tenant.ensure_within("api_keys", await count_active_keys(session, tenant.workspace_id))
     # The prefix is only 32 bits: retry on the unique index instead of trusting luck.
     for _ in range(_PREFIX_ATTEMPTS):

@@ -18,6 +18,15 @@ async def get(session: AsyncSession, workspace_id: uuid.UUID, link_id: uuid.UUID
     )
 
 
+async def get_many(
+    session: AsyncSession, workspace_id: uuid.UUID, link_ids: Sequence[uuid.UUID]
+) -> Sequence[Link]:
+    rows = await session.scalars(
+        select(Link).where(Link.workspace_id == workspace_id, Link.id.in_(list(link_ids)))
+    )
+    return rows.all()
+
+
 async def code_taken(
     session: AsyncSession, code: str, *, except_id: uuid.UUID | None = None
 ) -> bool:

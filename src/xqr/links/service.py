@@ -27,6 +27,7 @@ from xqr.links.slugs import check_custom_slug, random_code
 from xqr.redirect.cache import invalidate_everywhere
 from xqr.webhooks.events import SCAN_THRESHOLDS
 from xqr.webhooks.outbox import emit, listening_workspaces
+from xqr.workspaces.service import hold_limits
 from xqr.workspaces.tenant import Tenant
 from xqr.workspaces.usage import register_usage_counter
 
@@ -159,6 +160,7 @@ async def create_link(
     session: AsyncSession, tenant: Tenant, rules: LinkRules, body: LinkCreate
 ) -> Link:
     """A new link; emits link.created."""
+    await hold_limits(session, tenant)
     tenant.ensure_within("links", await repository.count(session, tenant.workspace_id))
     link = Link(
         workspace_id=tenant.workspace_id,
@@ -187,6 +189,17 @@ async def get_link(session: AsyncSession, tenant: Tenant, link_id: str) -> Link:
     if link is None:
         raise not_found("Link")
     return link
+
+
+async def get_links(
+    session: AsyncSession, tenant: Tenant, link_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Link]:
+    """The workspace's links among `link_ids`, by id (others' and deleted ones are absent)."""
+    if not link_ids:
+        return {}
+    return {
+        link.id: link for link in await repository.get_many(session, tenant.workspace_id, link_ids)
+    }
 
 
 async def list_links(

@@ -52,7 +52,7 @@ def check_custom_slug(slug: str) -> str:
     """The slug if it is allowed; ValueError with a user-facing message otherwise."""
     if not SLUG_MIN <= len(slug) <= SLUG_MAX:
         raise ValueError(f"must be {SLUG_MIN}–{SLUG_MAX} characters")
-    if not _SLUG.match(slug):
+    if not _SLUG.fullmatch(slug):
         raise ValueError(
             "may contain only letters, digits and hyphens, and may not start or end with a hyphen"
         )
@@ -62,4 +62,4 @@ def check_custom_slug(slug: str) -> str:
 
 
 def is_code_shaped(path_segment: str) -> bool:
-    return bool(CODE_PATTERN.match(path_segment)) and path_segment.lower() not in RESERVED
+    return bool(CODE_PATTERN.fullmatch(path_segment)) and path_segment.lower() not in RESERVED

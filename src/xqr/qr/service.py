@@ -17,6 +17,7 @@ from xqr.qr.logos import LogoResolver
 from xqr.qr.models import QrTemplate
 from xqr.qr.render import Design, DesignError, validate_design
 from xqr.qr.rendering import RenderSpec, as_api_error, template_fields
+from xqr.workspaces.service import hold_limits
 from xqr.workspaces.tenant import Tenant
 
 # The design object of the API: the engine's fields plus the logo, in the reference's order.
@@ -140,6 +141,7 @@ async def create_template(
     design: Mapping[str, Any] | None = None,
 ) -> QrTemplate:
     """A new template; design fields left out (or null) take their defaults."""
+    await hold_limits(session, tenant)
     tenant.ensure_within("qr_templates", await count_templates(session, tenant.workspace_id))
     values = {**DESIGN_DEFAULTS, **_unset_means_default(design)}
     template = QrTemplate(

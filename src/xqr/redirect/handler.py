@@ -51,10 +51,18 @@ def with_query(destination: str, incoming: list[tuple[str, str]]) -> str:
     return urlunsplit(parts._replace(query=query))
 
 
+def normalise_host(host: bytes | str) -> bytes:
+    """Lower-cased, without a default port: `Go.Example:443` and `go.example` are one host."""
+    value = (host.encode() if isinstance(host, str) else bytes(host)).lower()
+    if value.endswith((b":80", b":443")):
+        value = value.rsplit(b":", 1)[0]
+    return value
+
+
 def host_of(headers: Headers) -> bytes | None:
     for name, value in headers:
         if name == b"host":
-            return bytes(value).lower()
+            return normalise_host(value)
     return None
 
 
@@ -76,7 +84,7 @@ class RedirectHandler:
         self.trusted = enrichment.parse_trusted_proxies(trusted_proxies)
         self.country_header = country_header.lower().encode() if country_header else None
         # When short links have a host of their own, that host answers nothing else.
-        self.short_host = short_host.encode() if short_host else None
+        self.short_host = normalise_host(short_host) if short_host else None
         # Hosts that serve something else at `/{x}` (a bare bio host); never answered here.
         self.skip_hosts: set[bytes] = set()
         self.enricher = Enricher(secret)
@@ -106,7 +114,8 @@ class RedirectHandler:
             elif name == b"referer":
                 referer = value
             elif name == b"x-forwarded-for":
-                forwarded = value
+                # Proxies may each add a line; together they are one list, in order.
+                forwarded = value if not forwarded else forwarded + b"," + value
             elif name == self.country_header:
                 country = value
         peer = client[0] if client else ""

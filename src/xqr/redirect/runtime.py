@@ -10,7 +10,7 @@ from sqlalchemy import Table
 from xqr.db.changelog import ChangeLogPoller
 from xqr.links.models import LinkChange
 from xqr.redirect.cache import LinkCache
-from xqr.redirect.handler import RedirectHandler
+from xqr.redirect.handler import RedirectHandler, normalise_host
 
 if TYPE_CHECKING:
     from xqr.app import XqrApp
@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 def install(app: XqrApp) -> None:
     settings = app.ctx.settings
     cache = LinkCache(app.ctx.read_engine)
-    short = urlsplit(settings.short_base).netloc.lower()
-    public = urlsplit(settings.public_url).netloc.lower()
+    short = normalise_host(urlsplit(settings.short_base).netloc).decode()
+    public = normalise_host(urlsplit(settings.public_url).netloc).decode()
     handler = RedirectHandler(
         cache,
         app.ctx.parts["scan_buffer"],

@@ -94,3 +94,12 @@ async def calls_in_cycle(
         )
     )
     return int(value or 0)
+
+
+async def lock(session: AsyncSession, workspace_id: uuid.UUID) -> None:
+    """Hold the workspace row until the transaction ends (PostgreSQL). SQLite's write
+    transactions already exclude each other (BEGIN IMMEDIATE)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(
+            select(Workspace.id).where(Workspace.id == workspace_id).with_for_update()
+        )

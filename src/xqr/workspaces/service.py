@@ -37,6 +37,12 @@ def check_plan_name(plan: str) -> str:
     return plan
 
 
+async def hold_limits(session: AsyncSession, tenant: Tenant) -> None:
+    """Serialise this workspace's plan-limit checks until the transaction ends, so two
+    concurrent creates cannot both see room for one more."""
+    await repository.lock(session, tenant.workspace_id)
+
+
 def tenant_for(workspace: Workspace, plans: dict[str, Plan]) -> Tenant:
     return Tenant(workspace_id=workspace.id, plan=plans[workspace.plan], plans=plans)
 
@@ -114,6 +120,7 @@ async def _insert_member(
 
 
 async def add_member(session: AsyncSession, tenant: Tenant, *, email: str, role: str) -> Member:
+    await hold_limits(session, tenant)
     tenant.ensure_within("members", await repository.count_members(session, tenant.workspace_id))
     return await _insert_member(session, tenant.workspace_id, email, role)
 
