@@ -21,6 +21,7 @@ run: $(VENV)/.installed
 
 ## The whole suite: lint, types, layer contracts, tests on SQLite and on PostgreSQL.
 test: $(VENV)/.test-installed
+	./scripts/test-deps
 	$(MAKE) lint
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
@@ -44,6 +45,7 @@ test-postgres: $(VENV)/.test-installed
 ## Regenerate generated docs (QR gallery, bio theme screenshots, CLI reference).
 docs: $(VENV)/.test-installed
 	$(BIN)/python scripts/qr_gallery.py
+	$(BIN)/python scripts/bio_screenshots.py
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python bench/redirect.py

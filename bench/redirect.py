@@ -194,6 +194,19 @@ def total_scans(base: str, key: str) -> int:
                 return total
 
 
+def settled_scans(base: str, key: str, timeout: float = 30.0) -> int:
+    """The scan total once the writer has caught up (two equal readings half a second apart)."""
+    deadline = time.monotonic() + timeout
+    previous = total_scans(base, key)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        current = total_scans(base, key)
+        if current == previous:
+            return current
+        previous = current
+    return previous
+
+
 def bench_xqr(args: argparse.Namespace, workdir: Path) -> dict[str, object]:
     port = free_port()
     process, key = start_xqr(workdir, port)
@@ -203,16 +216,14 @@ def bench_xqr(args: argparse.Namespace, workdir: Path) -> dict[str, object]:
         with httpx.Client(base_url=base, headers={"User-Agent": BROWSER}) as client:
             for code in codes:  # warm the cache; these scans are counted too
                 assert client.get(f"/{code}").status_code == 302
-        time.sleep(1)
-        before = total_scans(base, key)
+        before = settled_scans(base, key)
         runs = [
             run_wrk(base, [f"/{c}" for c in codes], args.seconds, args.connections, workdir)
             for _ in range(args.runs)
         ]
         served = sum(int(r["requests"]) for r in runs)
         bad = sum(int(r["bad_responses"]) for r in runs)
-        time.sleep(1.5)  # > the 250 ms flush interval
-        recorded = total_scans(base, key) - before
+        recorded = settled_scans(base, key) - before
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(30)

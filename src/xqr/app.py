@@ -41,16 +41,20 @@ FrontHandler = Callable[[Any, Any, Any], Awaitable[bool]]
 
 def _installers() -> list[Callable[[XqrApp], None]]:
     """Each domain's `install(app)`: its routers, front handlers and background parts."""
+    from xqr.analytics.runtime import install as analytics
     from xqr.assets.runtime import install as assets
     from xqr.auth.runtime import install as auth
+    from xqr.bio.runtime import install as bio
     from xqr.links.runtime import install as links
+    from xqr.mcp.runtime import install as mcp
     from xqr.qr.runtime import install as qr
     from xqr.redirect.runtime import install as redirect
     from xqr.scans.runtime import install as scans
+    from xqr.webhooks.runtime import install as webhooks
     from xqr.workspaces.runtime import install as workspaces
 
-    # Order matters: the redirect handler needs the scan buffer.
-    return [auth, workspaces, scans, redirect, links, assets, qr]
+    # Order matters: the redirect handler needs the scan buffer; /mcp answers before it.
+    return [auth, workspaces, scans, mcp, redirect, links, assets, qr, bio, webhooks, analytics]
 
 
 class XqrApp:

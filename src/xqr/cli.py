@@ -14,7 +14,11 @@ from xqr.config import Settings, get_settings
 from xqr.context import AppContext
 from xqr.core.clock import isoformat, parse_datetime
 from xqr.links.cli import app as links_cli
+from xqr.mcp.cli import mcp
 from xqr.qr.cli import qr
+from xqr.scans.cli import app as scans_cli
+from xqr.scans.cli import dev as dev_cli
+from xqr.webhooks.cli import worker
 
 app = typer.Typer(
     help="xQR: short links, QR codes, scan analytics, bio pages, assets and webhooks.",
@@ -32,8 +36,12 @@ admin.add_typer(admin_member, name="member")
 admin.add_typer(admin_key, name="key")
 app.add_typer(admin, name="admin")
 app.add_typer(assets_cli, name="assets")
+app.add_typer(scans_cli, name="scans")
+app.add_typer(dev_cli, name="dev")
 app.add_typer(links_cli, name="links")
+app.command("worker")(worker)
 app.command("qr")(qr)
+app.command("mcp")(mcp)
 
 
 @app.command()

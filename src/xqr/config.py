@@ -56,9 +56,15 @@ class Settings(BaseSettings):
         description="Trusted request header carrying the visitor's country (e.g. CF-IPCountry).",
     )
     scan_flush_interval_ms: int = Field(250, description="Longest a scan waits in the buffer.")
-    scan_batch_size: int = Field(1000, description="Scans written per batch at most.")
+    scan_batch_size: int = Field(
+        1000,
+        description="Buffered scans that wake the writer before the interval ends; when it is "
+        "behind, one transaction takes up to 20 such batches.",
+    )
     scan_retention_days: int | None = Field(
-        None, description="Raw scan events older than this are pruned; unset keeps them."
+        None,
+        description="Raw scan events (and visitor rows) older than this many days are pruned "
+        "hourly and by `xqr scans prune`; rollups are kept. Unset keeps everything.",
     )
     cache_poll_interval_ms: int = Field(
         500, description="How often a process checks for link changes made by other processes."

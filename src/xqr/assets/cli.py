@@ -8,10 +8,12 @@ from typing import Annotated
 import typer
 
 from xqr.assets import service
+from xqr.client.cli import upload_asset
 from xqr.clitools import out, run, unit_of_work
 from xqr.context import AppContext
 
 app = typer.Typer(help="Manage stored assets.", no_args_is_help=True)
+app.command("upload")(upload_asset)
 
 
 @app.command("prune-pending")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xqr.assets.models
 import xqr.auth.models
+import xqr.bio.models
 import xqr.links.models
 import xqr.qr.models
 import xqr.scans.models

@@ -1,0 +1,1 @@
+"""The MCP server: `xqr mcp` (stdio, server.py) and `/mcp` on `xqr serve` (runtime.py)."""

@@ -1,23 +1,32 @@
-"""Turn enriched scans into rollup increments and visitor keys (pure)."""
+"""Turn a batch of enriched scans into rollup rows and visitor keys (pure)."""
 
 from __future__ import annotations
 
 import uuid
-from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, NamedTuple
 
 from xqr.core.clock import isoformat
 
-RollupKey = tuple[
-    uuid.UUID, str, str, str, datetime, str
-]  # target, kind, grain, dim, bucket, value
-VisitorKey = tuple[uuid.UUID, str, datetime, str]  # target, kind, day, visitor hash
+# target, hour, country, device type, browser, os, source
+FactKey = tuple[uuid.UUID, datetime, str, str, str, str, str]
+# target, UTC day, dimension, value
+BreakdownKey = tuple[uuid.UUID, date, str, str]
+# workspace, kind, grain, bucket, target
+TotalKey = tuple[uuid.UUID, str, str, datetime, uuid.UUID]
+# workspace, kind, dim, grain, bucket, value
+DimensionKey = tuple[uuid.UUID, str, str, str, datetime, str]
+# UTC day, visitor id, scope (a target or the workspace), kind
+VisitorKey = tuple[date, int, uuid.UUID, str]
+
+_SIGN = 1 << 63
 
 
-@dataclass(frozen=True, slots=True)
-class EnrichedScan:
+class EnrichedScan(NamedTuple):
+    """A counted scan as stored (a named tuple: built once per scan, so it must be cheap)."""
+
     occurred_at: datetime
     workspace_id: uuid.UUID
     kind: str
@@ -43,80 +52,214 @@ class EnrichedScan:
             "source": self.source,
         }
 
-    @property
-    def targets(self) -> tuple[uuid.UUID, ...]:
-        """Where the scan counts: itself, its parent (a bio page for a click), the workspace."""
-        if self.parent_id is None:
-            return (self.target_id, self.workspace_id)
-        return (self.target_id, self.parent_id, self.workspace_id)
-
-
-def hour_of(moment: datetime) -> datetime:
-    return moment.replace(minute=0, second=0, microsecond=0)
-
 
 def day_of(moment: datetime) -> datetime:
     return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def buckets(moment: datetime) -> tuple[tuple[str, datetime], tuple[str, datetime]]:
-    return (("h", hour_of(moment)), ("d", day_of(moment)))
+def week_of(moment: datetime) -> datetime:
+    """The Monday 00:00 UTC that starts the ISO week of `moment`."""
+    return day_of(moment) - timedelta(days=moment.weekday())
 
 
-def rollup_increments(
-    scans: list[EnrichedScan],
-) -> tuple[Counter[RollupKey], dict[uuid.UUID, uuid.UUID]]:
-    """Counts per rollup key, and the workspace of every target."""
-    # Collapse identical facets first: a batch has far fewer distinct facets than scans.
-    facets = Counter(
-        (
-            s.targets,
-            s.workspace_id,
-            s.kind,
-            hour_of(s.occurred_at),
-            s.country,
-            s.device_type,
-            s.browser,
-            s.os,
-            s.source,
-        )
-        for s in scans
-    )
-    counts: Counter[RollupKey] = Counter()
-    workspace_of: dict[uuid.UUID, uuid.UUID] = {}
-    for (targets, workspace, kind, hour, country, device, browser, os, source), n in facets.items():
-        day = day_of(hour)
-        dims = (
-            ("total", ""),
-            ("country", country),
-            ("device", device),
-            ("browser", browser),
-            ("os", os),
-            ("source", source),
-        )
-        for target in targets:
-            workspace_of[target] = workspace
-            for dim, value in dims:
-                counts[(target, kind, "h", dim, hour, value)] += n
-                counts[(target, kind, "d", dim, day, value)] += n
-    return counts, workspace_of
+def visitor_id(visitor_hash: str) -> int:
+    """The first 64 bits of a hex visitor hash as a signed BIGINT (collisions ~n²/2⁶⁵ a day)."""
+    return int(visitor_hash[:16], 16) - _SIGN
 
 
-def visitor_keys(scans: list[EnrichedScan]) -> dict[VisitorKey, datetime]:
-    """Each (target, kind, day, visitor) of the batch with the time it was first seen."""
-    first_seen: dict[VisitorKey, datetime] = {}
-    for scan in scans:
-        day = day_of(scan.occurred_at)
-        for target in scan.targets:
-            key = (target, scan.kind, day, scan.visitor_hash)
-            if key not in first_seen or scan.occurred_at < first_seen[key]:
-                first_seen[key] = scan.occurred_at
-    return first_seen
+@dataclass(frozen=True, slots=True)
+class Target:
+    workspace_id: uuid.UUID
+    kind: str
+    parent_id: uuid.UUID | None
 
 
-def visitor_increments(new_visitors: dict[VisitorKey, datetime]) -> Counter[RollupKey]:
-    counts: Counter[RollupKey] = Counter()
-    for (target, kind, _day, _hash), seen in new_visitors.items():
-        for grain, bucket in buckets(seen):
-            counts[(target, kind, grain, "visitors", bucket, "")] += 1
-    return counts
+HOUR = timedelta(hours=1)
+# Work between two points where a caller may yield to the event loop (~0.5 ms of Python).
+SLICE = 250
+
+Steps = Iterator[None]  # a computation that yields where its caller may pause
+
+
+def run_steps(steps: Steps) -> None:
+    """Run a stepped computation to its end without pausing (tests, scripts)."""
+    for _ in steps:
+        pass
+
+
+def _add(counts: dict[Any, int], key: Any, n: int) -> None:
+    counts[key] = counts.get(key, 0) + n
+
+
+class Rollups:
+    """Everything one batch adds to the rollups, computed from its scans in steps.
+
+    `add` runs per scan and does as little as it can: one count per (target, hour, facets)
+    and one visitor key per scope. Breakdowns, totals (hourly, daily, weekly) and dimension
+    counts are then derived from those collapsed hourly facts. Each method is a generator
+    that yields every `SLICE` items, so the writer can give the event loop a turn between.
+
+    Inside, targets and workspaces are small ints: hashing a `uuid.UUID` runs Python code,
+    and a dict key holding one is hashed on every lookup. Scans of a link share its UUID
+    object, so they are interned by object identity first (the objects stay referenced by
+    the batch, so identities stay unique).
+    """
+
+    def __init__(self) -> None:
+        self.targets: dict[uuid.UUID, Target] = {}
+        self.visitors: list[VisitorKey] = []
+        # Rows to add to: facts, breakdowns and dimension counts (key, scans); totals (key,
+        # scans, visitors).
+        self.facts: list[tuple[FactKey, int]] = []
+        self.breakdowns: list[tuple[BreakdownKey, int]] = []
+        self.totals: list[tuple[TotalKey, int, int]] = []
+        self.dimensions: list[tuple[DimensionKey, int]] = []
+        self._uuids: list[uuid.UUID] = []
+        self._refs: dict[uuid.UUID, int] = {}
+        self._by_identity: dict[int, int] = {}
+        self._held: list[uuid.UUID] = []
+        self._info: dict[int, tuple[int, str]] = {}  # target → (workspace, kind)
+        self._hourly: dict[tuple[int, datetime, str, str, str, str, str], int] = {}
+        self._first_seen: dict[tuple[date, int, int, str], datetime] = {}
+        self._new: dict[tuple[int, str, datetime], int] = {}
+
+    def _ref(self, value: uuid.UUID) -> int:
+        ref = self._refs.get(value)
+        if ref is None:
+            ref = self._refs[value] = len(self._uuids)
+            self._uuids.append(value)
+        self._by_identity[id(value)] = ref
+        self._held.append(value)
+        return ref
+
+    def add(self, scans: Sequence[EnrichedScan]) -> Steps:
+        hourly, first_seen, info = self._hourly, self._first_seen, self._info
+        by_identity, ref_of = self._by_identity, self._ref
+        hour = next_hour = datetime.min.replace(tzinfo=UTC)
+        day = hour.date()
+        for index, scan in enumerate(scans):
+            at, workspace, kind, target, parent, country, device, browser, os, _, source, hash_ = (
+                scan
+            )
+            if not hour <= at < next_hour:  # scans come in time order: recompute rarely
+                hour = at.replace(minute=0, second=0, microsecond=0)
+                next_hour = hour + HOUR
+                day = hour.date()
+            t = by_identity.get(id(target))
+            if t is None:
+                t = ref_of(target)
+            w = by_identity.get(id(workspace))
+            if w is None:
+                w = ref_of(workspace)
+            if t not in info:
+                info[t] = (w, kind)
+                self.targets[target] = Target(workspace, kind, parent)
+            key = (t, hour, country, device, browser, os, source)
+            hourly[key] = hourly.get(key, 0) + 1
+            visitor = visitor_id(hash_)
+            for scope in (t, w):
+                seen_key = (day, visitor, scope, kind)
+                seen = first_seen.get(seen_key)
+                if seen is None or hour < seen:
+                    first_seen[seen_key] = hour
+            if index % SLICE == SLICE - 1:
+                yield
+
+    def collect_visitors(self) -> Steps:
+        """Fill `visitors`: every (day, visitor, scope, kind) of the batch."""
+        uuids = self._uuids
+        for index, (day, visitor, scope, kind) in enumerate(self._first_seen):
+            self.visitors.append((day, visitor, uuids[scope], kind))
+            if index % SLICE == SLICE - 1:
+                yield
+
+    def count_new_visitors(self, new: Sequence[VisitorKey]) -> Steps:
+        """Count the visitor rows the database did not have yet, in their first hour."""
+        refs, first_seen, counts = self._refs, self._first_seen, self._new
+        for index, (day, visitor, scope, kind) in enumerate(new):
+            ref = refs[scope]
+            _add(counts, (ref, kind, first_seen[(day, visitor, ref, kind)]), 1)
+            if index % SLICE == SLICE - 1:
+                yield
+
+    def derive(self) -> Steps:
+        """Fill `facts`, `breakdowns`, `totals` and `dimensions` from the hourly facts and the
+        new visitors."""
+        uuids, info = self._uuids, self._info
+        days: dict[datetime, datetime] = {}  # hour → its day (datetime.replace is slow)
+
+        def day_for(hour: datetime) -> datetime:
+            day = days.get(hour)
+            if day is None:
+                day = days[hour] = day_of(hour)
+            return day
+
+        facts = self.facts
+        daily: dict[tuple[int, date, str, str], int] = {}
+        dates: dict[datetime, date] = {}
+        hourly_totals: dict[tuple[int, datetime], list[int]] = {}
+        hourly_dims: dict[tuple[int, str, str, datetime, str], int] = {}
+        for index, ((t, hour, country, device, browser, os, source), n) in enumerate(
+            self._hourly.items()
+        ):
+            facts.append(((uuids[t], hour, country, device, browser, os, source), n))
+            on = dates.get(hour)
+            if on is None:
+                on = dates[hour] = hour.date()
+            w, kind = info[t]
+            for dim, value in (
+                ("country", country),
+                ("device", device),
+                ("browser", browser),
+                ("os", os),
+                ("source", source),
+            ):
+                key = (t, on, dim, value)
+                daily[key] = daily.get(key, 0) + n
+                dim_key = (w, kind, dim, hour, value)
+                hourly_dims[dim_key] = hourly_dims.get(dim_key, 0) + n
+            _add(hourly_dims, (w, kind, "total", hour, ""), n)
+            row = hourly_totals.get((t, hour))
+            if row is None:
+                hourly_totals[(t, hour)] = [n, 0]
+            else:
+                row[0] += n
+            if index % SLICE == SLICE - 1:
+                yield
+        for index, ((t, on, dim, value), n) in enumerate(daily.items()):
+            self.breakdowns.append(((uuids[t], on, dim, value), n))
+            if index % SLICE == SLICE - 1:
+                yield
+        for (scope, kind, hour), n in self._new.items():
+            if scope in info:
+                hourly_totals.setdefault((scope, hour), [0, 0])[1] += n
+            else:  # the workspace
+                _add(hourly_dims, (scope, kind, "visitors", hour, ""), n)
+        yield
+        coarser: dict[tuple[int, str, datetime], list[int]] = {}
+        weeks: dict[datetime, datetime] = {}
+        for index, ((t, hour), (scans, visitors)) in enumerate(hourly_totals.items()):
+            w, kind = info[t]
+            self.totals.append(((uuids[w], kind, "h", hour, uuids[t]), scans, visitors))
+            day = day_for(hour)
+            week = weeks.get(day)
+            if week is None:
+                week = weeks[day] = week_of(day)
+            for grain, bucket in (("d", day), ("w", week)):
+                row = coarser.setdefault((t, grain, bucket), [0, 0])
+                row[0] += scans
+                row[1] += visitors
+            if index % SLICE == SLICE - 1:
+                yield
+        for (t, grain, bucket), (scans, visitors) in coarser.items():
+            w, kind = info[t]
+            self.totals.append(((uuids[w], kind, grain, bucket, uuids[t]), scans, visitors))
+        yield
+        daily_dims: dict[tuple[int, str, str, datetime, str], int] = {}
+        for index, ((w, kind, dim, hour, value), n) in enumerate(hourly_dims.items()):
+            self.dimensions.append(((uuids[w], kind, dim, "h", hour, value), n))
+            _add(daily_dims, (w, kind, dim, day_for(hour), value), n)
+            if index % SLICE == SLICE - 1:
+                yield
+        for (w, kind, dim, day, value), n in daily_dims.items():
+            self.dimensions.append(((uuids[w], kind, dim, "d", day, value), n))

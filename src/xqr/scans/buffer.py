@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,11 +26,14 @@ class RawScan:
 
 
 class ScanBuffer:
-    """Collects scans; wakes the writer when a batch is full."""
+    """Collects scans; wakes the writer when a batch is full.
+
+    A deque, so taking a batch costs the batch, not the backlog behind it.
+    """
 
     def __init__(self, batch_size: int) -> None:
         self.batch_size = batch_size
-        self._items: list[RawScan] = []
+        self._items: deque[RawScan] = deque()
         self.full = asyncio.Event()
         self.accepted = 0
 
@@ -40,14 +44,17 @@ class ScanBuffer:
             self.full.set()
 
     def take(self) -> list[RawScan]:
-        items, self._items = self._items[: self.batch_size], self._items[self.batch_size :]
-        if len(self._items) < self.batch_size:
+        items = self._items
+        batch = [items.popleft() for _ in range(min(self.batch_size, len(items)))]
+        if len(items) < self.batch_size:
             self.full.clear()
-        return items
+        return batch
 
     def put_back(self, items: list[RawScan]) -> None:
         """Return a batch that could not be written, ahead of newer scans."""
-        self._items[:0] = items
+        self._items.extendleft(reversed(items))
+        if len(self._items) >= self.batch_size:
+            self.full.set()
 
     def __len__(self) -> int:
         return len(self._items)

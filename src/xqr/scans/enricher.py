@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 from xqr.scans import enrichment
 from xqr.scans.aggregate import EnrichedScan
 from xqr.scans.buffer import RawScan
+
+# Referrers repeat far more than user agents do; the parse is pure, so cache it too.
+_referrer_host = functools.lru_cache(maxsize=4096)(enrichment.referrer_host)
 
 
 class Enricher:
@@ -29,18 +33,16 @@ class Enricher:
         if agent.is_bot:
             return None
         return EnrichedScan(
-            occurred_at=raw.occurred_at,
-            workspace_id=raw.workspace_id,
-            kind=raw.kind,
-            target_id=raw.target_id,
-            parent_id=raw.parent_id,
-            country=enrichment.country_for(raw.ip, raw.country_header),
-            device_type=agent.device_type,
-            browser=agent.browser[:64],
-            os=agent.os[:64],
-            referrer_host=enrichment.referrer_host(raw.referer),
-            source="qr" if raw.qr else "direct",
-            visitor_hash=enrichment.visitor_hash(
-                raw.ip, raw.user_agent, self.salt(raw.occurred_at.date())
-            ),
+            raw.occurred_at,
+            raw.workspace_id,
+            raw.kind,
+            raw.target_id,
+            raw.parent_id,
+            enrichment.country_for(raw.ip, raw.country_header),
+            agent.device_type,
+            agent.browser[:64],
+            agent.os[:64],
+            _referrer_host(raw.referer) if raw.referer else None,
+            "qr" if raw.qr else "direct",
+            enrichment.visitor_hash(raw.ip, raw.user_agent, self.salt(raw.occurred_at.date())),
         )

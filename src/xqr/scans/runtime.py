@@ -19,6 +19,7 @@ def install(app: XqrApp) -> None:
         app.ctx.sessionmaker,
         secret=settings.secret,
         interval=settings.scan_flush_interval_ms / 1000,
+        retention_days=settings.scan_retention_days,
     )
     app.ctx.parts["scan_buffer"] = buffer
     app.ctx.parts["scan_writer"] = writer

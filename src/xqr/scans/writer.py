@@ -1,128 +1,137 @@
-"""The batch writer: enrich buffered scans and write them with their rollups in one transaction."""
+"""The batch writer: enrich buffered scans and write them with their rollups in one transaction.
+
+It shares the event loop with the redirects, so it never holds the loop for long: CPU work
+(enrichment, aggregation, value conversion) runs in slices of `SLICE` scans with a yield in
+between, and SQL runs in the driver (aiosqlite's thread; PostgreSQL's server). Under load the
+buffer fills while a batch is written; the next transaction then takes up to
+`MAX_BATCHES` buffer batches at once, which is what keeps SQLite's per-transaction cost (it
+writes whole pages) small per scan.
+
+Exactly once: a batch's raw scans are put back at the front of the buffer when its transaction
+fails and written again after a back-off; `stop()` keeps retrying until everything buffered is
+written (or, after `GIVE_UP_AFTER` seconds of failures at shutdown, logs how many are lost).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
+import time
 import uuid
-from collections import Counter
-from datetime import datetime
-from typing import Any
+from collections.abc import Iterator, Sequence
+from datetime import timedelta
 
-from sqlalchemy import Table, insert
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from xqr.db.engine import dialect_name
+from xqr.core.clock import utcnow
 from xqr.links.service import record_scans
-from xqr.scans.aggregate import (
-    EnrichedScan,
-    RollupKey,
-    VisitorKey,
-    rollup_increments,
-    visitor_increments,
-    visitor_keys,
-)
-from xqr.scans.buffer import ScanBuffer
+from xqr.scans import repository
+from xqr.scans.aggregate import SLICE, EnrichedScan, Rollups, Steps
+from xqr.scans.buffer import RawScan, ScanBuffer
 from xqr.scans.enricher import Enricher
 from xqr.scans.enrichment import warm_up
-from xqr.scans.models import ScanEvent, ScanRollup, ScanVisitor
+from xqr.scans.retention import prune
+from xqr.scans.visitors import VisitorMemory
 
 logger = logging.getLogger("xqr.scans")
 
+LINKS_PER_RECORD = 80  # links per `record_scans` call (its SQL parameters are built in the loop)
+MAX_BATCHES = 20  # buffer batches one transaction may take when the writer is behind
 MAX_BACKOFF_SECONDS = 5.0
-# Rows per statement: well under SQLite's 32,766 bound parameters.
-CHUNK = 500
+GIVE_UP_AFTER = 30.0
+PRUNE_EVERY = timedelta(hours=1)
 
 
-def _insert(session: AsyncSession) -> Any:
-    return postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
+async def _pause() -> None:
+    await asyncio.sleep(0)
 
 
-def _chunks(rows: list[Any]) -> list[list[Any]]:
-    return [rows[i : i + CHUNK] for i in range(0, len(rows), CHUNK)]
+async def cooperate(steps: Steps) -> None:
+    """Run a stepped computation, letting the event loop run between its steps."""
+    for _ in steps:
+        await asyncio.sleep(0)
 
 
-async def write_batch(session: AsyncSession, scans: list[EnrichedScan]) -> dict[str, int]:
-    """Store the scans, their rollups, visitors, link counters and webhook events."""
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a batch is built and written.
+
+    A batch holds tens of thousands of objects until it commits; left on, the collector
+    promotes them and runs full collections that walk them all, each a pause of tens of ms on
+    the event loop and, in total, more CPU than the batch's SQL. They are freed by reference
+    counting when the batch ends (they form no cycles), so nothing is lost by waiting.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+async def cooperate_enrich(enricher: Enricher, raw: Sequence[RawScan]) -> list[EnrichedScan]:
+    """Enrich raw scans `SLICE` at a time, letting the event loop run in between; bots drop out."""
+    enrich = enricher.enrich
+    enriched: list[EnrichedScan] = []
+    for start in range(0, len(raw), SLICE):
+        if start:
+            await _pause()
+        enriched.extend(e for e in map(enrich, raw[start : start + SLICE]) if e is not None)
+    return enriched
+
+
+async def write_batch(
+    session: AsyncSession, scans: Sequence[EnrichedScan], visitors: VisitorMemory | None = None
+) -> dict[str, int]:
+    """Store the scans, their rollups and visitors, link counters and webhook events.
+
+    `visitors` (the writer's) remembers stored visitor-days across batches.
+    """
     if not scans:
         return {"scans": 0}
-    events = [
-        {
-            "workspace_id": s.workspace_id,
-            "kind": s.kind,
-            "target_id": s.target_id,
-            "parent_id": s.parent_id,
-            "occurred_at": s.occurred_at,
-            "country": s.country,
-            "device_type": s.device_type,
-            "browser": s.browser,
-            "os": s.os,
-            "referrer_host": s.referrer_host,
-            "source": s.source,
-            "visitor_hash": s.visitor_hash,
-        }
-        for s in scans
-    ]
-    events_table: Table = ScanEvent.__table__  # type: ignore[assignment]
-    for chunk in _chunks(events):
-        await session.execute(insert(events_table), chunk)
-
-    rollups, workspace_of = rollup_increments(scans)
-    rollups.update(await _record_visitors(session, visitor_keys(scans)))
-    await _upsert_rollups(session, rollups, workspace_of)
-    await record_scans(session, [s for s in scans if s.kind == "link"])
-    return {"scans": len(scans)}
+    rollups = Rollups()
+    await cooperate(rollups.add(scans))
+    await repository.tune_connection(session)
+    await repository.insert_events(session, scans)
+    await cooperate(rollups.collect_visitors())
+    new = await repository.insert_visitors(session, rollups.visitors, visitors)
+    await cooperate(rollups.count_new_visitors(new))
+    await cooperate(rollups.derive())
+    await repository.upsert_facts(session, rollups.facts, rollups.targets)
+    await repository.upsert_breakdowns(session, rollups.breakdowns)
+    await repository.upsert_totals(session, rollups.totals, rollups.targets)
+    await repository.upsert_dimensions(session, rollups.dimensions)
+    for group in await _by_link(scans):
+        await record_scans(session, group)
+        await _pause()
+    return {"scans": len(scans), "new_visitors": len(new)}
 
 
-async def _record_visitors(
-    session: AsyncSession, keys: dict[VisitorKey, datetime]
-) -> Counter[RollupKey]:
-    """Insert visitor-days; the ones that were new count under the `visitors` dimension."""
-    insert_ = _insert(session)
-    new: dict[VisitorKey, Any] = {}
-    rows = [{"target_id": t, "kind": k, "day": d, "visitor_hash": h} for (t, k, d, h) in keys]
-    for chunk in _chunks(rows):
-        statement = (
-            insert_(ScanVisitor)
-            .values(chunk)
-            .on_conflict_do_nothing()
-            .returning(
-                ScanVisitor.target_id, ScanVisitor.kind, ScanVisitor.day, ScanVisitor.visitor_hash
-            )
-        )
-        for target, kind, day, visitor in (await session.execute(statement)).all():
-            key = (target, kind, day, visitor)
-            new[key] = keys[key]
-    return visitor_increments(new)
-
-
-async def _upsert_rollups(
-    session: AsyncSession, counts: Counter[RollupKey], workspace_of: dict[uuid.UUID, uuid.UUID]
-) -> None:
-    insert_ = _insert(session)
-    table: Table = ScanRollup.__table__  # type: ignore[assignment]
-    rows = [
-        {
-            "target_id": target,
-            "kind": kind,
-            "grain": grain,
-            "dim": dim,
-            "bucket": bucket,
-            "value": value,
-            "workspace_id": workspace_of[target],
-            "scans": n,
-        }
-        for (target, kind, grain, dim, bucket, value), n in counts.items()
-    ]
-    for chunk in _chunks(rows):
-        statement = insert_(ScanRollup).values(chunk)
-        statement = statement.on_conflict_do_update(
-            index_elements=[c for c in table.primary_key.columns],
-            set_={"scans": table.c.scans + statement.excluded.scans},
-        )
-        await session.execute(statement)
+async def _by_link(scans: Sequence[EnrichedScan]) -> list[list[EnrichedScan]]:
+    """Link scans in groups of whole links (in time order within a link), each small enough
+    that `record_scans` holds the event loop only briefly."""
+    per_link: dict[uuid.UUID, list[EnrichedScan]] = {}
+    for start in range(0, len(scans), SLICE):
+        if start:
+            await _pause()
+        for scan in scans[start : start + SLICE]:
+            if scan.kind == "link":
+                per_link.setdefault(scan.target_id, []).append(scan)
+    groups: list[list[EnrichedScan]] = []
+    group: list[EnrichedScan] = []
+    links = 0
+    for link_scans in per_link.values():
+        if group and (links >= LINKS_PER_RECORD or len(group) + len(link_scans) > SLICE * 4):
+            groups.append(group)
+            group, links = [], 0
+        group.extend(link_scans)
+        links += 1
+    if group:
+        groups.append(group)
+    return groups
 
 
 class ScanWriter:
@@ -135,19 +144,25 @@ class ScanWriter:
         *,
         secret: bytes,
         interval: float,
+        retention_days: int | None = None,
     ) -> None:
         self.buffer = buffer
         self.sessionmaker = sessionmaker
         self.enricher = Enricher(secret)
+        self.visitors = VisitorMemory()
         self.interval = interval
+        self.retention_days = retention_days
         self.written = 0
         self.skipped_bots = 0
+        self.failures = 0
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
-        self._idle = asyncio.Event()
+        self._next_prune = 0.0
+        self._lock = asyncio.Lock()
 
     async def start(self) -> None:
         warm_up()
+        self._stopping.clear()
         self._task = asyncio.create_task(self._run(), name="xqr-scan-writer")
 
     async def stop(self) -> None:
@@ -156,43 +171,81 @@ class ScanWriter:
         self.buffer.full.set()
         if self._task is not None:
             await self._task
+            self._task = None
 
     async def flush(self) -> None:
-        """Write everything buffered now (tests and shutdown)."""
+        """Write everything buffered now (tests and shutdown); raises if a write fails."""
+        async with self._lock:
+            pass  # a batch being written has left the buffer: wait for it first
         while len(self.buffer):
-            await self._write_one_batch()
+            await self._write_some()
 
     async def _run(self) -> None:
         backoff = 0.1
+        failing_since: float | None = None
         while True:
             if not self._stopping.is_set() and len(self.buffer) < self.buffer.batch_size:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.buffer.full.wait(), self.interval)
             try:
                 await self.flush()
-                backoff = 0.1
+                await self._prune_when_due()
+                backoff, failing_since = 0.1, None
             except Exception:
+                self.failures += 1
+                now = time.monotonic()
+                failing_since = failing_since or now
                 logger.exception("writing %d buffered scans failed; retrying", len(self.buffer))
-                if self._stopping.is_set() and backoff >= MAX_BACKOFF_SECONDS:
+                if self._stopping.is_set() and now - failing_since >= GIVE_UP_AFTER:
                     logger.error("giving up on %d scans at shutdown", len(self.buffer))
                     return
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
                 continue
-            if self._stopping.is_set():
+            if self._stopping.is_set() and not len(self.buffer):
                 return
 
-    async def _write_one_batch(self) -> None:
-        raw = self.buffer.take()
+    async def _write_some(self) -> None:
+        # One transaction at a time: scans must be written in the order they were buffered
+        # (a visitor's first scan of the day is the one that counts), and a failed batch goes
+        # back to the front of the buffer before anything newer is taken.
+        async with self._lock:
+            await self._write_locked()
+
+    async def _write_locked(self) -> None:
+        raw: list[RawScan] = []
+        for _ in range(MAX_BATCHES):
+            taken = self.buffer.take()
+            if not taken:
+                break
+            raw.extend(taken)
         if not raw:
             return
-        enriched = [e for e in map(self.enricher.enrich, raw) if e is not None]
-        try:
-            async with self.sessionmaker() as session:
-                await write_batch(session, enriched)
-                await session.commit()
-        except BaseException:
-            self.buffer.put_back(raw)
-            raise
-        self.written += len(enriched)
-        self.skipped_bots += len(raw) - len(enriched)
+        with collector_paused():
+            try:
+                written = await self._write(raw)
+            except BaseException:
+                self.buffer.put_back(raw)
+                raise
+            self.written += written
+            self.skipped_bots += len(raw) - written
+            raw.clear()  # before the collector is back: it would walk them all once more
+
+    async def _write(self, raw: list[RawScan]) -> int:
+        """Enrich and write one transaction; how many scans were stored (bots are not)."""
+        enriched = await self._enrich(raw)
+        async with self.sessionmaker() as session:
+            await write_batch(session, enriched, self.visitors)
+            await session.commit()
+        return len(enriched)
+
+    async def _enrich(self, raw: list[RawScan]) -> list[EnrichedScan]:
+        return await cooperate_enrich(self.enricher, raw)
+
+    async def _prune_when_due(self) -> None:
+        if self.retention_days is None or time.monotonic() < self._next_prune:
+            return
+        self._next_prune = time.monotonic() + PRUNE_EVERY.total_seconds()
+        removed = await prune(self.sessionmaker, utcnow() - timedelta(days=self.retention_days))
+        if removed:
+            logger.info("pruned %d scan events older than %d days", removed, self.retention_days)

@@ -1,0 +1,1 @@
+from xqr.webhooks.signing import verify_signature as verify_signature

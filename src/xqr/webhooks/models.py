@@ -30,7 +30,10 @@ class WebhookDelivery(IdMixin, TimestampMixin, Base):
     """One event for one endpoint; written in the transaction of the change that caused it."""
 
     __tablename__ = "webhook_deliveries"
-    __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_webhook_deliveries_endpoint_created", "endpoint_id", "created_at"),
+    )
 
     endpoint_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), index=True
@@ -43,6 +46,10 @@ class WebhookDelivery(IdMixin, TimestampMixin, Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
     lease_until: Mapped[datetime | None] = mapped_column(default=None)
     last_status_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Which claim holds the lease: a worker records its result only while it still holds it.
+    lease_token: Mapped[str | None] = mapped_column(String(32), default=None)
+    # A manual retry starts a new series of attempts; `attempts` counts the current series.
+    series: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class WebhookAttempt(IdMixin, Base):
@@ -51,6 +58,7 @@ class WebhookAttempt(IdMixin, Base):
     delivery_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True
     )
+    series: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     attempt: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime]
     status_code: Mapped[int | None] = mapped_column(Integer, default=None)

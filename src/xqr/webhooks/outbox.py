@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from xqr.core.clock import isoformat, utcnow
 from xqr.webhooks.events import EVENT_TYPES, subscribed
 from xqr.webhooks.models import WebhookDelivery, WebhookEndpoint
+from xqr.webhooks.wakeup import events_emitted
 
 
 def payload_bytes(event: str, data: dict[str, Any]) -> str:
@@ -58,6 +59,7 @@ async def emit(
     ]
     session.add_all(deliveries)
     await session.flush()
+    await events_emitted(session)
     return deliveries
 
 

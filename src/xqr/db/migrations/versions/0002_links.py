@@ -60,43 +60,95 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_scan_events")),
     )
     with op.batch_alter_table("scan_events", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_scan_events_target_time", ["target_id", "occurred_at"], unique=False
-        )
-        batch_op.create_index(
-            "ix_scan_events_workspace_time", ["workspace_id", "occurred_at"], unique=False
-        )
+        batch_op.create_index("ix_scan_events_occurred_at", ["occurred_at"], unique=False)
 
+    # The rollup tables are clustered by their keys on SQLite (WITHOUT ROWID).
     op.create_table(
         "scan_rollups",
         sa.Column("target_id", sa.Uuid(), nullable=False),
-        sa.Column("kind", sa.String(length=16), nullable=False),
-        sa.Column("grain", sa.String(length=1), nullable=False),
-        sa.Column("dim", sa.String(length=16), nullable=False),
-        sa.Column("bucket", xqr.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("value", sa.String(length=64), nullable=False),
+        sa.Column("hour", xqr.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("country", sa.String(length=2), nullable=False),
+        sa.Column("device_type", sa.String(length=16), nullable=False),
+        sa.Column("browser", sa.String(length=64), nullable=False),
+        sa.Column("os", sa.String(length=64), nullable=False),
+        sa.Column("source", sa.String(length=8), nullable=False),
         sa.Column("workspace_id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("scans", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint(
-            "target_id", "kind", "grain", "dim", "bucket", "value", name=op.f("pk_scan_rollups")
+            "target_id",
+            "hour",
+            "country",
+            "device_type",
+            "browser",
+            "os",
+            "source",
+            name=op.f("pk_scan_rollups"),
         ),
+        sqlite_with_rowid=False,
     )
-    with op.batch_alter_table("scan_rollups", schema=None) as batch_op:
+    op.create_table(
+        "scan_breakdowns",
+        sa.Column("target_id", sa.Uuid(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("dim", sa.String(length=16), nullable=False),
+        sa.Column("value", sa.String(length=64), nullable=False),
+        sa.Column("scans", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "target_id", "day", "dim", "value", name=op.f("pk_scan_breakdowns")
+        ),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
+        "scan_totals",
+        sa.Column("workspace_id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("grain", sa.String(length=1), nullable=False),
+        sa.Column("bucket", xqr.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("target_id", sa.Uuid(), nullable=False),
+        sa.Column("parent_id", sa.Uuid(), nullable=True),
+        sa.Column("scans", sa.BigInteger(), nullable=False),
+        sa.Column("visitors", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "workspace_id", "kind", "grain", "bucket", "target_id", name=op.f("pk_scan_totals")
+        ),
+        sqlite_with_rowid=False,
+    )
+    with op.batch_alter_table("scan_totals", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_scan_rollups_workspace",
-            ["workspace_id", "kind", "grain", "dim", "bucket"],
-            unique=False,
+            "ix_scan_totals_target", ["target_id", "grain", "bucket"], unique=False
         )
 
     op.create_table(
-        "scan_visitors",
-        sa.Column("target_id", sa.Uuid(), nullable=False),
+        "scan_dimensions",
+        sa.Column("workspace_id", sa.Uuid(), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
-        sa.Column("day", xqr.db.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("visitor_hash", sa.String(length=64), nullable=False),
+        sa.Column("dim", sa.String(length=16), nullable=False),
+        sa.Column("grain", sa.String(length=1), nullable=False),
+        sa.Column("bucket", xqr.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("value", sa.String(length=64), nullable=False),
+        sa.Column("scans", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint(
-            "target_id", "kind", "day", "visitor_hash", name=op.f("pk_scan_visitors")
+            "workspace_id",
+            "kind",
+            "dim",
+            "grain",
+            "bucket",
+            "value",
+            name=op.f("pk_scan_dimensions"),
         ),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
+        "scan_visitors",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("visitor", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("scope_id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "day", "visitor", "scope_id", "kind", name=op.f("pk_scan_visitors")
+        ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "link_batches",
@@ -186,13 +238,15 @@ def downgrade() -> None:
 
     op.drop_table("link_batches")
     op.drop_table("scan_visitors")
-    with op.batch_alter_table("scan_rollups", schema=None) as batch_op:
-        batch_op.drop_index("ix_scan_rollups_workspace")
+    op.drop_table("scan_dimensions")
+    with op.batch_alter_table("scan_totals", schema=None) as batch_op:
+        batch_op.drop_index("ix_scan_totals_target")
 
+    op.drop_table("scan_totals")
+    op.drop_table("scan_breakdowns")
     op.drop_table("scan_rollups")
     with op.batch_alter_table("scan_events", schema=None) as batch_op:
-        batch_op.drop_index("ix_scan_events_workspace_time")
-        batch_op.drop_index("ix_scan_events_target_time")
+        batch_op.drop_index("ix_scan_events_occurred_at")
 
     op.drop_table("scan_events")
     with op.batch_alter_table("link_changes", schema=None) as batch_op:

@@ -1,0 +1,78 @@
+"""Response bodies of the analytics endpoints (for the OpenAPI document)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from xqr.links.schemas import LinkOut
+
+
+class Point(BaseModel):
+    timestamp: str = Field(description="Start of the bucket: a UTC hour, or a local midnight.")
+    scans: int
+
+
+class TrendPoint(Point):
+    unique_visitors: int
+
+
+class CountryShare(BaseModel):
+    country: str = Field(examples=["Germany"])
+    country_code: str = Field(description="ISO 3166-1 alpha-2; XX when unknown.")
+    scans: int
+    percentage: float = Field(description="Share of the period's scans, 2 decimals.")
+
+
+class NamedShare(BaseModel):
+    name: str
+    scans: int
+    percentage: float
+
+
+class DevicesOut(BaseModel):
+    device_types: list[NamedShare] = Field(description="mobile, desktop, tablet.")
+    browsers: list[NamedShare]
+    os: list[NamedShare]
+
+
+class PreviousPeriod(BaseModel):
+    start: str
+    end: str
+    total_scans: int
+    unique_visitors: int
+
+
+class Change(BaseModel):
+    total_scans: float | None = Field(description="Percent; null when the previous was 0.")
+    unique_visitors: float | None
+
+
+class WindowOut(BaseModel):
+    period: str = Field(examples=["30d"])
+    timezone: str = Field(examples=["UTC"])
+    start: str = Field(description="First hour counted (UTC).")
+    end: str = Field(description="End of the last day counted (UTC, exclusive).")
+
+
+class SummaryOut(WindowOut):
+    total_scans: int
+    unique_visitors: int = Field(description="Visitor-days: see the analytics docs.")
+    top_countries: list[CountryShare]
+    top_devices: list[NamedShare]
+    trend: list[TrendPoint]
+    previous: PreviousPeriod | None = Field(description="null for period=all.")
+    change: Change | None
+
+
+class TopLinkOut(LinkOut):
+    scans: int = Field(description="Scans in the period.")
+
+
+class LinkStatsOut(WindowOut):
+    link: LinkOut
+    total_scans: int
+    unique_visitors: int
+    timeseries: list[Point]
+    geography: list[CountryShare]
+    devices: DevicesOut
+    sources: list[NamedShare] = Field(description="qr (scanned code) and direct.")

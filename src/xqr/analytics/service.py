@@ -1,0 +1,426 @@
+"""Analytics of a workspace, one of its links, or a bio page: totals, series, breakdowns.
+
+Everything reads the rollups of `xqr.scans` through `xqr.analytics.repository`; periods, time
+zones and buckets are defined in `xqr.analytics.periods`. Bio pages call `page_stats`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from xqr.analytics import repository
+from xqr.analytics.countries import country_name
+from xqr.analytics.periods import (
+    GRANULARITIES,
+    MAX_HOURLY_DAYS,
+    PERIOD_DAYS,
+    Window,
+    change,
+    day_edge,
+    local_midnight,
+    percentages,
+    window,
+    zone,
+)
+from xqr.core.clock import isoformat, utcnow
+from xqr.core.errors import validation_error
+from xqr.links.service import get_link, get_links, link_view
+from xqr.workspaces.tenant import Tenant
+
+DEFAULT_PERIOD = "30d"
+UTC_ZONE = ZoneInfo("UTC")
+TOP_COUNTRIES = 10
+MAX_TOP_LINKS = 100
+TOTAL_GRAINS = ("w", "d", "h")  # scan_totals has weekly rows too (top links over months)
+
+
+@dataclass(frozen=True)
+class Query:
+    """The validated query parameters every analytics call shares."""
+
+    period: str = DEFAULT_PERIOD
+    tz: ZoneInfo = UTC_ZONE
+    granularity: str = "day"
+
+    @classmethod
+    def parse(
+        cls, period: str | None = None, timezone: str | None = None, granularity: str | None = None
+    ) -> Query:
+        period = period or DEFAULT_PERIOD
+        if period not in PERIOD_DAYS:
+            raise validation_error("period", f"must be one of {', '.join(PERIOD_DAYS)}")
+        granularity = granularity or "day"
+        if granularity not in GRANULARITIES:
+            raise validation_error("granularity", "must be hour or day")
+        days = PERIOD_DAYS[period]
+        if granularity == "hour" and (days is None or days > MAX_HOURLY_DAYS):
+            raise validation_error(
+                "granularity",
+                f"hour granularity is available for periods of up to {MAX_HOURLY_DAYS} days "
+                "(7d, 30d); use day",
+            )
+        try:
+            tz = zone(timezone or "UTC")
+        except ValueError as exc:
+            raise validation_error("timezone", f"{exc} (e.g. Europe/Berlin)") from None
+        return cls(period, tz, granularity)
+
+    @property
+    def timezone(self) -> str:
+        return str(self.tz.key)
+
+
+# --- scopes: what is counted -------------------------------------------------------------------
+
+
+Series = dict[datetime, tuple[int, int]]  # bucket → (scans, unique visitors)
+
+
+class Scope(Protocol):
+    async def first_scan(self, session: AsyncSession) -> datetime | None: ...
+
+    async def totals(self, session: AsyncSession, w: Window) -> tuple[int, int]: ...
+
+    async def series(
+        self, session: AsyncSession, grain: str, start: datetime, end: datetime
+    ) -> Series: ...
+
+    async def breakdowns(
+        self, session: AsyncSession, dims: Sequence[str], w: Window
+    ) -> dict[str, dict[str, int]]: ...
+
+
+@dataclass(frozen=True)
+class WorkspaceScope:
+    """Every target of one kind in a workspace (all its links, say)."""
+
+    workspace_id: uuid.UUID
+    kind: str = "link"
+
+    async def first_scan(self, session: AsyncSession) -> datetime | None:
+        return await repository.first_workspace_scan(session, self.workspace_id, self.kind)
+
+    async def totals(self, session: AsyncSession, w: Window) -> tuple[int, int]:
+        found = await self.breakdowns(session, ("total", "visitors"), w)
+        return sum(found["total"].values()), sum(found["visitors"].values())
+
+    async def series(
+        self, session: AsyncSession, grain: str, start: datetime, end: datetime
+    ) -> Series:
+        found = await repository.dimension_series(
+            session, self.workspace_id, self.kind, ("total", "visitors"), grain, start, end
+        )
+        scans, visitors = found["total"], found["visitors"]
+        return {b: (scans.get(b, 0), visitors.get(b, 0)) for b in scans.keys() | visitors.keys()}
+
+    async def breakdowns(
+        self, session: AsyncSession, dims: Sequence[str], w: Window
+    ) -> dict[str, dict[str, int]]:
+        return await repository.dimension_counts(
+            session, self.workspace_id, self.kind, dims, w.ranges()
+        )
+
+
+@dataclass(frozen=True)
+class TargetScope:
+    """One link, one bio page, or a few targets counted together (a bio page's links)."""
+
+    target_ids: tuple[uuid.UUID, ...]
+
+    async def first_scan(self, session: AsyncSession) -> datetime | None:
+        return await repository.first_target_scan(session, self.target_ids)
+
+    async def totals(self, session: AsyncSession, w: Window) -> tuple[int, int]:
+        found = await repository.target_totals(session, self.target_ids, w.ranges(TOTAL_GRAINS))
+        return sum(n for n, _ in found.values()), sum(v for _, v in found.values())
+
+    async def series(
+        self, session: AsyncSession, grain: str, start: datetime, end: datetime
+    ) -> Series:
+        return await repository.target_series(session, self.target_ids, grain, start, end)
+
+    async def breakdowns(
+        self, session: AsyncSession, dims: Sequence[str], w: Window
+    ) -> dict[str, dict[str, int]]:
+        found = await repository.breakdown_counts(session, self.target_ids, w.ranges())
+        return {dim: found[dim] for dim in dims}
+
+
+# --- building blocks ---------------------------------------------------------------------------
+
+
+async def _window(session: AsyncSession, scope: Scope, query: Query) -> Window:
+    first = await scope.first_scan(session) if query.period == "all" else None
+    return window(query.period, query.tz, utcnow(), first)
+
+
+async def _daily(session: AsyncSession, scope: Scope, w: Window) -> dict[date, tuple[int, int]]:
+    """(scans, unique visitors) per local day of the window."""
+    days: dict[date, tuple[int, int]] = {}
+    if w.utc_aligned:
+        series = await scope.series(session, "d", w.start, w.end)
+        day_of = {bucket: bucket.date() for bucket in series}
+    else:
+        series = await scope.series(session, "h", w.start, w.end)
+        day_of = _local_days(w, series)
+    for bucket, (scans, visitors) in series.items():
+        day = day_of[bucket]
+        n, v = days.get(day, (0, 0))
+        days[day] = (n + scans, v + visitors)
+    return days
+
+
+def _local_days(w: Window, hours: Iterable[datetime]) -> dict[datetime, date]:
+    """The local day of each hour, by where it falls among the days' edges (a time zone
+    conversion per hour would cost more than the query)."""
+    days = w.day_list()
+    edges = [day_edge(day, w.tz) for day in days]
+    return {hour: days[bisect.bisect_right(edges, hour) - 1] for hour in hours}
+
+
+async def _points(
+    session: AsyncSession, scope: Scope, w: Window, granularity: str
+) -> list[tuple[datetime, int, int]]:
+    """Zero-filled (bucket start, scans, visitors): the window's hours up to now, or its days."""
+    if granularity == "hour":
+        series = await scope.series(session, "h", w.start, w.end)
+        return [(hour, *series.get(hour, (0, 0))) for hour in w.hours(until=utcnow())]
+    days = await _daily(session, scope, w)
+    return [(local_midnight(day, w.tz), *days.get(day, (0, 0))) for day in w.day_list()]
+
+
+def _shares(counts: dict[str, int], total: int) -> list[tuple[str, int, float]]:
+    """(value, scans, percentage of total), most scans first."""
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ordered = [(value, n) for value, n in ordered if n > 0]
+    shares = percentages([n for _, n in ordered], total)
+    return [(value, n, p) for (value, n), p in zip(ordered, shares, strict=True)]
+
+
+def _named(counts: dict[str, int], total: int) -> list[dict[str, Any]]:
+    return [{"name": v, "scans": n, "percentage": p} for v, n, p in _shares(counts, total)]
+
+
+def _countries(counts: dict[str, int], total: int) -> list[dict[str, Any]]:
+    return [
+        {"country": country_name(code), "country_code": code, "scans": n, "percentage": p}
+        for code, n, p in _shares(counts, total)
+    ]
+
+
+def _window_view(w: Window, query: Query) -> dict[str, Any]:
+    return {
+        "period": query.period,
+        "timezone": query.timezone,
+        "start": isoformat(w.start),
+        "end": isoformat(w.end),
+    }
+
+
+def _devices(found: dict[str, dict[str, int]], total: int) -> dict[str, Any]:
+    return {
+        "device_types": _named(found["device"], total),
+        "browsers": _named(found["browser"], total),
+        "os": _named(found["os"], total),
+    }
+
+
+async def _scope(session: AsyncSession, tenant: Tenant, link_id: str | None) -> Scope:
+    if link_id is None:
+        return WorkspaceScope(tenant.workspace_id)
+    link = await get_link(session, tenant, link_id)
+    return TargetScope((link.id,))
+
+
+# --- the endpoints' services -------------------------------------------------------------------
+
+
+async def summary(session: AsyncSession, tenant: Tenant, query: Query) -> dict[str, Any]:
+    """Totals, unique visitors, top countries and devices, a daily trend, the previous period."""
+    scope = WorkspaceScope(tenant.workspace_id)
+    w = await _window(session, scope, query)
+    found = await scope.breakdowns(session, ("total", "visitors", "country", "device"), w)
+    scans, visitors = sum(found["total"].values()), sum(found["visitors"].values())
+    countries = _countries(found["country"], scans)
+    devices = _named(found["device"], scans)
+    trend = await _points(session, scope, w, "day")
+    previous: dict[str, Any] | None = None
+    changes: dict[str, float | None] | None = None
+    if query.period != "all":
+        before = w.previous()
+        previous_scans, previous_visitors = await scope.totals(session, before)
+        previous = {
+            "start": isoformat(before.start),
+            "end": isoformat(before.end),
+            "total_scans": previous_scans,
+            "unique_visitors": previous_visitors,
+        }
+        changes = {
+            "total_scans": change(scans, previous_scans),
+            "unique_visitors": change(visitors, previous_visitors),
+        }
+    return {
+        **_window_view(w, query),
+        "total_scans": scans,
+        "unique_visitors": visitors,
+        "top_countries": countries[:TOP_COUNTRIES],
+        "top_devices": devices,
+        "trend": [
+            {"timestamp": isoformat(at), "scans": n, "unique_visitors": v} for at, n, v in trend
+        ],
+        "previous": previous,
+        "change": changes,
+    }
+
+
+async def timeseries(
+    session: AsyncSession, tenant: Tenant, query: Query, link_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Zero-filled `{timestamp, scans}` per hour or local day of the period."""
+    scope = await _scope(session, tenant, link_id)
+    w = await _window(session, scope, query)
+    points = await _points(session, scope, w, query.granularity)
+    return [{"timestamp": isoformat(at), "scans": n} for at, n, _ in points]
+
+
+async def geography(
+    session: AsyncSession, tenant: Tenant, query: Query, link_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Scans per visitor country, most first, with each country's share of the period."""
+    scope = await _scope(session, tenant, link_id)
+    w = await _window(session, scope, query)
+    counts = (await scope.breakdowns(session, ("country",), w))["country"]
+    return _countries(counts, sum(counts.values()))
+
+
+async def devices(
+    session: AsyncSession, tenant: Tenant, query: Query, link_id: str | None = None
+) -> dict[str, Any]:
+    """Scans by device type, browser and operating system."""
+    scope = await _scope(session, tenant, link_id)
+    w = await _window(session, scope, query)
+    found = await scope.breakdowns(session, ("device", "browser", "os"), w)
+    return _devices(found, sum(found["device"].values()))
+
+
+async def top_links(
+    session: AsyncSession, tenant: Tenant, query: Query, short_base: str, limit: int = 10
+) -> list[dict[str, Any]]:
+    """The links with the most scans in the period (links with none are left out)."""
+    if not 1 <= limit <= MAX_TOP_LINKS:
+        raise validation_error("limit", f"must be 1–{MAX_TOP_LINKS}")
+    scope = WorkspaceScope(tenant.workspace_id)
+    w = await _window(session, scope, query)
+    ranking = await repository.target_ranking(
+        session, tenant.workspace_id, "link", w.ranges(TOTAL_GRAINS)
+    )
+    found: list[dict[str, Any]] = []
+    # Deleted links keep their scans in the rollups but are left out here; fetch a few more
+    # than asked, and again further down the ranking in the rare case that was not enough.
+    for start in range(0, len(ranking), limit + 10):
+        page = ranking[start : start + limit + 10]
+        links = await get_links(session, tenant, [link_id for link_id, _ in page])
+        for link_id, scans in page:
+            if link_id in links:
+                found.append({**link_view(links[link_id], short_base), "scans": scans})
+                if len(found) == limit:
+                    return found
+    return found
+
+
+async def link_stats(
+    session: AsyncSession, tenant: Tenant, query: Query, short_base: str, link_id: str
+) -> dict[str, Any]:
+    """One link with its totals, unique visitors, timeseries, geography, devices, sources."""
+    link = await get_link(session, tenant, link_id)
+    scope = TargetScope((link.id,))
+    w = await _window(session, scope, query)
+    scans, visitors = await scope.totals(session, w)
+    points = await _points(session, scope, w, query.granularity)
+    found = await scope.breakdowns(session, ("country", "device", "browser", "os", "source"), w)
+    return {
+        "link": link_view(link, short_base),
+        **_window_view(w, query),
+        "total_scans": scans,
+        "unique_visitors": visitors,
+        "timeseries": [{"timestamp": isoformat(at), "scans": n} for at, n, _ in points],
+        "geography": _countries(found["country"], scans),
+        "devices": _devices(found, scans),
+        "sources": [
+            {"name": name, "scans": n, "percentage": p}
+            for name, n, p in _with_zeroes(found["source"], ("qr", "direct"), scans)
+        ],
+    }
+
+
+def _with_zeroes(
+    counts: dict[str, int], names: Sequence[str], total: int
+) -> list[tuple[str, int, float]]:
+    """Shares of fixed names in that order, zeroes included."""
+    values = [counts.get(name, 0) for name in names]
+    return list(zip(names, values, percentages(values, total), strict=True))
+
+
+# --- for bio pages -----------------------------------------------------------------------------
+
+
+async def page_stats(
+    session: AsyncSession,
+    workspace_id: uuid.UUID,
+    page_id: uuid.UUID,
+    link_ids: Sequence[uuid.UUID],
+    query: Query | None = None,
+) -> dict[str, Any]:
+    """A bio page's views, unique visitors, clicks per link and a daily series.
+
+    Counts the page's `bio_view` scans (target = the page) and its links' `bio_click` scans
+    (target = a bio link). The caller checks that the page belongs to `workspace_id`.
+    """
+    query = query or Query()
+    views_scope = TargetScope((page_id,))
+    w = await _window(session, views_scope, query)
+    views, visitors = await views_scope.totals(session, w)
+    clicks = (
+        await repository.target_totals(session, link_ids, w.ranges(TOTAL_GRAINS))
+        if link_ids
+        else {}
+    )
+    total_clicks = sum(n for n, _ in clicks.values())
+    view_days = await _points(session, views_scope, w, "day")
+    click_days = (
+        await _points(session, TargetScope(tuple(link_ids)), w, "day")
+        if link_ids
+        else [(at, 0, 0) for at, _, _ in view_days]
+    )
+    return {
+        **_window_view(w, query),
+        "views": views,
+        "unique_visitors": visitors,
+        "clicks": total_clicks,
+        "ctr": _ratio(total_clicks, views),
+        "links": [
+            {
+                "id": str(link_id),
+                "clicks": clicks.get(link_id, (0, 0))[0],
+                "ctr": _ratio(clicks.get(link_id, (0, 0))[0], views),
+            }
+            for link_id in link_ids
+        ],
+        "timeseries": [
+            {"timestamp": isoformat(at), "views": n, "unique_visitors": v, "clicks": c}
+            for (at, n, v), (_, c, _) in zip(view_days, click_days, strict=True)
+        ],
+    }
+
+
+def _ratio(part: int, whole: int) -> float:
+    """`part / whole` in percent, 2 decimals (0 when nothing was viewed)."""
+    return round(part * 100 / whole, 2) if whole else 0.0

@@ -1,0 +1,454 @@
+"""Writing scans and their rollups, and pruning raw events: the dialect fast paths live here.
+
+SQLite: one `executemany` per table with values already in SQLite's storage form (UUIDs as 32
+hex digits, datetimes as `YYYY-MM-DD HH:MM:SS.ffffff`, as SQLAlchemy stores them), which runs
+in the driver's thread and costs a few µs a row. PostgreSQL: one `INSERT … SELECT FROM
+unnest(arrays)` per table and chunk, so a chunk is one round trip. Rows are converted and
+statements sent `CHUNK` rows at a time, yielding to the event loop in between, so the
+redirects served by the same loop never wait long.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import delete, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from xqr.db.engine import dialect_name, on_commit
+from xqr.scans.aggregate import (
+    BreakdownKey,
+    DimensionKey,
+    EnrichedScan,
+    FactKey,
+    Target,
+    TotalKey,
+    VisitorKey,
+)
+from xqr.scans.models import ScanEvent, ScanVisitor
+from xqr.scans.visitors import VisitorMemory
+
+T = TypeVar("T")
+
+WRITER_CACHE_KIB = 64 * 1024
+# A batch rewrites the same hot pages (each link's latest rows, today's visitors) every time;
+# checkpointing after every ~1,000 WAL pages (the default) copies them back after each batch.
+WRITER_CHECKPOINT_PAGES = 16_000
+
+# Rows converted between two yields to the event loop (well under 1 ms of Python), and rows
+# per PostgreSQL statement (asyncpg encodes its arguments on the event loop).
+CHUNK = 250
+PG_CHUNK = 500
+# SQLite binds at most 32,766 parameters a statement (older builds 999: not supported).
+SQLITE_RETURNING_CHUNK = 250
+
+# An EnrichedScan is a named tuple of the event's columns (all but the id), in order.
+EVENT_COLUMNS: tuple[str, ...] = EnrichedScan._fields
+FACT_KEY = ("target_id", "hour", "country", "device_type", "browser", "os", "source")
+BREAKDOWN_KEY = ("target_id", "day", "dim", "value")
+TOTAL_KEY = ("workspace_id", "kind", "grain", "bucket", "target_id")
+DIMENSION_KEY = ("workspace_id", "kind", "dim", "grain", "bucket", "value")
+VISITOR_KEY = ("day", "visitor", "scope_id", "kind")
+
+# PostgreSQL array types of the columns, for `unnest`.
+PG_TYPES = {
+    "workspace_id": "uuid",
+    "target_id": "uuid",
+    "parent_id": "uuid",
+    "scope_id": "uuid",
+    "occurred_at": "timestamptz",
+    "bucket": "timestamptz",
+    "hour": "timestamptz",
+    "day": "date",
+    "visitor": "bigint",
+    "scans": "bigint",
+    "visitors": "bigint",
+}
+
+
+async def _pause() -> None:
+    await asyncio.sleep(0)
+
+
+# --- value conversion ------------------------------------------------------------------------
+
+
+class _SQLiteValues:
+    """Python values in SQLite's storage form, memoising the few distinct UUIDs and buckets.
+
+    UUIDs are memoised by object identity (hashing a `uuid.UUID` runs Python code, and the
+    scans of a batch share their UUID objects); the objects are held so identities stay unique.
+    """
+
+    def __init__(self) -> None:
+        self._hex: dict[int, str] = {}
+        self._held: list[uuid.UUID] = []
+        self._strings: dict[datetime | date, str] = {}
+
+    def uuid(self, value: uuid.UUID | None) -> str | None:
+        if value is None:
+            return None
+        found = self._hex.get(id(value))
+        if found is None:
+            found = self._hex[id(value)] = value.hex
+            self._held.append(value)
+        return found
+
+    @staticmethod
+    def time(value: datetime) -> str:
+        """`YYYY-MM-DD HH:MM:SS.ffffff` in UTC."""
+        if value.tzinfo is not UTC and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value.isoformat(" ", "microseconds")[:26]
+
+    def bucket(self, value: datetime) -> str:
+        found = self._strings.get(value)
+        if found is None:
+            found = self._strings[value] = self.time(value)
+        return found
+
+    def day(self, value: date) -> str:
+        found = self._strings.get(value)
+        if found is None:
+            found = self._strings[value] = value.isoformat()
+        return found
+
+
+def _pg_statement(
+    table: str, columns: Sequence[str], conflict: Sequence[str] | None, update: Sequence[str]
+) -> str:
+    arrays = ", ".join(f"CAST(:{name} AS {PG_TYPES.get(name, 'text')}[])" for name in columns)
+    # Table and column names are this module's constants, never user input.
+    statement = f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"  # noqa: S608
+    if conflict is None:
+        return statement
+    if not update:
+        return f"{statement} ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
+    sets = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in update)
+    return f"{statement} ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {sets}"
+
+
+def _sqlite_statement(
+    table: str, columns: Sequence[str], conflict: Sequence[str] | None, update: Sequence[str]
+) -> str:
+    marks = ", ".join("?" for _ in columns)
+    statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
+    if conflict is None:
+        return statement
+    if not update:
+        return f"{statement} ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
+    sets = ", ".join(f"{name} = {name} + excluded.{name}" for name in update)
+    return f"{statement} ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {sets}"
+
+
+async def _write_rows(
+    session: AsyncSession,
+    table: str,
+    columns: Sequence[str],
+    items: Sequence[T],
+    *,
+    row: Callable[[T], tuple[Any, ...]],
+    sqlite_row: Callable[[T], tuple[Any, ...]],
+    conflict: Sequence[str] | None = None,
+    update: Sequence[str] = (),
+) -> None:
+    """Insert (or add to) one row per item, in the fastest way per dialect.
+
+    `row` gives an item's column values as Python objects (for PostgreSQL), `sqlite_row` in
+    SQLite's storage form.
+    """
+    if not items:
+        return
+    conn = await session.connection()
+    if dialect_name(session) == "sqlite":
+        converted: list[tuple[Any, ...]] = []
+        for start in range(0, len(items), CHUNK):
+            if start:
+                await _pause()
+            converted.extend(map(sqlite_row, items[start : start + CHUNK]))
+        await conn.exec_driver_sql(_sqlite_statement(table, columns, conflict, update), converted)
+        return
+    statement = text(_pg_statement(table, columns, conflict, update))
+    for start in range(0, len(items), PG_CHUNK):
+        if start:
+            await _pause()
+        rows = [row(item) for item in items[start : start + PG_CHUNK]]
+        arrays = {name: [values[i] for values in rows] for i, name in enumerate(columns)}
+        await conn.execute(statement, arrays)
+
+
+# --- the batch -------------------------------------------------------------------------------
+
+
+async def tune_connection(session: AsyncSession) -> None:
+    """SQLite: give the writing connection a page cache that holds a day of visitor keys, and
+    checkpoint its write-ahead log less often.
+
+    SQLite's default cache (2 MB) makes the random inserts into `scan_visitors` read pages
+    from the OS over and over. Both settings belong to the connection, so they are made once
+    per connection.
+    """
+    if dialect_name(session) != "sqlite":
+        return
+    conn = await session.connection()
+    if not conn.info.get("xqr_scan_cache"):
+        await conn.exec_driver_sql(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
+        await conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={WRITER_CHECKPOINT_PAGES}")
+        conn.info["xqr_scan_cache"] = True
+
+
+async def insert_events(session: AsyncSession, scans: Sequence[EnrichedScan]) -> None:
+    values = _SQLiteValues()
+
+    def sqlite_row(s: EnrichedScan) -> tuple[Any, ...]:
+        at, workspace, kind, target, parent, *facts = s
+        return (
+            values.time(at),
+            values.uuid(workspace),
+            kind,
+            values.uuid(target),
+            values.uuid(parent),
+            *facts,
+        )
+
+    await _write_rows(
+        session, "scan_events", EVENT_COLUMNS, scans, row=tuple, sqlite_row=sqlite_row
+    )
+
+
+async def upsert_facts(
+    session: AsyncSession, facts: Sequence[tuple[FactKey, int]], targets: dict[uuid.UUID, Target]
+) -> None:
+    """Add to `scan_rollups`; `targets` gives each target's workspace and kind."""
+    values = _SQLiteValues()
+
+    def row(item: tuple[FactKey, int]) -> tuple[Any, ...]:
+        key, n = item
+        info = targets[key[0]]
+        return (*key, info.workspace_id, info.kind, n)
+
+    def sqlite_row(item: tuple[FactKey, int]) -> tuple[Any, ...]:
+        (target, hour, *facets), n = item
+        info = targets[target]
+        return (
+            values.uuid(target),
+            values.bucket(hour),
+            *facets,
+            values.uuid(info.workspace_id),
+            info.kind,
+            n,
+        )
+
+    await _write_rows(
+        session,
+        "scan_rollups",
+        (*FACT_KEY, "workspace_id", "kind", "scans"),
+        facts,
+        row=row,
+        sqlite_row=sqlite_row,
+        conflict=FACT_KEY,
+        update=("scans",),
+    )
+
+
+async def upsert_breakdowns(
+    session: AsyncSession, counts: Sequence[tuple[BreakdownKey, int]]
+) -> None:
+    values = _SQLiteValues()
+
+    def row(item: tuple[BreakdownKey, int]) -> tuple[Any, ...]:
+        return (*item[0], item[1])
+
+    def sqlite_row(item: tuple[BreakdownKey, int]) -> tuple[Any, ...]:
+        (target, day, dim, value), n = item
+        return (values.uuid(target), values.day(day), dim, value, n)
+
+    await _write_rows(
+        session,
+        "scan_breakdowns",
+        (*BREAKDOWN_KEY, "scans"),
+        counts,
+        row=row,
+        sqlite_row=sqlite_row,
+        conflict=BREAKDOWN_KEY,
+        update=("scans",),
+    )
+
+
+async def upsert_totals(
+    session: AsyncSession,
+    totals: Sequence[tuple[TotalKey, int, int]],
+    targets: dict[uuid.UUID, Target],
+) -> None:
+    """Add to `scan_totals`; `targets` gives each target's parent."""
+    values = _SQLiteValues()
+
+    def row(item: tuple[TotalKey, int, int]) -> tuple[Any, ...]:
+        key, scans, visitors = item
+        return (*key, targets[key[4]].parent_id, scans, visitors)
+
+    def sqlite_row(item: tuple[TotalKey, int, int]) -> tuple[Any, ...]:
+        (workspace, kind, grain, bucket, target), scans, visitors = item
+        return (
+            values.uuid(workspace),
+            kind,
+            grain,
+            values.bucket(bucket),
+            values.uuid(target),
+            values.uuid(targets[target].parent_id),
+            scans,
+            visitors,
+        )
+
+    await _write_rows(
+        session,
+        "scan_totals",
+        (*TOTAL_KEY, "parent_id", "scans", "visitors"),
+        totals,
+        row=row,
+        sqlite_row=sqlite_row,
+        conflict=TOTAL_KEY,
+        update=("scans", "visitors"),
+    )
+
+
+async def upsert_dimensions(
+    session: AsyncSession, counts: Sequence[tuple[DimensionKey, int]]
+) -> None:
+    values = _SQLiteValues()
+
+    def row(item: tuple[DimensionKey, int]) -> tuple[Any, ...]:
+        return (*item[0], item[1])
+
+    def sqlite_row(item: tuple[DimensionKey, int]) -> tuple[Any, ...]:
+        (workspace, kind, dim, grain, bucket, value), n = item
+        return (values.uuid(workspace), kind, dim, grain, values.bucket(bucket), value, n)
+
+    await _write_rows(
+        session,
+        "scan_dimensions",
+        (*DIMENSION_KEY, "scans"),
+        counts,
+        row=row,
+        sqlite_row=sqlite_row,
+        conflict=DIMENSION_KEY,
+        update=("scans",),
+    )
+
+
+async def insert_visitors(
+    session: AsyncSession, keys: Sequence[VisitorKey], memory: VisitorMemory | None = None
+) -> list[VisitorKey]:
+    """Insert visitor-days; returns the ones that were not stored yet.
+
+    Keys `memory` knows are stored are skipped; the rest are remembered once the session
+    commits.
+    """
+    if memory is not None:
+        candidates = memory.unknown(keys)
+        on_commit(session, lambda: memory.remember(candidates))
+        if len(memory) and dialect_name(session) == "sqlite":
+            return await _insert_visitors_sqlite_expecting_new(session, candidates)
+        keys = candidates
+    if not keys:
+        return []
+    conn = await session.connection()
+    if dialect_name(session) == "sqlite":
+        return await _insert_visitors_sqlite(conn, keys)
+    statement = text(
+        _pg_statement("scan_visitors", VISITOR_KEY, VISITOR_KEY, ())
+        + " RETURNING day, visitor, scope_id, kind"
+    )
+    new: list[VisitorKey] = []
+    for start in range(0, len(keys), PG_CHUNK):
+        if start:
+            await _pause()
+        chunk = keys[start : start + PG_CHUNK]
+        arrays = {name: [key[i] for key in chunk] for i, name in enumerate(VISITOR_KEY)}
+        result = await conn.execute(statement, arrays)
+        new.extend((r[0], r[1], r[2], r[3]) for r in result.all())
+    return new
+
+
+async def _insert_visitors_sqlite_expecting_new(
+    session: AsyncSession, keys: Sequence[VisitorKey]
+) -> list[VisitorKey]:
+    """Keys a warm memory does not know are almost always new: insert them with one plain
+    `executemany` and check the row count. Should some be stored already (another process,
+    a restart), undo to a savepoint and take the exact, slower way."""
+    if not keys:
+        return []
+    conn = await session.connection()
+    values = _SQLiteValues()
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(keys), CHUNK):
+        if start:
+            await _pause()
+        rows.extend(
+            (values.day(day), visitor, values.uuid(scope), kind)
+            for day, visitor, scope, kind in keys[start : start + CHUNK]
+        )
+    await conn.exec_driver_sql("SAVEPOINT scan_visitors")
+    result = await conn.exec_driver_sql(
+        _sqlite_statement("scan_visitors", VISITOR_KEY, VISITOR_KEY, ()), rows
+    )
+    if result.rowcount == len(rows):
+        await conn.exec_driver_sql("RELEASE scan_visitors")
+        return list(keys)
+    await conn.exec_driver_sql("ROLLBACK TO scan_visitors")
+    await conn.exec_driver_sql("RELEASE scan_visitors")
+    return await _insert_visitors_sqlite(conn, keys)
+
+
+async def _insert_visitors_sqlite(
+    conn: AsyncConnection, keys: Sequence[VisitorKey]
+) -> list[VisitorKey]:
+    # executemany cannot return rows, so chunks of multi-row VALUES … RETURNING.
+    values = _SQLiteValues()
+    new: list[VisitorKey] = []
+    for start in range(0, len(keys), SQLITE_RETURNING_CHUNK):
+        if start:
+            await _pause()
+        chunk = keys[start : start + SQLITE_RETURNING_CHUNK]
+        stored = {
+            (values.day(day), visitor, values.uuid(scope), kind): key
+            for key in chunk
+            for day, visitor, scope, kind in (key,)
+        }
+        marks = ", ".join(["(?, ?, ?, ?)"] * len(stored))
+        statement = (
+            f"INSERT INTO scan_visitors ({', '.join(VISITOR_KEY)}) VALUES {marks} "  # noqa: S608
+            "ON CONFLICT DO NOTHING RETURNING day, visitor, scope_id, kind"
+        )
+        flat = tuple(itertools.chain.from_iterable(stored))
+        result = await conn.exec_driver_sql(statement, flat)
+        new.extend(stored[tuple(row)] for row in result.all())  # type: ignore[index]
+    return new
+
+
+# --- retention -------------------------------------------------------------------------------
+
+PRUNE_CHUNK = 20_000
+
+
+async def prune_events(session: AsyncSession, before: datetime) -> int:
+    """Delete up to PRUNE_CHUNK raw events older than `before`; how many were deleted."""
+    oldest = (
+        select(ScanEvent.id)
+        .where(ScanEvent.occurred_at < before)
+        .order_by(ScanEvent.occurred_at)
+        .limit(PRUNE_CHUNK)
+    )
+    result = await session.execute(delete(ScanEvent).where(ScanEvent.id.in_(oldest)))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def prune_visitors(session: AsyncSession, before: date) -> int:
+    """Delete the visitor rows of UTC days before `before` (the rollups keep their counts)."""
+    result = await session.execute(delete(ScanVisitor).where(ScanVisitor.day < before))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,16 @@
+"""The app of these tests writes scans only when a test flushes, runs no webhook dispatcher, and
+polls the bio change log only when a test says so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.links.linkkit import quiet_settings
+from xqr.config import Settings
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return quiet_settings(db_url, tmp_path / "data", cache_poll_interval_ms=3_600_000)
