@@ -91,8 +91,12 @@ class ChangeLogPoller:
 
     async def _run(self) -> None:
         polls = 0
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         while True:
-            await asyncio.sleep(self.interval)
+            # Fixed rate: a slow poll does not push the next one further out.
+            await asyncio.sleep(max(0.0, self.interval - (loop.time() - started)))
+            started = loop.time()
             try:
                 await self.poll_once()
                 polls += 1
