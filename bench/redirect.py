@@ -2,10 +2,20 @@
 
 Starts `xqr serve` (embedded defaults: SQLite, one process) pinned to one core, seeds links
 (some with routing rules), drives it with wrk pinned to the other core, then does the same
-against nginx (`return 302`, one worker) as the ceiling. Prints a table and writes
-bench/results/redirect.json. Installs wrk and nginx with apt-get when they are missing.
+against nginx (`return 302`, one worker) as the ceiling. Two loads, both at 50 connections:
+
+- saturation: every connection sends its next request as soon as the last one is answered
+  (throughput; latency then includes waiting behind 49 other connections on one core);
+- paced: each connection waits between requests so that together they offer about
+  `--paced-rate` requests per second (latency of a server that is busy but not overloaded).
+
+Prints a table and writes bench/results/redirect.json. Installs wrk and nginx with apt-get
+when they are missing. wrk counts only responses that arrive before its timer ends; a request
+in flight at that moment is still served and recorded, so `recorded` may exceed `served` by up
+to one request per connection and run. Lost scans are served minus recorded, when positive.
 
     python bench/redirect.py [--seconds 10] [--connections 50] [--links 200] [--runs 3]
+                             [--paced-rate 10000]
 """
 
 from __future__ import annotations
@@ -81,14 +91,21 @@ def _ms(value: str, unit: str) -> float:
 
 
 def run_wrk(
-    url: str, paths: list[str], seconds: int, connections: int, workdir: Path
+    url: str,
+    paths: list[str],
+    seconds: int,
+    connections: int,
+    workdir: Path,
+    rate: float | None = None,
 ) -> dict[str, float]:
+    """One wrk run; with `rate`, each connection pauses between requests to offer about that."""
     script = workdir / "paths.lua"
     listing = ", ".join(json.dumps(p) for p in paths)
+    pause = f"delay = function()\n  return {connections * 1000 / rate:.3f}\nend\n" if rate else ""
     script.write_text(
         f"local paths = {{{listing}}}\nlocal i = 0\n"
         "request = function()\n  i = i + 1\n"
-        "  return wrk.format('GET', paths[(i % #paths) + 1])\nend\n"
+        "  return wrk.format('GET', paths[(i % #paths) + 1])\nend\n" + pause
     )
     output = subprocess.run(
         pinned(
@@ -217,17 +234,27 @@ def bench_xqr(args: argparse.Namespace, workdir: Path) -> dict[str, object]:
             for code in codes:  # warm the cache; these scans are counted too
                 assert client.get(f"/{code}").status_code == 302
         before = settled_scans(base, key)
+        paths = [f"/{c}" for c in codes]
         runs = [
-            run_wrk(base, [f"/{c}" for c in codes], args.seconds, args.connections, workdir)
+            run_wrk(base, paths, args.seconds, args.connections, workdir) for _ in range(args.runs)
+        ]
+        paced = [
+            run_wrk(base, paths, args.seconds, args.connections, workdir, args.paced_rate)
             for _ in range(args.runs)
         ]
-        served = sum(int(r["requests"]) for r in runs)
-        bad = sum(int(r["bad_responses"]) for r in runs)
+        served = sum(int(r["requests"]) for r in runs + paced)
+        bad = sum(int(r["bad_responses"]) for r in runs + paced)
         recorded = settled_scans(base, key) - before
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(30)
-    return {"runs": runs, "served": served, "bad_responses": bad, "recorded": recorded}
+    return {
+        "runs": runs,
+        "paced": paced,
+        "served": served,
+        "bad_responses": bad,
+        "recorded": recorded,
+    }
 
 
 def bench_nginx(args: argparse.Namespace, workdir: Path) -> dict[str, object]:
@@ -260,10 +287,14 @@ http {{
             run_wrk(base, ["/abc1234"], args.seconds, args.connections, workdir)
             for _ in range(args.runs)
         ]
+        paced = [
+            run_wrk(base, ["/abc1234"], args.seconds, args.connections, workdir, args.paced_rate)
+            for _ in range(args.runs)
+        ]
     finally:
         process.send_signal(signal.SIGQUIT)
         process.wait(30)
-    return {"runs": runs}
+    return {"runs": runs, "paced": paced}
 
 
 def median(runs: list[dict[str, float]], key: str) -> float:
@@ -276,6 +307,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--links", type=int, default=200)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--paced-rate", type=float, default=10_000)
     args = parser.parse_args()
     ensure_tools()
     workdir = Path(tempfile.mkdtemp(prefix="xqr-bench-"))
@@ -285,30 +317,22 @@ def main() -> int:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     n_rps, x_rps = median(nginx["runs"], "rps"), median(xqr["runs"], "rps")  # type: ignore[arg-type]
-    rows = [
-        (
-            "nginx return 302 (1 worker)",
-            n_rps,
-            median(nginx["runs"], "p50_ms"),
-            median(nginx["runs"], "p99_ms"),
-            1.0,
-        ),  # type: ignore[arg-type]
-        (
-            "xqr serve (1 process, SQLite)",
-            x_rps,
-            median(xqr["runs"], "p50_ms"),
-            median(xqr["runs"], "p99_ms"),
-            x_rps / n_rps,
-        ),  # type: ignore[arg-type]
-    ]
     print(
         f"\nGET /{{code}} → 302, {args.connections} connections, "
         f"{args.seconds}s × {args.runs} runs (medians)\n"
     )
-    print(f"{'server':<32}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'of nginx':>10}")
-    for name, rps, p50, p99, ratio in rows:
-        print(f"{name:<32}{rps:>10,.0f}{p50:>9.2f}{p99:>9.2f}{ratio:>10.0%}")
-    lost = int(xqr["served"]) - int(xqr["recorded"])  # type: ignore[call-overload]
+    print(f"{'server':<32}{'load':<14}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'of nginx':>10}")
+    servers = (("nginx return 302 (1 worker)", nginx), ("xqr serve (1 process, SQLite)", xqr))
+    for load, runs_key in (("saturation", "runs"), (f"paced {args.paced_rate:,.0f}/s", "paced")):
+        for name, result in servers:
+            runs: list[dict[str, float]] = result[runs_key]  # type: ignore[assignment]
+            rps = median(runs, "rps")
+            ratio = f"{x_rps / n_rps:>10.0%}" if runs_key == "runs" and result is xqr else ""
+            print(
+                f"{name:<32}{load:<14}{rps:>10,.0f}{median(runs, 'p50_ms'):>9.2f}"
+                f"{median(runs, 'p99_ms'):>9.2f}{ratio}"
+            )
+    lost = max(0, int(xqr["served"]) - int(xqr["recorded"]))  # type: ignore[call-overload]
     print(
         f"\nscans: {xqr['served']:,} redirects served, {xqr['recorded']:,} recorded, "
         f"{lost} lost, {xqr['bad_responses']} non-302 responses"
@@ -317,6 +341,7 @@ def main() -> int:
     result = {
         "connections": args.connections,
         "seconds": args.seconds,
+        "paced_rate": args.paced_rate,
         "nginx": nginx,
         "xqr": xqr,
         "ratio": x_rps / n_rps,
