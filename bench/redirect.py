@@ -2,7 +2,10 @@
 
 Starts `xqr serve` (embedded defaults: SQLite, one process) pinned to one core, seeds links
 (some with routing rules), drives it with wrk pinned to the other core, then does the same
-against nginx (`return 302`, one worker) as the ceiling. Two loads, both at 50 connections:
+against nginx (`return 302`, one worker) as the ceiling. Requests come from `--visitors`
+distinct public addresses (X-Forwarded-For, with 127.0.0.1 a trusted proxy), so the scan
+writer stores as many visitors and rollup rows as real traffic makes. Two loads, both at 50
+connections:
 
 - saturation: every connection sends its next request as soon as the last one is answered
   (throughput; latency then includes waiting behind 49 other connections on one core);
@@ -15,7 +18,7 @@ in flight at that moment is still served and recorded, so `recorded` may exceed 
 to one request per connection and run. Lost scans are served minus recorded, when positive.
 
     python bench/redirect.py [--seconds 10] [--connections 50] [--links 200] [--runs 3]
-                             [--paced-rate 10000]
+                             [--paced-rate 10000] [--visitors 10000]
 """
 
 from __future__ import annotations
@@ -97,15 +100,24 @@ def run_wrk(
     connections: int,
     workdir: Path,
     rate: float | None = None,
+    visitors: int = 1,
 ) -> dict[str, float]:
     """One wrk run; with `rate`, each connection pauses between requests to offer about that."""
     script = workdir / "paths.lua"
     listing = ", ".join(json.dumps(p) for p in paths)
     pause = f"delay = function()\n  return {connections * 1000 / rate:.3f}\nend\n" if rate else ""
+    # Each request comes from one of `visitors` public addresses in several countries
+    # (X-Forwarded-For through a trusted proxy), so scans have as many visitor hashes, and
+    # rollup rows, as real traffic would.
     script.write_text(
-        f"local paths = {{{listing}}}\nlocal i = 0\n"
+        f"local paths = {{{listing}}}\nlocal i = 0\nlocal visitors = {visitors}\n"
+        "local firsts = {81, 89, 24, 73, 103, 41, 200, 177, 5, 151}\n"
         "request = function()\n  i = i + 1\n"
-        "  return wrk.format('GET', paths[(i % #paths) + 1])\nend\n" + pause
+        "  local v = (i * 7919) % visitors\n"
+        "  local ip = firsts[(v % 10) + 1] .. '.' .. (math.floor(v / 2560) % 256) .. '.'"
+        "    .. (math.floor(v / 10) % 256) .. '.1'\n"
+        "  return wrk.format('GET', paths[(i % #paths) + 1], {['X-Forwarded-For'] = ip})\n"
+        "end\n" + pause
     )
     output = subprocess.run(
         pinned(
@@ -150,6 +162,7 @@ def start_xqr(workdir: Path, port: int) -> tuple[subprocess.Popen[bytes], str]:
         XQR_PUBLIC_URL=f"http://127.0.0.1:{port}",
         XQR_LOG_LEVEL="WARNING",
         XQR_ACCESS_LOG="false",
+        XQR_TRUSTED_PROXIES="127.0.0.1",
     )
     out = (workdir / "xqr.out").open("wb")
     process = subprocess.Popen(
@@ -239,7 +252,9 @@ def bench_xqr(args: argparse.Namespace, workdir: Path) -> dict[str, object]:
             run_wrk(base, paths, args.seconds, args.connections, workdir) for _ in range(args.runs)
         ]
         paced = [
-            run_wrk(base, paths, args.seconds, args.connections, workdir, args.paced_rate)
+            run_wrk(
+                base, paths, args.seconds, args.connections, workdir, args.paced_rate, args.visitors
+            )
             for _ in range(args.runs)
         ]
         served = sum(int(r["requests"]) for r in runs + paced)
@@ -284,11 +299,19 @@ http {{
     try:
         wait_http(base)
         runs = [
-            run_wrk(base, ["/abc1234"], args.seconds, args.connections, workdir)
+            run_wrk(base, ["/abc"], args.seconds, args.connections, workdir, None, args.visitors)
             for _ in range(args.runs)
         ]
         paced = [
-            run_wrk(base, ["/abc1234"], args.seconds, args.connections, workdir, args.paced_rate)
+            run_wrk(
+                base,
+                ["/abc"],
+                args.seconds,
+                args.connections,
+                workdir,
+                args.paced_rate,
+                args.visitors,
+            )
             for _ in range(args.runs)
         ]
     finally:
@@ -308,6 +331,9 @@ def main() -> int:
     parser.add_argument("--links", type=int, default=200)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--paced-rate", type=float, default=10_000)
+    parser.add_argument(
+        "--visitors", type=int, default=10_000, help="distinct client addresses in the load"
+    )
     args = parser.parse_args()
     ensure_tools()
     workdir = Path(tempfile.mkdtemp(prefix="xqr-bench-"))
@@ -318,7 +344,7 @@ def main() -> int:
         shutil.rmtree(workdir, ignore_errors=True)
     n_rps, x_rps = median(nginx["runs"], "rps"), median(xqr["runs"], "rps")  # type: ignore[arg-type]
     print(
-        f"\nGET /{{code}} → 302, {args.connections} connections, "
+        f"\nGET /{{code}} → 302, {args.connections} connections, {args.visitors:,} visitors, "
         f"{args.seconds}s × {args.runs} runs (medians)\n"
     )
     print(f"{'server':<32}{'load':<14}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'of nginx':>10}")
@@ -342,6 +368,7 @@ def main() -> int:
         "connections": args.connections,
         "seconds": args.seconds,
         "paced_rate": args.paced_rate,
+        "visitors": args.visitors,
         "nginx": nginx,
         "xqr": xqr,
         "ratio": x_rps / n_rps,

@@ -46,6 +46,20 @@ class FastRedirectProtocol(HttpToolsProtocol):
             self._redirects = _find_handler(self.app)
         return self._redirects  # type: ignore[return-value]
 
+    def on_message_begin(self) -> None:
+        # What the parser callbacks fill; the ASGI scope is built only for requests that go
+        # through the ASGI cycle (see `_begin_asgi`).
+        self.url = b""
+        self.expect_100_continue = False
+        self.headers = []
+
+    def _begin_asgi(self) -> None:
+        """uvicorn's own start of a message, keeping what the parser has read so far."""
+        url, headers, expect = self.url, self.headers, self.expect_100_continue
+        super().on_message_begin()
+        self.url, self.expect_100_continue = url, expect
+        self.headers = self.scope["headers"] = headers
+
     def on_headers_complete(self) -> None:
         handler = self._handler()
         if (
@@ -72,6 +86,7 @@ class FastRedirectProtocol(HttpToolsProtocol):
                             )
                             self._write(answer, method == b"HEAD")
                             return
+        self._begin_asgi()
         super().on_headers_complete()
 
     def _write(self, answer: tuple[int, list[tuple[bytes, bytes]], bytes], head: bool) -> None:

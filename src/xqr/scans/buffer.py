@@ -9,9 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RawScan:
-    """What the request path knows; enrichment happens in the batch writer, off the hot path."""
+    """What the request path knows; enrichment happens in the batch writer, off the hot path.
+
+    Built once per redirect, so not frozen: a frozen dataclass sets each field through
+    `object.__setattr__`, about five times the cost. Nothing changes a scan once built.
+    """
 
     occurred_at: datetime
     workspace_id: uuid.UUID
