@@ -119,6 +119,7 @@ async def latencies(settings: Any, key: str, requests: int) -> dict[str, dict[st
     from xqr.app import create_app
 
     app = create_app(settings)
+    app.freeze_after_start = True  # as `xqr serve` runs it
     results: dict[str, dict[str, float]] = {}
     async with app.api.router.lifespan_context(app.api):
         transport = httpx.ASGITransport(app=app)

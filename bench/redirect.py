@@ -116,7 +116,9 @@ def run_wrk(
         "  local v = (i * 7919) % visitors\n"
         "  local ip = firsts[(v % 10) + 1] .. '.' .. (math.floor(v / 2560) % 256) .. '.'"
         "    .. (math.floor(v / 10) % 256) .. '.1'\n"
-        "  return wrk.format('GET', paths[(i % #paths) + 1], {['X-Forwarded-For'] = ip})\n"
+        # a headers table replaces wrk's -H headers, so it carries the User-Agent too
+        f"  return wrk.format('GET', paths[(i % #paths) + 1], "
+        f"{{['User-Agent'] = {json.dumps(BROWSER)}, ['X-Forwarded-For'] = ip}})\n"
         "end\n" + pause
     )
     output = subprocess.run(

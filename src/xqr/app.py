@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -60,6 +61,13 @@ def _installers() -> list[Callable[[XqrApp], None]]:
 class XqrApp:
     """The whole server: front handlers (redirects, public pages) then the API."""
 
+    # Set for long-running server processes (`create_server_app`): once started, everything
+    # loaded so far (modules, routes, warmed caches: tens of thousands of objects that live as
+    # long as the process) is moved out of the cyclic garbage collector's reach. Otherwise
+    # each full collection walks all of it, a pause of tens of milliseconds on the event loop
+    # that every request in flight, redirects included, waits out.
+    freeze_after_start = False
+
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
         self.front: list[FrontHandler] = []
@@ -82,12 +90,19 @@ class XqrApp:
         async def lifespan(api: FastAPI) -> AsyncIterator[None]:
             install_redaction()
             started: list[Part] = []
+            frozen = False
             try:
                 for part in self.background:
                     await part.start()
                     started.append(part)
+                if self.freeze_after_start:
+                    gc.collect()  # so no garbage is frozen with the rest
+                    gc.freeze()
+                    frozen = True
                 yield
             finally:
+                if frozen:
+                    gc.unfreeze()
                 for part in reversed(started):
                     await part.stop()
                 await ctx.close()
@@ -126,4 +141,11 @@ def create_app(settings: Settings | None = None) -> XqrApp:
     app = XqrApp(AppContext.from_settings(settings))
     for install in _installers():
         install(app)
+    return app
+
+
+def create_server_app() -> XqrApp:
+    """`xqr serve`'s factory: the app of a long-running process (see `freeze_after_start`)."""
+    app = create_app()
+    app.freeze_after_start = True
     return app

@@ -76,7 +76,7 @@ def serve(
         _announce(settings, created)
     out.print(f"xQR serving at {settings.public_url} (bound to {bind_host}:{bind_port})")
     uvicorn.run(
-        "xqr.app:create_app",
+        "xqr.app:create_server_app",
         factory=True,
         host=bind_host,
         port=bind_port,
