@@ -7,11 +7,11 @@ Three parts, all at 10 px/module, error correction M, on the same run:
    without HTTP (`QrRenderer.prepare` + `image` with the rendering in its cache).
 2. **API, in process** (`httpx.ASGITransport`, the whole app: request ids, auth with its
    per-request quota write, validation, envelope on errors): `POST /api/v1/qr/generate`
-   cold (a new content each request) and cached (one content again and again), plus, for the
-   cached case, a 304 revalidation, the same request with the auth dependency replaced by a
-   fixed principal, the auth dependency alone (key lookup, quota upsert, commit: what auth
-   costs), and the transport alone (an ASGI app answering a fixed 200 through the same client:
-   what the load generator costs in the same process).
+   cold (a new content each request) and cached (one content again and again: answered by
+   the image memo before FastAPI), plus, for the cached case, a 304 revalidation, the same
+   request through FastAPI with the memo off, the auth dependency alone (key lookup, quota
+   count: what auth costs), and the transport alone (an ASGI app answering a fixed 200 through
+   the same client: what the load generator costs in the same process).
 3. **API, real server** (`--server`): `xqr serve` pinned to one core, wrk on the other.
 
 The plan's burst and monthly quota are raised with a plans file so they do not cut the run
@@ -51,13 +51,12 @@ import segno
 from starlette.requests import Request
 
 from xqr.app import XqrApp, create_app
-from xqr.auth.dependencies import Principal
 from xqr.config import Settings
 from xqr.db.migrate import upgrade
 from xqr.qr.auth import QrRender
+from xqr.qr.images import ImageMemo
 from xqr.qr.render import Design, render
 from xqr.qr.rendering import QrRenderer, RenderSpec, body_fields
-from xqr.workspaces.tenant import Tenant
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "qr.json"
@@ -154,7 +153,7 @@ def row(part: str, case: str, seconds: float, **extra: Any) -> dict[str, Any]:
 # --- part 2: the API in one process ----------------------------------------------------------
 
 
-async def make_key(app: XqrApp) -> tuple[str, Principal]:
+async def make_key(app: XqrApp) -> str:
     from xqr.auth import service as keys
     from xqr.workspaces import service
 
@@ -163,13 +162,7 @@ async def make_key(app: XqrApp) -> tuple[str, Principal]:
         tenant = service.tenant_for(workspace, app.ctx.plans)
         created = await keys.create_key(session, tenant, scopes="*")
         await session.commit()
-    principal = Principal(
-        key_id=created.key.id,
-        key_prefix=created.key.prefix,
-        scopes=("*",),
-        tenant=Tenant(workspace.id, app.ctx.plans["enterprise"], app.ctx.plans),
-    )
-    return created.plaintext, principal
+    return created.plaintext
 
 
 async def drive(
@@ -231,7 +224,7 @@ async def bench_api(args: argparse.Namespace, workdir: Path) -> tuple[list[dict[
     backend = "postgresql" if args.database_url else "sqlite"
     samples: dict[str, list[float]] = {}
     async with app.api.router.lifespan_context(app.api):
-        key, principal = await make_key(app)
+        key = await make_key(app)
         headers = {"Authorization": f"Bearer {key}"}
         cache = QrRenderer.of(app.ctx).cache
         transport = httpx.ASGITransport(app=app)
@@ -247,9 +240,6 @@ async def bench_api(args: argparse.Namespace, workdir: Path) -> tuple[list[dict[
             generate = "/api/v1/qr/generate"
             n = args.requests
             auth_dependency = QrRender.__metadata__[0].dependency
-
-            async def fixed_principal() -> Principal:
-                return principal
 
             async def authenticate_once() -> None:
                 scope = {
@@ -289,13 +279,15 @@ async def bench_api(args: argparse.Namespace, workdir: Path) -> tuple[list[dict[
                                     304,
                                 )
                             )
-                            app.api.dependency_overrides[auth_dependency] = fixed_principal
+                            memo = ImageMemo.of(app.ctx)
+                            memo.max_entries, bound = 0, memo.max_entries
+                            memo.clear()
                             try:
                                 samples.setdefault(
-                                    f"API {label} cached, auth replaced by a fixed key", []
+                                    f"API {label} cached, through FastAPI (no memo)", []
                                 ).append(await drive(client, cached, args.concurrency, 200))
                             finally:
-                                app.api.dependency_overrides.clear()
+                                memo.max_entries = bound
                 samples.setdefault(
                     "auth dependency alone (key lookup, quota upsert, commit)", []
                 ).append(await concurrently(authenticate_once, n, args.concurrency))

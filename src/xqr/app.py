@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import text
 from starlette.responses import JSONResponse
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from xqr import __version__
 from xqr.config import Settings, get_settings
@@ -78,6 +78,11 @@ class XqrApp:
             max_body_bytes=ctx.settings.max_body_bytes,
             uncapped_prefixes=UNCAPPED_PREFIXES,
         )
+
+    def wrap_api(self, wrap: Callable[[ASGIApp], ASGIApp]) -> None:
+        """Put a pure ASGI layer in front of FastAPI, behind the request context (request ids,
+        rate-limit headers, the body cap), which it shares with the API."""
+        self._api_stack.app = wrap(self._api_stack.app)
 
     def include_api(self, router: APIRouter) -> None:
         """Mount a domain's router under `/api/v1`."""

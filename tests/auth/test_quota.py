@@ -30,6 +30,7 @@ async def test_concurrent_calls_get_distinct_positions_and_stop_at_the_limit(
     results = await asyncio.gather(
         *(counter.count(workspace, CYCLE, 150, now=now) for _ in range(200))
     )
+    await counter.stop()
     counted = [r for r in results if r is not None]
     assert sorted(counted) == list(range(1, 151))
     assert results.count(None) == 50
@@ -54,6 +55,8 @@ async def test_two_counters_on_one_database_never_double_count(
             return results
 
         a, b = await asyncio.gather(burst(first), burst(second))
+        await first.stop()
+        await second.stop()
     finally:
         await other_engine.dispose()
     positions = [p for p in a + b if p is not None]
@@ -72,4 +75,5 @@ async def test_the_last_slots_are_shared_out_in_arrival_order(
     results = await asyncio.gather(*(counter.count(workspace, CYCLE, 5, now=now) for _ in range(6)))
     assert results == [3, 4, 5, None, None, None]
     assert await counter.count(workspace, CYCLE, 5, now=now) is None
+    await counter.stop()
     assert await _used(ctx, workspace) == 5

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request
 
@@ -12,12 +13,12 @@ from xqr.auth.cache import KeyCache
 from xqr.auth.quota import QuotaCounter
 from xqr.auth.runtime import KEY_CACHE, QUOTA
 from xqr.auth.scopes import grants
-from xqr.context import Ctx
+from xqr.context import AppContext, Ctx
 from xqr.core.clock import utcnow
 from xqr.core.envelope import RateLimitState
 from xqr.core.errors import ApiError
 from xqr.workspaces import repository as workspaces_repository
-from xqr.workspaces.billing import cycle_bounds
+from xqr.workspaces.billing import current_cycle
 from xqr.workspaces.plans import cheapest_plan_with
 from xqr.workspaces.tenant import Tenant
 
@@ -42,72 +43,83 @@ class Authenticator:
 
     async def __call__(self, request: Request, ctx: Ctx) -> Principal:
         state = request.scope.setdefault("state", {})
-        cache: KeyCache = ctx.parts[KEY_CACHE]
-        record = await service.authenticate(cache, request.headers.get("authorization"))
-        state["key_prefix"] = record.prefix
-        plan = ctx.plans[record.plan]
-        if not plan.api_access:
-            better = cheapest_plan_with(ctx.plans, "api_access") or "a paid plan"
-            raise ApiError(
-                "FEATURE_NOT_AVAILABLE",
-                f"The {plan.name} plan has no API access. Upgrade to {better} or higher.",
-            )
-        now = utcnow()
-        cycle_start, cycle_end = cycle_bounds(record.billing_anchor, now)
-        reset = int(cycle_end.timestamp())
-        burst = ctx.burst.take(str(record.key_id), plan.burst_per_second)
-        if not burst.allowed:
-            async with ctx.read_engine.connect() as conn:
-                used = await workspaces_repository.calls_in_cycle(
-                    conn, record.workspace_id, cycle_start
-                )
-            state["rate_limit"] = RateLimitState(
-                plan.monthly_calls,
-                max(0, plan.monthly_calls - used),
-                reset,
-                plan.burst_per_second,
-                0,
-                retry_after=burst.retry_after,
-            )
-            raise ApiError(
-                "BURST_LIMIT_EXCEEDED",
-                f"More than {plan.burst_per_second} requests per second for this key. "
-                f"Retry after {burst.retry_after} s.",
-            )
-        quota: QuotaCounter = ctx.parts[QUOTA]
-        calls = await quota.count(
-            record.workspace_id,
-            cycle_start,
-            plan.monthly_calls,
-            touch_key=record.key_id if service.needs_touch(cache, record.key_id, now) else None,
-            now=now,
+        return await authorize(ctx, state, request.headers.get("authorization"), self.scope)
+
+
+async def authorize(
+    ctx: AppContext, state: dict[str, Any], authorization: str | None, scope: str | None
+) -> Principal:
+    """The auth step for one request: raises the first ApiError in the documented order.
+
+    Records the key prefix and the rate-limit state (for headers and `meta`) in `state`, the
+    ASGI scope's state. The API's dependencies and its pure ASGI fast paths both call this.
+    """
+    cache: KeyCache = ctx.parts[KEY_CACHE]
+    record = await service.authenticate(cache, authorization)
+    state["key_prefix"] = record.prefix
+    plan = ctx.plans[record.plan]
+    if not plan.api_access:
+        better = cheapest_plan_with(ctx.plans, "api_access") or "a paid plan"
+        raise ApiError(
+            "FEATURE_NOT_AVAILABLE",
+            f"The {plan.name} plan has no API access. Upgrade to {better} or higher.",
         )
-        if calls is None:
-            state["rate_limit"] = RateLimitState(
-                plan.monthly_calls,
-                0,
-                reset,
-                plan.burst_per_second,
-                burst.remaining,
-                retry_after=max(1, int((cycle_end - now).total_seconds())),
-            )
-            raise ApiError(
-                "RATE_LIMIT_EXCEEDED",
-                f"The monthly quota of {plan.monthly_calls} API calls is used up; "
-                "it resets at the next billing cycle.",
+    now = utcnow()
+    cycle_start, cycle_end = current_cycle(record.billing_anchor, now)
+    reset = int(cycle_end.timestamp())
+    burst = ctx.burst.take(str(record.key_id), plan.burst_per_second)
+    if not burst.allowed:
+        async with ctx.read_engine.connect() as conn:
+            used = await workspaces_repository.calls_in_cycle(
+                conn, record.workspace_id, cycle_start
             )
         state["rate_limit"] = RateLimitState(
             plan.monthly_calls,
-            plan.monthly_calls - calls,
+            max(0, plan.monthly_calls - used),
+            reset,
+            plan.burst_per_second,
+            0,
+            retry_after=burst.retry_after,
+        )
+        raise ApiError(
+            "BURST_LIMIT_EXCEEDED",
+            f"More than {plan.burst_per_second} requests per second for this key. "
+            f"Retry after {burst.retry_after} s.",
+        )
+    quota: QuotaCounter = ctx.parts[QUOTA]
+    calls = await quota.count(
+        record.workspace_id,
+        cycle_start,
+        plan.monthly_calls,
+        touch_key=record.key_id if service.needs_touch(cache, record.key_id, now) else None,
+        now=now,
+    )
+    if calls is None:
+        state["rate_limit"] = RateLimitState(
+            plan.monthly_calls,
+            0,
             reset,
             plan.burst_per_second,
             burst.remaining,
+            retry_after=max(1, int((cycle_end - now).total_seconds())),
         )
-        if self.scope is not None and not grants(record.scopes, self.scope):
-            raise ApiError("INSUFFICIENT_SCOPE", f"This endpoint requires the {self.scope} scope.")
-        return Principal(
-            key_id=record.key_id,
-            key_prefix=record.prefix,
-            scopes=record.scopes,
-            tenant=Tenant(workspace_id=record.workspace_id, plan=plan, plans=ctx.plans),
+        raise ApiError(
+            "RATE_LIMIT_EXCEEDED",
+            f"The monthly quota of {plan.monthly_calls} API calls is used up; "
+            "it resets at the next billing cycle.",
         )
+    state["rate_limit"] = RateLimitState(
+        plan.monthly_calls,
+        plan.monthly_calls - calls,
+        reset,
+        plan.burst_per_second,
+        burst.remaining,
+    )
+    if scope is not None and not grants(record.scopes, scope):
+        raise ApiError("INSUFFICIENT_SCOPE", f"This endpoint requires the {scope} scope.")
+    return Principal(
+        key_id=record.key_id,
+        key_prefix=record.prefix,
+        scopes=record.scopes,
+        tenant=Tenant(workspace_id=record.workspace_id, plan=plan, plans=ctx.plans),
+    )

@@ -3,7 +3,8 @@
 Every call is counted by an atomic increment in the database, so the count is exact however
 many processes share it. Calls that arrive while a transaction is in flight are folded into
 the next one as a single `+n`, and each call still gets its own position in the count — the
-same numbers one increment per call would give, at one transaction per batch.
+same numbers one increment per call would give, at one transaction per batch. The transaction
+is synchronous code run by a `TransactionRunner` (on SQLite: one thread hop per batch).
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ import asyncio
 import uuid
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from xqr.auth.service import touch_statement
+from xqr.db.engine import TransactionRunner
 from xqr.workspaces import repository
 
 Group = tuple[uuid.UUID, datetime, int]  # workspace, cycle start, limit
@@ -26,9 +29,19 @@ class QuotaCounter:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self._transactions = TransactionRunner(engine)
         self._pending: dict[Group, list[asyncio.Future[int | None]]] = {}
         self._touch: dict[uuid.UUID, datetime] = {}
         self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        """Let the count in flight finish, then release the connection."""
+        if self._task is not None and not self._task.done():
+            await asyncio.wait([self._task])
+        await self._transactions.close()
 
     async def count(
         self,
@@ -51,14 +64,9 @@ class QuotaCounter:
         while self._pending:
             batch, self._pending = self._pending, {}
             touch, self._touch = self._touch, {}
+            sizes = [(group, len(futures)) for group, futures in batch.items()]
             try:
-                async with self.engine.begin() as conn:
-                    positions = {
-                        group: await _grant(conn, *group, len(futures))
-                        for group, futures in batch.items()
-                    }
-                    for key_id, at in touch.items():
-                        await conn.execute(touch_statement(key_id, at))
+                positions = await self._transactions.run(_count, sizes, touch)
             except Exception as exc:
                 for futures in batch.values():
                     for future in futures:
@@ -72,20 +80,30 @@ class QuotaCounter:
                         future.set_result(position)
 
 
-async def _grant(
-    conn: AsyncConnection, workspace_id: uuid.UUID, cycle_start: datetime, limit: int, n: int
+def _count(
+    conn: Connection, sizes: list[tuple[Group, int]], touch: dict[uuid.UUID, datetime]
+) -> dict[Group, list[int | None]]:
+    """One transaction: each group's calls counted, keys' last-used times written."""
+    positions = {group: _grant(conn, *group, n) for group, n in sizes}
+    for key_id, at in touch.items():
+        conn.execute(touch_statement(key_id, at))
+    return positions
+
+
+def _grant(
+    conn: Connection, workspace_id: uuid.UUID, cycle_start: datetime, limit: int, n: int
 ) -> list[int | None]:
     """Count up to n calls without passing `limit`; each counted call's position, in order."""
     if n <= limit:
-        total = await repository.increment_calls(conn, workspace_id, cycle_start, limit, n)
+        total = repository.increment_calls(conn, workspace_id, cycle_start, limit, n)
         if total is not None:
             return list(range(total - n + 1, total + 1))
-    used = await repository.calls_in_cycle(conn, workspace_id, cycle_start)
+    used = int(
+        conn.execute(repository.calls_in_cycle_query(workspace_id, cycle_start)).scalar() or 0
+    )
     room = min(n, max(0, limit - used))
     total = (
-        await repository.increment_calls(conn, workspace_id, cycle_start, limit, room)
-        if room
-        else None
+        repository.increment_calls(conn, workspace_id, cycle_start, limit, room) if room else None
     )
     if total is None:
         return [None] * n

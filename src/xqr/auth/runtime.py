@@ -21,7 +21,8 @@ QUOTA = "auth.quota"
 def install(app: XqrApp) -> None:
     cache = KeyCache(app.ctx.read_engine)
     app.ctx.parts[KEY_CACHE] = cache
-    app.ctx.parts[QUOTA] = QuotaCounter(app.ctx.engine)
+    quota = app.ctx.parts[QUOTA] = QuotaCounter(app.ctx.engine)
+    app.background.append(quota)
     changes: Table = AuthChange.__table__  # type: ignore[assignment]
     app.background.append(
         ChangeLogPoller(

@@ -146,6 +146,17 @@ async def authenticate(cache: KeyCache, authorization: str | None) -> KeyRecord:
     return record
 
 
+async def key_workspace(cache: KeyCache, authorization: str | None) -> uuid.UUID | None:
+    """The workspace of the key's prefix (a cached lookup), verifying and counting nothing.
+
+    Not authentication: the caller still runs the auth step before answering anything.
+    """
+    token = bearer_token(authorization)
+    parsed = parse_key(token) if token else None
+    record = await cache.get(parsed.prefix) if parsed is not None else MISSING
+    return None if record is MISSING else record.workspace_id
+
+
 def needs_touch(cache: KeyCache, key_id: uuid.UUID, now: datetime) -> bool:
     """Whether last_used_at is due for an update (at most once a minute per key)."""
     last = cache.touched.get(key_id)

@@ -51,9 +51,7 @@ def validation_failed(errors: list[dict[str, Any]]) -> ApiError:
 
 async def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    if exc.status >= 500:
-        logger.error("request %s failed: %s", request.scope.get("state", {}).get("request_id"), exc)
-    return error_body(request, exc)
+    return error_response(request, exc)
 
 
 def _body_too_large(request: Request) -> bool:
@@ -92,8 +90,11 @@ async def _http(request: Request, exc: Exception) -> Response:
 
 
 async def _unhandled(request: Request, exc: Exception) -> Response:
-    request_id = request.scope.get("state", {}).get("request_id")
-    logger.exception("request %s failed with an unexpected error", request_id, exc_info=exc)
+    return error_response(request, exc)
+
+
+def _internal_error(request: Request) -> Response:
+    request_id = _request_id(request)
     return error_body(
         request,
         ApiError(
@@ -101,6 +102,22 @@ async def _unhandled(request: Request, exc: Exception) -> Response:
             f"Unexpected server error. Quote request id {request_id} when reporting it.",
         ),
     )
+
+
+def error_response(request: Request, exc: Exception) -> Response:
+    """The envelope for an error raised outside FastAPI's handlers (the API's ASGI fast paths)."""
+    if isinstance(exc, ApiError):
+        if exc.status >= 500:
+            logger.error("request %s failed: %s", _request_id(request), exc)
+        return error_body(request, exc)
+    logger.exception(
+        "request %s failed with an unexpected error", _request_id(request), exc_info=exc
+    )
+    return _internal_error(request)
+
+
+def _request_id(request: Request) -> Any:
+    return request.scope.get("state", {}).get("request_id")
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -14,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+T = TypeVar("T")
 
 
 def _unicode_lower(value: str | None) -> str | None:
@@ -57,6 +60,51 @@ def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> AsyncEng
     kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
+
+
+class TransactionRunner:
+    """Runs a synchronous function of a `Connection` inside one write transaction.
+
+    For small transactions on the request path (the API's quota count). On a SQLite file the
+    function runs on a synchronous connection in a thread of its own, so the whole transaction
+    is one hop between the event loop and that thread; through aiosqlite every driver call is
+    a hop (cursor, execute, fetch, close, commit, reset: nine for one upsert, about 1 ms of
+    CPU against 0.3 ms). Elsewhere it runs on the async engine through `run_sync`.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sync: Engine | None = None
+        self._thread: ThreadPoolExecutor | None = None
+        url = engine.url
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            self._sync = create_engine(
+                url.set(drivername="sqlite+pysqlite"),
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+                pool_size=1,
+            )
+            event.listen(self._sync, "connect", _sqlite_on_connect)
+            event.listen(self._sync, "begin", _sqlite_begin_immediate)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        sync = self._sync
+        if sync is None:
+            async with self.engine.begin() as conn:
+                return await conn.run_sync(fn, *args)
+
+        def transaction() -> T:
+            with sync.begin() as conn:
+                return fn(conn, *args)
+
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="xqr-sqlite")
+        return await asyncio.get_running_loop().run_in_executor(self._thread, transaction)
+
+    async def close(self) -> None:
+        if self._sync is not None and self._thread is not None:
+            await asyncio.get_running_loop().run_in_executor(self._thread, self._sync.dispose)
+            self._thread.shutdown(wait=False)
+            self._thread = None
 
 
 class XqrSession(AsyncSession):

@@ -12,8 +12,10 @@ from xqr.context import Ctx, DbSession, ReadSession
 from xqr.core.envelope import no_content, ok, page
 from xqr.core.openapi import Envelope, ListEnvelope
 from xqr.core.pagination import Pagination
+from xqr.links.service import get_link
 from xqr.qr import service
 from xqr.qr.auth import QrRead, QrRender, QrWrite
+from xqr.qr.images import ImageMemo, LinkImage, image_response
 from xqr.qr.rendering import (
     PreparedImage,
     QrRenderer,
@@ -35,10 +37,6 @@ from xqr.qr.schemas import (
 router = APIRouter(prefix="/qr", tags=["QR Codes"])
 links_router = APIRouter(prefix="/links", tags=["Links"])
 
-# Renders depend on the caller's workspace (logos, templates, links), so shared caches must
-# not keep them; the ETag lets a client revalidate cheaply after the five minutes.
-CACHE_CONTROL = "private, max-age=300"
-SVG_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox"
 IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The QR code image, with `ETag` and `Cache-Control` headers.",
@@ -52,29 +50,9 @@ IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
 _BARE_HEX = re.compile(r"(?:[0-9a-fA-F]{3}){1,2}")
 
 
-def _etag_matches(header: str | None, etag: str) -> bool:
-    if not header:
-        return False
-    for candidate in header.split(","):
-        candidate = candidate.strip().removeprefix("W/")
-        if candidate in ("*", etag):
-            return True
-    return False
-
-
 async def _image(request: Request, renderer: QrRenderer, prepared: PreparedImage) -> Response:
     """The image, or 304 when the client already holds it."""
-    headers = {
-        "ETag": prepared.etag,
-        "Cache-Control": CACHE_CONTROL,
-        "X-Content-Type-Options": "nosniff",
-    }
-    if prepared.fmt == "svg":
-        headers["Content-Security-Policy"] = SVG_CSP
-    if _etag_matches(request.headers.get("if-none-match"), prepared.etag):
-        return Response(status_code=304, headers=headers)
-    body = await renderer.image(prepared)
-    return Response(content=body, media_type=prepared.media_type, headers=headers)
+    return await image_response(request.headers.get("if-none-match"), renderer, prepared)
 
 
 @router.post(
@@ -95,7 +73,10 @@ async def generate(
     spec = RenderSpec(body.content, design, body.size, body.format, body.logo_url)
     renderer = QrRenderer.of(ctx)
     prepared = await renderer.prepare(session, principal.workspace_id, spec, body_fields)
-    return await _image(request, renderer, prepared)
+    response = await _image(request, renderer, prepared)
+    if spec.logo_url is None:  # depends on the request alone: the same bytes answer it again
+        await ImageMemo.of(ctx).remember(request, principal.workspace_id, prepared)
+    return response
 
 
 @router.post(
@@ -245,9 +226,8 @@ async def link_qr(
     Scope: `qr:render`. With `template_id` the template's design is used; `foreground` and
     `background` given in the query override its colours.
     """
-    content = await service.link_qr_content(
-        session, principal.tenant, link_id, ctx.settings.short_base
-    )
+    link = await get_link(session, principal.tenant, link_id)
+    content = service.link_qr_content(link, ctx.settings.short_base)
     spec = await service.link_qr_spec(
         session,
         principal.tenant,
@@ -260,4 +240,8 @@ async def link_qr(
     )
     renderer = QrRenderer.of(ctx)
     prepared = await renderer.prepare(session, principal.workspace_id, spec, service.link_qr_fields)
-    return await _image(request, renderer, prepared)
+    response = await _image(request, renderer, prepared)
+    if template_id is None:  # depends on the request and the link's code alone
+        encoded = LinkImage(link.code, link.id)
+        await ImageMemo.of(ctx).remember(request, principal.workspace_id, prepared, encoded)
+    return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from xqr.qr.endpoints import links_router, router
+from xqr.qr.images import CachedImages
 from xqr.qr.rendering import QrRenderer
 from xqr.qr.service import count_templates
 from xqr.workspaces.usage import register_usage_counter
@@ -17,5 +18,6 @@ def install(app: XqrApp) -> None:
     register_usage_counter("qr_templates", count_templates)
     app.include_api(router)
     app.include_api(links_router)
+    app.wrap_api(lambda api: CachedImages(api, app.ctx))
     # A background part only so the lifespan closes its HTTP client at shutdown.
     app.background.append(QrRenderer.of(app.ctx))

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from xqr.core.clock import isoformat, utcnow
 from xqr.core.errors import not_found, validation_error
 from xqr.links import service as links
+from xqr.links.models import Link
 from xqr.qr import repository
 from xqr.qr.logos import LogoResolver
 from xqr.qr.models import QrTemplate
@@ -212,11 +213,8 @@ async def delete_template(session: AsyncSession, tenant: Tenant, template_id: st
     await repository.remove(session, template)
 
 
-async def link_qr_content(
-    session: AsyncSession, tenant: Tenant, link_id: str, short_base: str
-) -> str:
+def link_qr_content(link: Link, short_base: str) -> str:
     """What a link's QR code encodes: its short URL with `qr=1`, so scans count as `qr`."""
-    link = await links.get_link(session, tenant, link_id)
     short_url: str = links.link_view(link, short_base)["short_url"]
     separator = "&" if "?" in short_url else "?"
     return f"{short_url}{separator}{LINK_QR_PARAMETER}"

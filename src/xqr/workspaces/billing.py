@@ -23,3 +23,18 @@ def cycle_bounds(anchor: datetime, now: datetime) -> tuple[datetime, datetime]:
         start = add_months(anchor, months)
     end = add_months(anchor, months + 1)
     return start, end
+
+
+_CURRENT: dict[datetime, tuple[datetime, datetime]] = {}
+_CURRENT_MAX = 10_000
+
+
+def current_cycle(anchor: datetime, now: datetime) -> tuple[datetime, datetime]:
+    """`cycle_bounds`, remembered per anchor while `now` stays inside the cycle (every API
+    call asks; the answer changes once a month)."""
+    bounds = _CURRENT.get(anchor)
+    if bounds is None or not bounds[0] <= now < bounds[1]:
+        if len(_CURRENT) >= _CURRENT_MAX:
+            _CURRENT.clear()
+        bounds = _CURRENT[anchor] = cycle_bounds(anchor, now)
+    return bounds

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Integer, Select, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -63,36 +64,49 @@ async def count_members(session: AsyncSession, workspace_id: uuid.UUID) -> int:
     return int(total or 0)
 
 
-async def increment_calls(
-    conn: AsyncConnection, workspace_id: uuid.UUID, cycle_start: datetime, limit: int, n: int = 1
-) -> int | None:
-    """Add n calls atomically unless that passes `limit`: the new total, or None (nothing
-    counted). Callers keep n <= limit."""
-    if limit <= 0 or n > limit:
-        return None
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    upsert = (
+def _increment_statement(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    n = bindparam("n", type_=Integer)
+    return (
         insert(ApiUsage)
-        .values(workspace_id=workspace_id, cycle_start=cycle_start, calls=n)
+        .values(
+            workspace_id=bindparam("workspace_id"), cycle_start=bindparam("cycle_start"), calls=n
+        )
         .on_conflict_do_update(
             index_elements=[ApiUsage.workspace_id, ApiUsage.cycle_start],
             set_={"calls": ApiUsage.calls + n},
-            where=ApiUsage.calls + n <= limit,
+            where=ApiUsage.calls + n <= bindparam("limit", type_=Integer),
         )
         .returning(ApiUsage.calls)
     )
-    value = (await conn.execute(upsert)).scalar()
+
+
+# Built once per dialect: it runs on every counted API call (one per group commit).
+_INCREMENT = {dialect: _increment_statement(dialect) for dialect in ("postgresql", "sqlite")}
+
+
+def increment_calls(
+    conn: Connection, workspace_id: uuid.UUID, cycle_start: datetime, limit: int, n: int = 1
+) -> int | None:
+    """Add n calls atomically unless that passes `limit`: the new total, or None (nothing
+    counted). Callers keep n <= limit. Synchronous: see `xqr.auth.quota`."""
+    if limit <= 0 or n > limit:
+        return None
+    parameters = {"workspace_id": workspace_id, "cycle_start": cycle_start, "n": n, "limit": limit}
+    value = conn.execute(_INCREMENT[conn.dialect.name], parameters).scalar()
     return None if value is None else int(value)
+
+
+def calls_in_cycle_query(workspace_id: uuid.UUID, cycle_start: datetime) -> Select[Any]:
+    return select(ApiUsage.calls).where(
+        ApiUsage.workspace_id == workspace_id, ApiUsage.cycle_start == cycle_start
+    )
 
 
 async def calls_in_cycle(
     session: AsyncSession | AsyncConnection, workspace_id: uuid.UUID, cycle_start: datetime
 ) -> int:
-    value = await session.scalar(
-        select(ApiUsage.calls).where(
-            ApiUsage.workspace_id == workspace_id, ApiUsage.cycle_start == cycle_start
-        )
-    )
+    value = await session.scalar(calls_in_cycle_query(workspace_id, cycle_start))
     return int(value or 0)
 
 
