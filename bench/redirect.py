@@ -251,7 +251,8 @@ def bench_xqr(args: argparse.Namespace, workdir: Path) -> dict[str, object]:
         before = settled_scans(base, key)
         paths = [f"/{c}" for c in codes]
         runs = [
-            run_wrk(base, paths, args.seconds, args.connections, workdir) for _ in range(args.runs)
+            run_wrk(base, paths, args.seconds, args.connections, workdir, visitors=args.visitors)
+            for _ in range(args.runs)
         ]
         paced = [
             run_wrk(

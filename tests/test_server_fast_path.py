@@ -19,7 +19,7 @@ BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/1
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> tuple[ServerProcess, str, str]:
     tmp = tmp_path_factory.mktemp("fast")
-    env = xqr_env(f"sqlite+aiosqlite:///{tmp / 'xqr.db'}", tmp / "data")
+    env = xqr_env(f"sqlite+aiosqlite:///{tmp / 'xqr.db'}", tmp / "data", XQR_KEEP_ALIVE_SECONDS="1")
     server = ServerProcess(env, tmp).start()
     key = re.findall(r"xqr_pk_[0-9a-f]{8}\.[A-Za-z0-9_-]{64}", server.stdout())[0]
     created = httpx.post(
@@ -79,6 +79,38 @@ def test_keep_alive_serves_several_requests_on_one_connection(
             response = sock.recv(65536)
             assert response.startswith(b"HTTP/1.1 302 Found\r\n")
             assert b"connection: close" not in response
+
+
+def _read_response(sock: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def test_a_connection_in_use_stays_open_and_an_idle_one_closes_after_the_timeout(
+    served: tuple[ServerProcess, str, str],
+) -> None:
+    server, _, code = served  # XQR_KEEP_ALIVE_SECONDS=1
+    httpx.get(f"{server.url}/{code}")
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        # 2.4 s of requests 0.6 s apart: longer than the timeout, never idle for all of it
+        for path in [code, "api/v1/openapi.json", code, code]:
+            sock.sendall(_get(path))
+            response = _read_response(sock)
+            assert re.match(rb"HTTP/1\.1 (302|200) ", response), response[:80]
+            if path != code:  # read the API answer's body to the end
+                length = int(re.search(rb"content-length: (\d+)", response).group(1))  # type: ignore[union-attr]
+                body = response.split(b"\r\n\r\n", 1)[1]
+                while len(body) < length:
+                    body += sock.recv(65536)
+            time.sleep(0.6)
+        idle_from = time.monotonic()
+        assert sock.recv(65536) == b""  # the server closed it
+        assert 0.3 <= time.monotonic() - idle_from <= 2.0
 
 
 def test_http_1_0_gets_the_connection_closed(served: tuple[ServerProcess, str, str]) -> None:

@@ -83,6 +83,7 @@ def serve(
         workers=workers,
         log_level=settings.log_level.lower(),
         access_log=settings.access_log,
+        timeout_keep_alive=settings.keep_alive_seconds,
         proxy_headers=False,
         server_header=False,
         http="xqr.server:FastRedirectProtocol",

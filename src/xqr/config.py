@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     plans_file: Path | None = Field(None, description="TOML file overriding the plans table.")
     log_level: str = Field("INFO", description="Python logging level.")
     access_log: bool = Field(True, description="Log every request (method, path, status).")
+    keep_alive_seconds: int = Field(
+        5,
+        ge=1,
+        description="How long `xqr serve` keeps an idle client connection open. Behind a load "
+        "balancer, set it above the balancer's idle timeout.",
+    )
     secret_key: str | None = Field(
         None,
         description="Server secret for signed upload URLs and visitor salts; generated into "

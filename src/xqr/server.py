@@ -35,11 +35,24 @@ def _find_handler(app: Any) -> RedirectHandler | None:
     return None
 
 
+_STATUS_LINES = {
+    status: b"HTTP/1.1 %d %s\r\n" % (status, reason) for status, reason in _REASONS.items()
+}
+
+
 class FastRedirectProtocol(HttpToolsProtocol):
-    """HttpToolsProtocol that answers cached redirects without an ASGI cycle."""
+    """HttpToolsProtocol that answers cached redirects without an ASGI cycle.
+
+    It also keeps one keep-alive timer per idle period instead of uvicorn's one per request:
+    a response records when the connection fell idle, and the timer, when it fires, closes
+    the connection only if it has been idle for the whole timeout (else it waits the rest).
+    """
 
     _redirects: RedirectHandler | bool | None = False
     _fast_keep_alive: bool | None = None
+    _idle_since: float | None = None
+    # The server's default headers (a new list each second: it holds the date), rendered.
+    _defaults: tuple[object, bytes] = ((), b"")
 
     def _handler(self) -> RedirectHandler | None:
         if self._redirects is False:
@@ -92,11 +105,14 @@ class FastRedirectProtocol(HttpToolsProtocol):
     def _write(self, answer: tuple[int, list[tuple[bytes, bytes]], bytes], head: bool) -> None:
         status, headers, body = answer
         keep_alive = self.parser.get_http_version() != "1.0" and self.parser.should_keep_alive()
-        lines = [b"HTTP/1.1 %d %s\r\n" % (status, _REASONS.get(status, b""))]
-        for name, value in self.server_state.default_headers:
-            lines.append(b"%s: %s\r\n" % (name, value))
+        defaults = self.server_state.default_headers
+        if FastRedirectProtocol._defaults[0] is not defaults:
+            rendered = b"".join(b"%s: %s\r\n" % (name, value) for name, value in defaults)
+            FastRedirectProtocol._defaults = (defaults, rendered)
+        lines = [_STATUS_LINES.get(status) or b"HTTP/1.1 %d \r\n" % status]
+        lines.append(FastRedirectProtocol._defaults[1])
         for name, value in headers:
-            lines.append(b"%s: %s\r\n" % (name, value))
+            lines += (name, b": ", value, b"\r\n")
         if not keep_alive:
             lines.append(b"connection: close\r\n")
         lines.append(b"\r\n")
@@ -121,3 +137,46 @@ class FastRedirectProtocol(HttpToolsProtocol):
         else:
             self.server_state.total_requests += 1
             self.transport.close()
+
+    # --- keep-alive: one timer per idle period ---------------------------------------------
+
+    def _unset_keepalive_if_required(self) -> None:
+        # uvicorn calls this when data arrives and when a response completes: busy again.
+        self._idle_since = None
+
+    def on_response_complete(self) -> None:
+        self.server_state.total_requests += 1
+        if self.transport.is_closing():
+            return
+        self.flow.resume_reading()
+        if self.pipeline:
+            cycle, app = self.pipeline.pop()
+            self._start_asgi_task(cycle, app)
+            return
+        self._idle_since = self.loop.time()
+        if self.timeout_keep_alive_task is None:
+            self.timeout_keep_alive_task = self.loop.call_later(
+                self.timeout_keep_alive, self._check_idle
+            )
+
+    def _check_idle(self) -> None:
+        self.timeout_keep_alive_task = None
+        if self.transport.is_closing():
+            return
+        idle_since = self._idle_since
+        # Busy with a request (never closed for that), or idle for less than the timeout.
+        wait = (
+            self.timeout_keep_alive
+            if idle_since is None
+            else idle_since + self.timeout_keep_alive - self.loop.time()
+        )
+        if wait <= 0:
+            self.timeout_keep_alive_handler()
+        else:
+            self.timeout_keep_alive_task = self.loop.call_later(wait, self._check_idle)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.timeout_keep_alive_task is not None:
+            self.timeout_keep_alive_task.cancel()
+            self.timeout_keep_alive_task = None
+        super().connection_lost(exc)

@@ -27,6 +27,7 @@ Headers = list[tuple[bytes, bytes]]
 Answer = tuple[int, Headers, bytes]
 
 _CACHE_CONTROL = (b"cache-control", b"private, max-age=0")
+CLIENT_IP_MEMO = 65_536  # (peer, X-Forwarded-For) pairs remembered
 _EMPTY = (b"content-length", b"0")
 # Characters left as they are in Location; anything else (spaces, non-ASCII) is escaped.
 _URL_SAFE = "!#$%&'()*+,-./:;=?@[]_~"
@@ -88,6 +89,7 @@ class RedirectHandler:
         # Hosts that serve something else at `/{x}` (a bare bio host); never answered here.
         self.skip_hosts: set[bytes] = set()
         self.enricher = Enricher(secret)
+        self._client_ips: dict[tuple[str, bytes], str] = {}
 
     def cached(self, code: str) -> Any:
         """The cache entry (or MISSING) for a code-shaped path, None when not cached."""
@@ -119,11 +121,7 @@ class RedirectHandler:
             elif name == self.country_header:
                 country = value
         peer = client[0] if client else ""
-        ip = (
-            enrichment.client_ip(peer, forwarded.decode("latin-1"), self.trusted)
-            if forwarded and self.trusted
-            else peer
-        )
+        ip = self._forwarded_ip(peer, forwarded) if forwarded and self.trusted else peer
         ua = user_agent.decode("latin-1")
         country_value = country.decode("latin-1") if country else None
         destination = (
@@ -179,6 +177,18 @@ class RedirectHandler:
         )
         await self._send(send, answer, method)
         return True
+
+    def _forwarded_ip(self, peer: str, forwarded: bytes) -> str:
+        """`client_ip` for a peer and X-Forwarded-For, remembered: a visitor sends the same
+        pair with each request, and parsing and matching the hops is a tenth of a redirect."""
+        key = (peer, forwarded)
+        ip = self._client_ips.get(key)
+        if ip is None:
+            ip = enrichment.client_ip(peer, forwarded.decode("latin-1"), self.trusted)
+            if len(self._client_ips) >= CLIENT_IP_MEMO:
+                self._client_ips.clear()
+            self._client_ips[key] = ip
+        return ip
 
     def _route(
         self, entry: LinkEntry, ip: str, ua: str, country_header: str | None, now: datetime
