@@ -213,21 +213,15 @@ class CachedImages:
             await self.app(scope, receive, send)
             return
         authorization = _header(scope, b"authorization").decode("latin-1") or None
-        workspace_id = await key_workspace(self.ctx.parts[KEY_CACHE], authorization)
-        if workspace_id is None:
-            await self.app(scope, receive, send)
-            return
         body: bytes | None = b""
         if method == "POST":
             body, receive = await _read_body(receive)
-        if body is None:
-            await self.app(scope, receive, send)
-            return
-        key = request_key(workspace_id, scope, body)
-        remembered = self.memo.entries.get(key)
-        if remembered is None or not await self._still_valid(remembered):
-            if remembered is not None:
-                self.memo.forget(key)
+        try:
+            remembered = await self._find(scope, authorization, body)
+        except Exception:  # a failed lookup: the API answers (and reports) it as usual
+            logger.debug("image memo lookup failed", exc_info=True)
+            remembered = None
+        if remembered is None:
             await self.app(scope, receive, send)
             return
         response: Response
@@ -238,6 +232,22 @@ class CachedImages:
         except Exception as exc:
             response = error_response(Request(scope, receive), exc)
         await response(scope, receive, send)
+
+    async def _find(
+        self, scope: MutableMapping[str, Any], authorization: str | None, body: bytes | None
+    ) -> Remembered | None:
+        """The remembered answer to this request, if it still holds (nothing is counted)."""
+        if body is None:
+            return None
+        workspace_id = await key_workspace(self.ctx.parts[KEY_CACHE], authorization)
+        if workspace_id is None:
+            return None
+        key = request_key(workspace_id, scope, body)
+        remembered = self.memo.entries.get(key)
+        if remembered is not None and not await self._still_valid(remembered):
+            self.memo.forget(key)
+            return None
+        return remembered
 
     async def _still_valid(self, remembered: Remembered) -> bool:
         link = remembered.link
