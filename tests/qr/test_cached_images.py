@@ -7,6 +7,7 @@ asserted on what the client sees.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from uuid import UUID
 
@@ -19,7 +20,7 @@ from tests.qr.test_link_qr_api import make_link, make_template
 from xqr.app import XqrApp
 from xqr.auth.ratelimit import BurstLimiter
 from xqr.context import AppContext
-from xqr.qr.images import CachedImages, ImageMemo
+from xqr.qr.images import MEMO_MAX_REQUEST_BYTES, CachedImages, ImageMemo
 
 GENERATE = "/api/v1/qr/generate"
 BODY = {"content": "https://example.com/poster", "format": "png", "size": 6}
@@ -265,3 +266,16 @@ async def test_the_memo_keeps_at_most_its_bound(
     assert api.calls == calls
     await client.post(GENERATE, json={**BODY, "size": 1}, headers=account.headers)
     assert api.calls == calls + 1
+
+
+async def test_large_requests_are_not_remembered(
+    client: httpx.AsyncClient, account: Account, ctx: AppContext, api: Counting
+) -> None:
+    padded = json.dumps(BODY) + " " * MEMO_MAX_REQUEST_BYTES  # valid JSON, a large body
+    headers = {**account.headers, "Content-Type": "application/json"}
+    for _ in range(2):
+        response = await client.post(GENERATE, content=padded, headers=headers)
+        assert response.status_code == 200
+        assert decoded(response) == BODY["content"]
+    assert api.calls == 2
+    assert len(ImageMemo.of(ctx)) == 0

@@ -48,6 +48,9 @@ RequestKey = tuple[uuid.UUID, str, str, bytes, bytes, bytes]
 CACHE_CONTROL = "private, max-age=300"
 SVG_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox"
 MEMO_ENTRIES = 10_000
+# Requests larger than this (body plus query) are not remembered: a QR request is a few
+# hundred bytes, and the memo must not be a place to park megabytes of padded JSON.
+MEMO_MAX_REQUEST_BYTES = 8 * 1024
 RENDER_SCOPE = "qr:render"
 MEMO_PART = "qr.memo"
 
@@ -161,6 +164,8 @@ class ImageMemo:
         if self.max_entries <= 0:
             return
         key = request_key(workspace_id, request.scope, await request.body())
+        if len(key[3]) + len(key[5]) > MEMO_MAX_REQUEST_BYTES:
+            return
         if key not in self.entries and len(self.entries) >= self.max_entries:
             del self.entries[next(iter(self.entries))]
         self.entries[key] = Remembered(prepared, link)
