@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xqr.auth.cache import KeyCache, KeyRecord, log_auth_change
-from xqr.auth.keys import generate_key, hash_key, key_matches, parse_key
+from xqr.auth.keys import ParsedKey, generate_key, hash_key, key_matches, parse_key
 from xqr.auth.models import ApiKey
 from xqr.auth.scopes import parse_scopes
 from xqr.core.cache import MISSING
@@ -125,10 +125,14 @@ def bearer_token(authorization: str | None) -> str | None:
     return token.strip() or None
 
 
+def _presented_key(authorization: str | None) -> ParsedKey | None:
+    token = bearer_token(authorization)
+    return parse_key(token) if token else None
+
+
 async def authenticate(cache: KeyCache, authorization: str | None) -> KeyRecord:
     """The key's record, or the first 401 in the documented order."""
-    token = bearer_token(authorization)
-    parsed = parse_key(token) if token else None
+    parsed = _presented_key(authorization)
     if parsed is None:
         raise ApiError(
             "INVALID_API_KEY",
@@ -151,8 +155,7 @@ async def key_workspace(cache: KeyCache, authorization: str | None) -> uuid.UUID
 
     Not authentication: the caller still runs the auth step before answering anything.
     """
-    token = bearer_token(authorization)
-    parsed = parse_key(token) if token else None
+    parsed = _presented_key(authorization)
     record = await cache.get(parsed.prefix) if parsed is not None else MISSING
     return None if record is MISSING else record.workspace_id
 

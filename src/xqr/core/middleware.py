@@ -39,12 +39,12 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         state: dict[str, Any] = scope.setdefault("state", {})
-        incoming = _header(scope, b"x-request-id")
+        incoming = header(scope, b"x-request-id")
         request_id = incoming if incoming and _VALID_REQUEST_ID.match(incoming) else None
         state["request_id"] = request_id or new_request_id()
 
         capped = not scope["path"].startswith(self.uncapped_prefixes)
-        declared = _header(scope, b"content-length")
+        declared = header(scope, b"content-length")
         if capped and declared and declared.isdigit() and int(declared) > self.max_body_bytes:
             await self._too_large(state["request_id"], send)
             return
@@ -109,7 +109,8 @@ class RequestContextMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def header(scope: Scope, name: bytes) -> str | None:
+    """A request header's value (the first, as text), or None."""
     for key, value in scope.get("headers", []):
         if key == name:
             return str(value.decode("latin-1"))

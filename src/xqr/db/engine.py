@@ -46,15 +46,20 @@ def _sqlite_begin_deferred(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN")
 
 
+def _configure_sqlite(engine: Engine, *, read_only: bool) -> None:
+    """WAL, busy timeout and the rest on each connection; BEGIN IMMEDIATE for writers."""
+    event.listen(engine, "connect", _sqlite_on_connect)
+    begin = _sqlite_begin_deferred if read_only else _sqlite_begin_immediate
+    event.listen(engine, "begin", begin)
+
+
 def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> AsyncEngine:
     """An engine; on SQLite `read_only` engines start plain transactions (no write lock)."""
     if url.startswith("sqlite"):
         engine = create_async_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
         )
-        event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
-        begin = _sqlite_begin_deferred if read_only else _sqlite_begin_immediate
-        event.listen(engine.sync_engine, "begin", begin)
+        _configure_sqlite(engine.sync_engine, read_only=read_only)
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
@@ -83,8 +88,7 @@ class TransactionRunner:
                 connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
                 pool_size=1,
             )
-            event.listen(self._sync, "connect", _sqlite_on_connect)
-            event.listen(self._sync, "begin", _sqlite_begin_immediate)
+            _configure_sqlite(self._sync, read_only=False)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         sync = self._sync

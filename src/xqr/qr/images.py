@@ -28,10 +28,12 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from xqr.app import API_PREFIX
 from xqr.auth.dependencies import authorize
 from xqr.auth.runtime import KEY_CACHE
 from xqr.auth.service import key_workspace
 from xqr.core.handlers import error_response
+from xqr.core.middleware import header
 from xqr.qr.rendering import PreparedImage, QrRenderer
 
 if TYPE_CHECKING:
@@ -41,7 +43,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("xqr.qr")
 
 ASGIApp = Callable[[MutableMapping[str, Any], Any, Any], Awaitable[None]]
-RequestKey = tuple[uuid.UUID, str, str, bytes, bytes, bytes]
+RequestKey = tuple[uuid.UUID, str, str, bytes, str | None, bytes]
 
 # Renders depend on the caller's workspace (logos, templates, links), so shared caches must
 # not keep them; the ETag lets a client revalidate cheaply after the five minutes.
@@ -54,8 +56,8 @@ MEMO_MAX_REQUEST_BYTES = 8 * 1024
 RENDER_SCOPE = "qr:render"
 MEMO_PART = "qr.memo"
 
-GENERATE_PATH = "/api/v1/qr/generate"
-_LINK_QR_PATH = re.compile(r"/api/v1/links/([^/]+)/qr")
+GENERATE_PATH = f"{API_PREFIX}/qr/generate"
+_LINK_QR_PATH = re.compile(rf"{API_PREFIX}/links/[^/]+/qr")
 
 
 def etag_matches(header: str | None, etag: str) -> bool:
@@ -116,13 +118,6 @@ class Remembered:
     link: LinkImage | None
 
 
-def _header(scope: MutableMapping[str, Any], name: bytes) -> bytes:
-    for key, value in scope["headers"]:
-        if key == name:
-            return bytes(value)
-    return b""
-
-
 def request_key(
     workspace_id: uuid.UUID, scope: MutableMapping[str, Any], body: bytes
 ) -> RequestKey:
@@ -131,7 +126,7 @@ def request_key(
         scope["method"],
         scope["path"],
         scope.get("query_string", b""),
-        _header(scope, b"content-type"),
+        header(scope, b"content-type"),
         body,
     )
 
@@ -163,9 +158,10 @@ class ImageMemo:
     ) -> None:
         if self.max_entries <= 0:
             return
-        key = request_key(workspace_id, request.scope, await request.body())
-        if len(key[3]) + len(key[5]) > MEMO_MAX_REQUEST_BYTES:
+        body = await request.body()
+        if len(body) + len(request.scope.get("query_string", b"")) > MEMO_MAX_REQUEST_BYTES:
             return
+        key = request_key(workspace_id, request.scope, body)
         if key not in self.entries and len(self.entries) >= self.max_entries:
             del self.entries[next(iter(self.entries))]
         self.entries[key] = Remembered(prepared, link)
@@ -217,7 +213,7 @@ class CachedImages:
         ):
             await self.app(scope, receive, send)
             return
-        authorization = _header(scope, b"authorization").decode("latin-1") or None
+        authorization = header(scope, b"authorization")
         body: bytes | None = b""
         if method == "POST":
             body, receive = await _read_body(receive)
@@ -232,7 +228,7 @@ class CachedImages:
         response: Response
         try:
             await authorize(self.ctx, scope.setdefault("state", {}), authorization, RENDER_SCOPE)
-            if_none_match = _header(scope, b"if-none-match").decode("latin-1") or None
+            if_none_match = header(scope, b"if-none-match")
             response = await image_response(if_none_match, self.renderer, remembered.prepared)
         except Exception as exc:
             response = error_response(Request(scope, receive), exc)
