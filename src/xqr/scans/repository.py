@@ -350,7 +350,9 @@ async def insert_visitors(
     commits.
     """
     if memory is not None:
-        candidates = memory.unknown(keys)
+        candidates: list[VisitorKey] = []
+        for _ in memory.unknown(keys, candidates):
+            await _pause()
         on_commit(session, lambda: memory.remember(candidates))
         if len(memory) and dialect_name(session) == "sqlite":
             return await _insert_visitors_sqlite_expecting_new(session, candidates)

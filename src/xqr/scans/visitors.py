@@ -9,36 +9,60 @@ finds out (see `xqr.scans.repository.insert_visitors`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import date
 
-from xqr.scans.aggregate import VisitorKey
+from xqr.scans.aggregate import Steps, VisitorKey
 
 KEEP_DAYS = 2  # today and yesterday (UTC): older days only get late scans
+KEYS_PER_STEP = 1000  # keys looked up or learnt between two points where a caller may yield
 
 
 class VisitorMemory:
+    """Stored visitor-days, by day. Its work is stepped (see `xqr.scans.aggregate.Steps`):
+    a large batch holds a hundred thousand keys, and the writer shares the event loop."""
+
     def __init__(self, keep_days: int = KEEP_DAYS) -> None:
         self.keep_days = keep_days
         # per day: (visitor, scope as an int, kind); uuid.UUID.int is a plain attribute,
         # hashing the UUID itself runs Python code
         self._days: dict[date, set[tuple[int, int, str]]] = {}
+        # Committed, not yet indexed: `remember` runs in a commit hook, which cannot yield.
+        self._committed: list[Sequence[VisitorKey]] = []
 
-    def unknown(self, keys: Iterable[VisitorKey]) -> list[VisitorKey]:
-        """The keys not known to be stored."""
+    def unknown(self, keys: Sequence[VisitorKey], into: list[VisitorKey]) -> Steps:
+        """Add to `into` the keys not known to be stored."""
+        yield from self.learn()
         days = self._days
-        return [key for key in keys if (key[1], key[2].int, key[3]) not in days.get(key[0], ())]
+        for start in range(0, len(keys), KEYS_PER_STEP):
+            into.extend(
+                key
+                for key in keys[start : start + KEYS_PER_STEP]
+                if (key[1], key[2].int, key[3]) not in days.get(key[0], ())
+            )
+            yield
 
-    def remember(self, keys: Iterable[VisitorKey]) -> None:
-        """Call once the transaction that stored `keys` has committed."""
+    def remember(self, keys: Sequence[VisitorKey]) -> None:
+        """Call once the transaction that stored `keys` has committed (they are indexed by
+        the next `unknown` or `learn`)."""
+        self._committed.append(keys)
+
+    def learn(self) -> Steps:
+        """Index the keys remembered since the last time."""
         days = self._days
-        for day, visitor, scope, kind in keys:
-            known = days.get(day)
-            if known is None:
-                known = days[day] = set()
-            known.add((visitor, scope.int, kind))
+        while self._committed:
+            keys = self._committed.pop(0)
+            for start in range(0, len(keys), KEYS_PER_STEP):
+                for day, visitor, scope, kind in keys[start : start + KEYS_PER_STEP]:
+                    known = days.get(day)
+                    if known is None:
+                        known = days[day] = set()
+                    known.add((visitor, scope.int, kind))
+                yield
         for day in sorted(days)[: -self.keep_days]:
             del days[day]
 
     def __len__(self) -> int:
-        return sum(len(known) for known in self._days.values())
+        return sum(len(known) for known in self._days.values()) + sum(
+            len(keys) for keys in self._committed
+        )
