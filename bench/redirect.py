@@ -1,8 +1,11 @@
 """Redirect throughput and latency: `xqr serve` against nginx's `return 302`, in one run.
 
-Starts `xqr serve` (embedded defaults: SQLite, one process) pinned to one core, seeds links
-(some with routing rules), drives it with wrk pinned to the other core, then does the same
-against nginx (`return 302`, one worker) as the ceiling. Requests come from `--visitors`
+Starts `xqr serve` (embedded defaults: SQLite, one process) and nginx (`return 302`, one
+worker, the ceiling) pinned to one core, seeds links (some with routing rules), and drives
+them with wrk pinned to the other core, taking turns: an xqr run, then (once xqr's writer has
+stored that run's scans) an nginx run, and so on, so both meet the same moments of a shared
+machine; the ratio of each xqr run to the nginx run after it is reported beside the ratio of
+the medians. Requests come from `--visitors`
 distinct public addresses (X-Forwarded-For, with 127.0.0.1 a trusted proxy), so the scan
 writer stores as many visitors and rollup rows as real traffic makes. Two loads, both at 50
 connections:
@@ -24,6 +27,7 @@ to one request per connection and run. Lost scans are served minus recorded, whe
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -34,7 +38,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -101,7 +107,7 @@ def run_wrk(
     workdir: Path,
     rate: float | None = None,
     visitors: int = 1,
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """One wrk run; with `rate`, each connection pauses between requests to offer about that."""
     script = workdir / "paths.lua"
     listing = ", ".join(json.dumps(p) for p in paths)
@@ -239,7 +245,9 @@ def settled_scans(base: str, key: str, timeout: float = 30.0) -> int:
     return previous
 
 
-def bench_xqr(args: argparse.Namespace, workdir: Path) -> dict[str, object]:
+@contextlib.contextmanager
+def xqr_server(args: argparse.Namespace, workdir: Path) -> Iterator[tuple[str, str, list[str]]]:
+    """`xqr serve` with `args.links` seeded and cached links: (base URL, API key, paths)."""
     port = free_port()
     process, key = start_xqr(workdir, port)
     base = f"http://127.0.0.1:{port}"
@@ -248,34 +256,14 @@ def bench_xqr(args: argparse.Namespace, workdir: Path) -> dict[str, object]:
         with httpx.Client(base_url=base, headers={"User-Agent": BROWSER}) as client:
             for code in codes:  # warm the cache; these scans are counted too
                 assert client.get(f"/{code}").status_code == 302
-        before = settled_scans(base, key)
-        paths = [f"/{c}" for c in codes]
-        runs = [
-            run_wrk(base, paths, args.seconds, args.connections, workdir, visitors=args.visitors)
-            for _ in range(args.runs)
-        ]
-        paced = [
-            run_wrk(
-                base, paths, args.seconds, args.connections, workdir, args.paced_rate, args.visitors
-            )
-            for _ in range(args.runs)
-        ]
-        served = sum(int(r["requests"]) for r in runs + paced)
-        bad = sum(int(r["bad_responses"]) for r in runs + paced)
-        recorded = settled_scans(base, key) - before
+        yield base, key, [f"/{c}" for c in codes]
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(30)
-    return {
-        "runs": runs,
-        "paced": paced,
-        "served": served,
-        "bad_responses": bad,
-        "recorded": recorded,
-    }
 
 
-def bench_nginx(args: argparse.Namespace, workdir: Path) -> dict[str, object]:
+@contextlib.contextmanager
+def nginx_server(workdir: Path) -> Iterator[str]:
     port = free_port()
     conf = workdir / "nginx.conf"
     conf.write_text(
@@ -301,29 +289,50 @@ http {{
     base = f"http://127.0.0.1:{port}"
     try:
         wait_http(base)
-        runs = [
-            run_wrk(base, ["/abc"], args.seconds, args.connections, workdir, None, args.visitors)
-            for _ in range(args.runs)
-        ]
-        paced = [
-            run_wrk(
-                base,
-                ["/abc"],
-                args.seconds,
-                args.connections,
-                workdir,
-                args.paced_rate,
-                args.visitors,
-            )
-            for _ in range(args.runs)
-        ]
+        yield base
     finally:
         process.send_signal(signal.SIGQUIT)
         process.wait(30)
-    return {"runs": runs, "paced": paced}
 
 
-def median(runs: list[dict[str, float]], key: str) -> float:
+def bench_both(args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Runs of xqr and nginx taking turns, so both meet the same moments of a shared machine.
+
+    Both servers stay up, pinned to the same core; the idle one costs nothing. After each xqr
+    run its writer is let finish (scans settled) before nginx's run, so it cannot take nginx's
+    CPU.
+    """
+    xqr: dict[str, Any] = {"runs": [], "paced": []}
+    nginx: dict[str, Any] = {"runs": [], "paced": []}
+    with nginx_server(workdir) as nginx_base, xqr_server(args, workdir) as (base, key, paths):
+        before = settled_scans(base, key)
+        for load, rate in (("runs", None), ("paced", args.paced_rate)):
+            for _ in range(args.runs):
+                run = run_wrk(
+                    base, paths, args.seconds, args.connections, workdir, rate, args.visitors
+                )
+                xqr[load].append(run)
+                settled_scans(base, key)
+                nginx[load].append(
+                    run_wrk(
+                        nginx_base,
+                        ["/abc"],
+                        args.seconds,
+                        args.connections,
+                        workdir,
+                        rate,
+                        args.visitors,
+                    )
+                )
+        recorded = settled_scans(base, key) - before
+    done = xqr["runs"] + xqr["paced"]
+    xqr["served"] = sum(int(r["requests"]) for r in done)
+    xqr["bad_responses"] = sum(int(r["bad_responses"]) for r in done)
+    xqr["recorded"] = recorded
+    return xqr, nginx
+
+
+def median(runs: list[dict[str, Any]], key: str) -> float:
     return statistics.median(float(r[key]) for r in runs)
 
 
@@ -341,11 +350,14 @@ def main() -> int:
     ensure_tools()
     workdir = Path(tempfile.mkdtemp(prefix="xqr-bench-"))
     try:
-        nginx = bench_nginx(args, workdir)
-        xqr = bench_xqr(args, workdir)
+        xqr, nginx = bench_both(args, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    n_rps, x_rps = median(nginx["runs"], "rps"), median(xqr["runs"], "rps")  # type: ignore[arg-type]
+    n_rps, x_rps = median(nginx["runs"], "rps"), median(xqr["runs"], "rps")
+    # Each xqr run against the nginx run right after it: the least noisy comparison.
+    paired = statistics.median(
+        x["rps"] / n["rps"] for x, n in zip(xqr["runs"], nginx["runs"], strict=True)
+    )
     print(
         f"\nGET /{{code}} → 302, {args.connections} connections, {args.visitors:,} visitors, "
         f"{args.seconds}s × {args.runs} runs (medians)\n"
@@ -354,14 +366,20 @@ def main() -> int:
     servers = (("nginx return 302 (1 worker)", nginx), ("xqr serve (1 process, SQLite)", xqr))
     for load, runs_key in (("saturation", "runs"), (f"paced {args.paced_rate:,.0f}/s", "paced")):
         for name, result in servers:
-            runs: list[dict[str, float]] = result[runs_key]  # type: ignore[assignment]
+            runs: list[dict[str, Any]] = result[runs_key]
             rps = median(runs, "rps")
             ratio = f"{x_rps / n_rps:>10.0%}" if runs_key == "runs" and result is xqr else ""
             print(
                 f"{name:<32}{load:<14}{rps:>10,.0f}{median(runs, 'p50_ms'):>9.2f}"
                 f"{median(runs, 'p99_ms'):>9.2f}{ratio}"
             )
-    lost = max(0, int(xqr["served"]) - int(xqr["recorded"]))  # type: ignore[call-overload]
+    pairs = ", ".join(
+        f"{x['rps']:,.0f}/{n['rps']:,.0f}" for x, n in zip(xqr["runs"], nginx["runs"], strict=True)
+    )
+    print(
+        f"\nxqr against the nginx run right after it, median of {args.runs}: {paired:.0%} ({pairs})"
+    )
+    lost = max(0, int(xqr["served"]) - int(xqr["recorded"]))
     print(
         f"\nscans: {xqr['served']:,} redirects served, {xqr['recorded']:,} recorded, "
         f"{lost} lost, {xqr['bad_responses']} non-302 responses"
@@ -375,6 +393,7 @@ def main() -> int:
         "nginx": nginx,
         "xqr": xqr,
         "ratio": x_rps / n_rps,
+        "paired_ratio": paired,
         "lost_scans": lost,
     }
     (RESULTS / "redirect.json").write_text(json.dumps(result, indent=2))

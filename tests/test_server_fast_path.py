@@ -145,6 +145,45 @@ def test_pipelined_requests_are_answered_in_order(served: tuple[ServerProcess, s
     assert statuses[:2] == [b"302", b"200"]
 
 
+@pytest.mark.parametrize(
+    ("target", "location"),
+    [
+        # escapes in the query are decoded and re-encoded, as the ASGI path does
+        ("/{code}?utm_source=a%20b&qr=1", b"https://example.com/landing?a=1&utm_source=a+b"),
+        ("/{code}?", b"https://example.com/landing?a=1"),
+        ("/{code}?a=2", b"https://example.com/landing?a=1"),  # the destination's value wins
+        # an escaped code is decoded by the ASGI path and redirects just the same
+        ("/fast%2Dpath?b=1", b"https://example.com/landing?a=1&b=1"),
+    ],
+)
+def test_query_strings_and_escapes_on_a_cached_code(
+    served: tuple[ServerProcess, str, str], target: str, location: bytes
+) -> None:
+    server, _, code = served
+    httpx.get(f"{server.url}/{code}")
+    raw = _exchange(server, _get(target.format(code=code)[1:]))
+    assert raw.startswith(b"HTTP/1.1 302 Found\r\n")
+    assert b"\r\nlocation: " + location + b"\r\n" in raw
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/fast-path/extra",
+        "/api",
+        "/docs",
+    ],
+)
+def test_targets_that_are_not_a_cached_code_go_the_asgi_way(
+    served: tuple[ServerProcess, str, str], target: str
+) -> None:
+    server, _, code = served
+    httpx.get(f"{server.url}/{code}")
+    raw = _exchange(server, b"GET " + target.encode() + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    status = int(raw.split(b" ", 2)[1])
+    assert status != 302, raw[:200]
+
+
 def test_a_get_with_a_body_does_not_confuse_the_next_request(
     served: tuple[ServerProcess, str, str],
 ) -> None:

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from xqr.links.slugs import is_code_shaped
 from xqr.redirect.handler import RedirectHandler, host_of
 
 _REASONS = {302: b"Found", 404: b"Not Found", 410: b"Gone"}
@@ -82,23 +80,27 @@ class FastRedirectProtocol(HttpToolsProtocol):
             and not (handler.skip_hosts and host_of(self.headers) in handler.skip_hosts)
         ):
             method = self.parser.get_method()
-            if (method == b"GET" or method == b"HEAD") and not self.parser.should_upgrade():
-                parsed = httptools.parse_url(self.url)
-                path = parsed.path
-                if b"%" not in path:
-                    code = path[1:].decode("ascii", "replace")
-                    if is_code_shaped(code):
-                        entry = handler.cached(code)
-                        if entry is not None:
-                            answer = handler.respond(
-                                entry,
-                                method == b"GET",
-                                parsed.query or b"",
-                                self.headers,
-                                self.client,
-                            )
-                            self._write(answer, method == b"HEAD")
-                            return
+            url = self.url
+            # Origin-form targets only (`/code?query`); anything else goes the ASGI way.
+            if (
+                (method == b"GET" or method == b"HEAD")
+                and url[:1] == b"/"
+                and b"#" not in url
+                and not self.parser.should_upgrade()
+            ):
+                path, _, query = url.partition(b"?")
+                # The cache holds only code-shaped codes, so a hit is one (see LinkCache).
+                entry = (
+                    handler.cached(path[1:].decode("ascii", "replace"))
+                    if b"%" not in path
+                    else None
+                )
+                if entry is not None:
+                    answer = handler.respond(
+                        entry, method == b"GET", query, self.headers, self.client
+                    )
+                    self._write(answer, method == b"HEAD")
+                    return
         self._begin_asgi()
         super().on_headers_complete()
 

@@ -217,3 +217,13 @@ async def test_a_change_that_commits_after_a_newer_one_is_not_missed(
         await slow_tx.commit()
     await asyncio.sleep(1.2)  # more than two poll intervals
     assert await location(client, "racy") == "https://example.com/new"
+
+
+async def test_the_link_cache_never_stores_a_key_that_is_not_code_shaped() -> None:
+    # The HTTP server's fast path answers any key found in the cache without checking it.
+    engine = make_engine("sqlite+aiosqlite://")  # no tables: a lookup would fail
+    cache = LinkCache(engine)
+    for key in ("api", "docs", "healthz", "a/b", "-x", "x" * 200, ""):
+        assert await cache.get(key) is MISSING
+    assert cache.entries == {}
+    await engine.dispose()

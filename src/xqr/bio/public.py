@@ -23,7 +23,7 @@ from xqr.bio.cache import MISSING, BioPageCache
 from xqr.bio.render import PageContent, link_uuid, render_not_found, render_page
 from xqr.bio.slugs import SLUG_SHAPE
 from xqr.core.clock import clock
-from xqr.redirect.handler import location_header
+from xqr.redirect.cache import location_header
 from xqr.scans import enrichment
 from xqr.scans.buffer import RawScan, ScanBuffer
 

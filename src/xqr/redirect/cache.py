@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import JSON, Boolean, String, Uuid, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -14,6 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from xqr.core.cache import MISSING, LoadingCache
 from xqr.db.base import UTCDateTime
 from xqr.links.routing import Rule, parse_rules
+from xqr.links.slugs import is_code_shaped
+
+# Characters left as they are in Location; anything else (spaces, non-ASCII) is escaped.
+_URL_SAFE = "!#$%&'()*+,-./:;=?@[]_~"
+
+
+def location_header(url: str) -> bytes:
+    if url.isascii() and " " not in url:
+        return url.encode()
+    return quote(url, safe=_URL_SAFE).encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +36,11 @@ class LinkEntry:
     rules: tuple[Rule, ...]
     enabled: bool
     expires_at: datetime | None
+    # The Location header for `destination` as it is (no rules, no query string to add).
+    location: bytes = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "location", location_header(self.destination))
 
 
 _LOOKUP = text(
@@ -48,11 +64,20 @@ def _stored_rules(raw: list[dict[str, Any]] | None) -> tuple[Rule, ...]:
 
 
 class LinkCache(LoadingCache):
-    """code → LinkEntry (or MISSING)."""
+    """code → LinkEntry (or MISSING). Only code-shaped keys are ever stored, so a key found
+    in `entries` is known to be code-shaped (the HTTP server's fast path relies on it)."""
 
     def __init__(self, engine: AsyncEngine, *, max_entries: int = 200_000) -> None:
         super().__init__(max_entries=max_entries)
         self.engine = engine
+
+    async def get(self, key: str) -> Any:
+        entry = self.entries.get(key)
+        if entry is not None:
+            return entry
+        if not is_code_shaped(key):
+            return MISSING
+        return await super().get(key)
 
     async def _load(self, code: str) -> Any:
         async with self.engine.connect() as conn:

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from xqr.core.clock import clock
 from xqr.links.routing import Visitor, resolve_destination
 from xqr.links.slugs import is_code_shaped
-from xqr.redirect.cache import MISSING, LinkCache, LinkEntry
+from xqr.redirect.cache import MISSING, LinkCache, LinkEntry, location_header
 from xqr.redirect.pages import EXPIRED, NOT_FOUND, PAGE_HEADERS
 from xqr.scans import enrichment
 from xqr.scans.buffer import RawScan, ScanBuffer
@@ -29,16 +29,8 @@ Answer = tuple[int, Headers, bytes]
 _CACHE_CONTROL = (b"cache-control", b"private, max-age=0")
 CLIENT_IP_MEMO = 65_536  # (peer, X-Forwarded-For) pairs remembered
 _EMPTY = (b"content-length", b"0")
-# Characters left as they are in Location; anything else (spaces, non-ASCII) is escaped.
-_URL_SAFE = "!#$%&'()*+,-./:;=?@[]_~"
 _NOT_FOUND: Answer = (404, [*PAGE_HEADERS, (b"content-length", b"%d" % len(NOT_FOUND))], NOT_FOUND)
 _EXPIRED: Answer = (410, [*PAGE_HEADERS, (b"content-length", b"%d" % len(EXPIRED))], EXPIRED)
-
-
-def location_header(url: str) -> bytes:
-    if url.isascii() and " " not in url:
-        return url.encode()
-    return quote(url, safe=_URL_SAFE).encode()
 
 
 def with_query(destination: str, incoming: list[tuple[str, str]]) -> str:
@@ -124,16 +116,18 @@ class RedirectHandler:
         ip = self._forwarded_ip(peer, forwarded) if forwarded and self.trusted else peer
         ua = user_agent.decode("latin-1")
         country_value = country.decode("latin-1") if country else None
-        destination = (
-            self._route(entry, ip, ua, country_value, now) if entry.rules else entry.destination
-        )
+        if entry.rules:
+            destination = self._route(entry, ip, ua, country_value, now)
+            location = None
+        else:
+            destination, location = entry.destination, entry.location
         qr = False
         if query_string:
             incoming = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
             qr = ("qr", "1") in incoming
             incoming = [(k, v) for k, v in incoming if k != "qr"]
             if incoming:
-                destination = with_query(destination, incoming)
+                destination, location = with_query(destination, incoming), None
         if is_get:
             self.buffer.add(
                 RawScan(
@@ -149,7 +143,9 @@ class RedirectHandler:
                     qr=qr,
                 )
             )
-        return 302, [(b"location", location_header(destination)), _CACHE_CONTROL, _EMPTY], b""
+        if location is None:
+            location = location_header(destination)
+        return 302, [(b"location", location), _CACHE_CONTROL, _EMPTY], b""
 
     async def __call__(self, scope: Scope, receive: Any, send: Send) -> bool:
         """The ASGI entry point: True when the request was answered here."""
