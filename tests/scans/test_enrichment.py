@@ -1,11 +1,14 @@
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from xqr.scans.buffer import RawScan
+from xqr.scans.enricher import Enricher
 from xqr.scans.enrichment import (
     UserAgentInfo,
     client_ip,
@@ -315,3 +318,51 @@ def test_visitor_hash_separates_ip_from_user_agent():
 
 def test_visitor_hash_accepts_any_user_agent_text():
     assert len(visitor_hash("1.2.3.4", "bad \udcff surrogate", b"s")) == 64
+
+
+# --- the enricher's memory of visitors --------------------------------------------------------
+
+
+def _raw(ip: str, at: datetime, country_header: str | None = None) -> RawScan:
+    return RawScan(
+        occurred_at=at,
+        workspace_id=uuid.UUID(int=1),
+        kind="link",
+        target_id=uuid.UUID(int=2),
+        parent_id=None,
+        ip=ip,
+        user_agent=IPHONE_SAFARI,
+        referer=None,
+        country_header=country_header,
+        qr=False,
+    )
+
+
+def test_a_remembered_visitor_gets_the_same_facts_as_a_new_one():
+    morning = datetime(2026, 3, 21, 8, tzinfo=UTC)
+    enricher = Enricher(b"secret")
+    first = enricher.enrich(_raw("8.8.8.8", morning))
+    again = enricher.enrich(_raw("8.8.8.8", morning + timedelta(hours=3)))
+    fresh = Enricher(b"secret").enrich(_raw("8.8.8.8", morning + timedelta(hours=3)))
+    assert first is not None and again is not None and fresh is not None
+    assert first.visitor_hash == again.visitor_hash == fresh.visitor_hash
+    assert first.visitor_hash == visitor_hash(
+        "8.8.8.8", IPHONE_SAFARI, daily_salt(b"secret", morning.date())
+    )
+    assert first.country == again.country == "US"
+    # a trusted country header still wins for a visitor already remembered
+    with_header = enricher.enrich(_raw("8.8.8.8", morning, country_header="de"))
+    assert with_header is not None and with_header.country == "DE"
+    assert with_header.visitor_hash == first.visitor_hash
+
+
+def test_the_next_day_a_remembered_visitor_gets_the_next_days_hash():
+    enricher = Enricher(b"secret")
+    day_one = datetime(2026, 3, 21, 23, 59, tzinfo=UTC)
+    first = enricher.enrich(_raw("203.0.113.9", day_one))
+    second = enricher.enrich(_raw("203.0.113.9", day_one + timedelta(minutes=2)))
+    assert first is not None and second is not None
+    assert first.visitor_hash != second.visitor_hash
+    assert second.visitor_hash == visitor_hash(
+        "203.0.113.9", IPHONE_SAFARI, daily_salt(b"secret", date(2026, 3, 22))
+    )

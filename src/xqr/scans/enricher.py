@@ -13,12 +13,22 @@ from xqr.scans.buffer import RawScan
 _referrer_host = functools.lru_cache(maxsize=4096)(enrichment.referrer_host)
 
 
+VISITOR_MEMO = 100_000  # (address, user agent) pairs remembered for the day
+
+
 class Enricher:
-    """Turns raw scans into stored facts; bots come back as None."""
+    """Turns raw scans into stored facts; bots come back as None.
+
+    A visitor's hash and address country are remembered for the day: repeat scans of one
+    visitor (the common case on a busy link) then cost a dictionary lookup instead of a
+    SHA-256 and an address-table search.
+    """
 
     def __init__(self, secret: bytes) -> None:
         self._secret = secret
         self._salts: dict[date, bytes] = {}
+        self._memo_day: date | None = None
+        self._memo: dict[tuple[str, str], tuple[str, str]] = {}
 
     def salt(self, day: date) -> bytes:
         salt = self._salts.get(day)
@@ -28,21 +38,40 @@ class Enricher:
             salt = self._salts[day] = enrichment.daily_salt(self._secret, day)
         return salt
 
+    def _visitor(self, raw: RawScan) -> tuple[str, str]:
+        """(country by address, visitor hash) of the scan's visitor on the scan's UTC day."""
+        day = raw.occurred_at.date()
+        if day != self._memo_day:
+            self._memo_day, self._memo = day, {}
+        key = (raw.ip, raw.user_agent)
+        found = self._memo.get(key)
+        if found is None:
+            if len(self._memo) >= VISITOR_MEMO:
+                self._memo.clear()
+            found = self._memo[key] = (
+                enrichment.country_for(raw.ip),
+                enrichment.visitor_hash(raw.ip, raw.user_agent, self.salt(day)),
+            )
+        return found
+
     def enrich(self, raw: RawScan) -> EnrichedScan | None:
         agent = enrichment.parse_user_agent(raw.user_agent)
         if agent.is_bot:
             return None
+        country, visitor = self._visitor(raw)
+        if raw.country_header:
+            country = enrichment.country_for(raw.ip, raw.country_header)
         return EnrichedScan(
             raw.occurred_at,
             raw.workspace_id,
             raw.kind,
             raw.target_id,
             raw.parent_id,
-            enrichment.country_for(raw.ip, raw.country_header),
+            country,
             agent.device_type,
             agent.browser[:64],
             agent.os[:64],
             _referrer_host(raw.referer) if raw.referer else None,
             "qr" if raw.qr else "direct",
-            enrichment.visitor_hash(raw.ip, raw.user_agent, self.salt(raw.occurred_at.date())),
+            visitor,
         )
