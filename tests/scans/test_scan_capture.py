@@ -360,6 +360,29 @@ async def test_last_scan_at_is_the_latest_scan(
     assert listed.json()["data"][0]["scan_count"] == 3
 
 
+async def test_counters_add_up_across_batches_and_a_scan_is_not_an_edit(
+    app: XqrApp, client: httpx.AsyncClient, account: Account
+) -> None:
+    link = await create_link(client, account)
+    other = await create_link(client, account)
+    clock.freeze(datetime(2030, 3, 3, 10, 7, tzinfo=UTC))
+    for _ in range(2):
+        await client.get(f"/{link['short_code']}", headers=BROWSER)
+    await flush(app)
+    # a later batch holding an earlier scan (a late arrival) leaves last_scan_at as it was
+    clock.freeze(datetime(2030, 3, 3, 10, 6, tzinfo=UTC))
+    await client.get(f"/{link['short_code']}", headers=BROWSER)
+    await client.get(f"/{other['short_code']}", headers=BROWSER)
+    await flush(app)
+    stored = await get_link(client, account, link["id"])
+    assert stored["scan_count"] == 3
+    assert stored["last_scan_at"] == "2030-03-03T10:07:00.000Z"
+    assert stored["updated_at"] == link["updated_at"]
+    stored_other = await get_link(client, account, other["id"])
+    assert stored_other["scan_count"] == 1
+    assert stored_other["last_scan_at"] == "2030-03-03T10:06:00.000Z"
+
+
 async def test_scan_count_follows_within_a_second_without_a_manual_flush(
     db_url: str, tmp_path: Path
 ) -> None:

@@ -14,6 +14,14 @@ from xqr.core.clock import utcnow
 from xqr.core.ids import uuid7
 
 
+def sqlite_datetime(value: datetime) -> str:
+    """A datetime as `UTCDateTime` stores it on SQLite: `YYYY-MM-DD HH:MM:SS.ffffff` in UTC
+    (for statements that bypass SQLAlchemy's type processing on hot paths)."""
+    if value.tzinfo is not UTC and value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
 

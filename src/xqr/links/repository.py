@@ -5,10 +5,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Table, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from xqr.db.base import sqlite_datetime
+from xqr.db.engine import dialect_name
 from xqr.links.models import Link, LinkBatch, LinkChange, LinkLabel
 
 
@@ -114,6 +117,8 @@ async def add_scans(
     session: AsyncSession, counts: dict[uuid.UUID, tuple[int, datetime]]
 ) -> dict[uuid.UUID, tuple[int, str, uuid.UUID]]:
     """Add scan counts in one statement; the links' new (scan_count, code, workspace)."""
+    if dialect_name(session) == "sqlite":
+        return await _add_scans_sqlite(session, counts)
     table: Table = Link.__table__  # type: ignore[assignment]
     latest = bindparam("b_latest", type_=Link.last_scan_at.type)
     await session.execute(
@@ -125,6 +130,7 @@ async def add_scans(
                 (or_(table.c.last_scan_at.is_(None), table.c.last_scan_at < latest), latest),
                 else_=table.c.last_scan_at,
             ),
+            updated_at=table.c.updated_at,  # a scan is not an edit: no `onupdate` here
         ),
         [{"b_id": link_id, "b_n": n, "b_latest": at} for link_id, (n, at) in counts.items()],
     )
@@ -134,6 +140,32 @@ async def add_scans(
         )
     )
     return {r[0]: (int(r[1]), str(r[2]), r[3]) for r in rows.all()}
+
+
+async def _add_scans_sqlite(
+    session: AsyncSession, counts: dict[uuid.UUID, tuple[int, datetime]]
+) -> dict[uuid.UUID, tuple[int, str, uuid.UUID]]:
+    """One `UPDATE … FROM (VALUES …) RETURNING` with values in SQLite's storage form: the
+    scan writer calls this for every link of every batch, and an `executemany` through the
+    ORM plus a `SELECT` cost about 60 µs a link."""
+    values: list[Any] = []
+    for link_id, (n, latest) in counts.items():
+        values += (link_id.hex, n, sqlite_datetime(latest))
+    rows = ", ".join(["(?, ?, ?)"] * len(counts))
+    statement = (
+        "UPDATE links SET scan_count = links.scan_count + v.column2, "  # noqa: S608 (only ?s)
+        "last_scan_at = CASE WHEN links.last_scan_at IS NULL OR links.last_scan_at < v.column3 "
+        "THEN v.column3 ELSE links.last_scan_at END "
+        f"FROM (VALUES {rows}) AS v WHERE links.id = v.column1 "
+        "RETURNING links.id, links.scan_count, links.code, links.workspace_id"
+    )
+    conn = await session.connection()
+    result = await conn.exec_driver_sql(statement, tuple(values))
+    after: dict[uuid.UUID, tuple[int, str, uuid.UUID]] = {}
+    for row in result.all():
+        link_id, scan_count, code, workspace_id = tuple(row)
+        after[uuid.UUID(hex=link_id)] = (int(scan_count), str(code), uuid.UUID(hex=workspace_id))
+    return after
 
 
 async def get_batch(

@@ -14,12 +14,13 @@ import asyncio
 import itertools
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from xqr.db.base import sqlite_datetime
 from xqr.db.engine import dialect_name, on_commit
 from xqr.scans.aggregate import (
     BreakdownKey,
@@ -99,12 +100,7 @@ class _SQLiteValues:
             self._held.append(value)
         return found
 
-    @staticmethod
-    def time(value: datetime) -> str:
-        """`YYYY-MM-DD HH:MM:SS.ffffff` in UTC."""
-        if value.tzinfo is not UTC and value.tzinfo is not None:
-            value = value.astimezone(UTC)
-        return value.isoformat(" ", "microseconds")[:26]
+    time = staticmethod(sqlite_datetime)
 
     def bucket(self, value: datetime) -> str:
         found = self._strings.get(value)
