@@ -5,10 +5,10 @@ worker, the ceiling) pinned to one core, seeds links (some with routing rules), 
 them with wrk pinned to the other core, taking turns: an xqr run, then (once xqr's writer has
 stored that run's scans) an nginx run, and so on, so both meet the same moments of a shared
 machine; the ratio of each xqr run to the nginx run after it is reported beside the ratio of
-the medians. Requests come from `--visitors`
-distinct public addresses (X-Forwarded-For, with 127.0.0.1 a trusted proxy), so the scan
-writer stores as many visitors and rollup rows as real traffic makes. Two loads, both at 50
-connections:
+the medians. Each server first gets one unmeasured warm-up run of half the length. Requests
+come from `--visitors` distinct public addresses (X-Forwarded-For, with 127.0.0.1 a trusted
+proxy), so the scan writer stores as many visitors and rollup rows as real traffic makes. Two
+loads, both at 50 connections:
 
 - saturation: every connection sends its next request as soon as the last one is answered
   (throughput; latency then includes waiting behind 49 other connections on one core);
@@ -305,6 +305,12 @@ def bench_both(args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Any],
     xqr: dict[str, Any] = {"runs": [], "paced": []}
     nginx: dict[str, Any] = {"runs": [], "paced": []}
     with nginx_server(workdir) as nginx_base, xqr_server(args, workdir) as (base, key, paths):
+        # One unmeasured run each first: xqr's first seconds store every visitor for the first
+        # time that day and fill its memos, which later runs (and a server that has been up
+        # for a while) do not pay. The tally of served and recorded scans starts after it.
+        warmup = max(1, args.seconds // 2)
+        run_wrk(base, paths, warmup, args.connections, workdir, None, args.visitors)
+        run_wrk(nginx_base, ["/abc"], warmup, args.connections, workdir, None, args.visitors)
         before = settled_scans(base, key)
         for load, rate in (("runs", None), ("paced", args.paced_rate)):
             for _ in range(args.runs):
