@@ -240,7 +240,7 @@ class ScanWriter:
             self.written += written
             self.skipped_bots += len(raw) - written
             # Before the collector is back (it would walk them all once more), and a slice at a
-            # time: freeing fifty thousand scans at once holds the event loop for tens of ms.
+            # time: freeing a hundred thousand scans at once holds the event loop for tens of ms.
             await release(raw)
 
     async def _write(self, raw: list[RawScan]) -> int:
