@@ -89,11 +89,10 @@ class FastRedirectProtocol(HttpToolsProtocol):
                 and not self.parser.should_upgrade()
             ):
                 path, _, query = url.partition(b"?")
-                # The cache holds only code-shaped codes, so a hit is one (see LinkCache).
+                # The cache holds only code-shaped codes, so a hit is one (see LinkCache); an
+                # escaped path is decoded by the ASGI path.
                 entry = (
-                    handler.cached(path[1:].decode("ascii", "replace"))
-                    if b"%" not in path
-                    else None
+                    None if b"%" in path else handler.cached(path[1:].decode("ascii", "replace"))
                 )
                 if entry is not None:
                     answer = handler.respond(

@@ -53,7 +53,7 @@ class KeepAliveServer:
                 if self.close_after_reply:
                     break
         except (asyncio.IncompleteReadError, ConnectionError):
-            pass
+            return  # the sender closed the connection: the normal end of a keep-alive one
         finally:
             writer.close()
 

@@ -242,7 +242,7 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         except TimeoutError:
             self._writer.transport.abort()
         except OSError:
-            pass
+            pass  # it broke while closing: closed all the same
 
     async def start_tls(
         self,
