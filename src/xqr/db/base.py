@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator, Uuid
@@ -13,13 +13,30 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from xqr.core.clock import utcnow
 from xqr.core.ids import uuid7
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = _EPOCH.replace(tzinfo=None)
+_SECONDS_MEMO = 4096
+_seconds: dict[int, str] = {}  # whole seconds since the epoch → `YYYY-MM-DD HH:MM:SS.`
+
 
 def sqlite_datetime(value: datetime) -> str:
     """A datetime as `UTCDateTime` stores it on SQLite: `YYYY-MM-DD HH:MM:SS.ffffff` in UTC
-    (for statements that bypass SQLAlchemy's type processing on hot paths)."""
-    if value.tzinfo is not UTC and value.tzinfo is not None:
-        value = value.astimezone(UTC)
-    return value.isoformat(" ", "microseconds")[:26]
+    (for statements that bypass SQLAlchemy's type processing on hot paths; a naive value is
+    taken as UTC).
+
+    The scan writer formats one per scan, and `isoformat` with a `timespec` costs over a µs;
+    the part up to the second is shared by the scans of that second, so it is remembered.
+    """
+    # An aware difference is in UTC whatever the zone.
+    delta = value - (_NAIVE_EPOCH if value.tzinfo is None else _EPOCH)
+    second = delta.days * 86_400 + delta.seconds
+    prefix = _seconds.get(second)
+    if prefix is None:
+        if len(_seconds) >= _SECONDS_MEMO:
+            _seconds.clear()
+        moment = _NAIVE_EPOCH + timedelta(seconds=second)
+        prefix = _seconds[second] = moment.isoformat(" ", "seconds") + "."
+    return prefix + str(delta.microseconds + 1_000_000)[1:]
 
 
 class UTCDateTime(TypeDecorator[datetime]):

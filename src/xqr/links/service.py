@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import operator
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -373,14 +374,26 @@ class LinkScan(Protocol):
     def webhook_details(self) -> dict[str, Any]: ...
 
 
-async def record_scans(session: AsyncSession, scans: Sequence[LinkScan]) -> None:
-    """Add scans to the links' counters; emit link.scanned and link.threshold."""
-    if not scans:
-        return
+_occurred_at = operator.attrgetter("occurred_at")
+
+
+async def record_scans(session: AsyncSession, per_link: Sequence[Sequence[LinkScan]]) -> None:
+    """Add scans to the links' counters; emit link.scanned and link.threshold.
+
+    `per_link` holds the scans of one link in each (non-empty) sequence, so counting costs
+    a step per link rather than a lookup per scan; a link may have more than one sequence.
+    """
     counts: dict[uuid.UUID, tuple[int, datetime]] = {}
-    for scan in scans:
-        n, latest = counts.get(scan.target_id, (0, scan.occurred_at))
-        counts[scan.target_id] = (n + 1, max(latest, scan.occurred_at))
+    for link_scans in per_link:
+        link_id = link_scans[0].target_id
+        latest: datetime = max(map(_occurred_at, link_scans))
+        if link_id in counts:
+            n, earlier = counts[link_id]
+            counts[link_id] = (n + len(link_scans), max(earlier, latest))
+        else:
+            counts[link_id] = (len(link_scans), latest)
+    if not counts:
+        return
     after = await repository.add_scans(session, counts)
     listening = await listening_workspaces(
         session,
@@ -389,12 +402,15 @@ async def record_scans(session: AsyncSession, scans: Sequence[LinkScan]) -> None
     )
     if not listening:
         return
-    for scan in scans:
-        if scan.target_id not in after:
+    for link_scans in per_link:
+        link_id = link_scans[0].target_id
+        if link_id not in after:
             continue
-        _, code, workspace_id = after[scan.target_id]
-        if workspace_id in listening:
-            data = {"link_id": str(scan.target_id), "short_code": code, **scan.webhook_details()}
+        _, code, workspace_id = after[link_id]
+        if workspace_id not in listening:
+            continue
+        for scan in link_scans:
+            data = {"link_id": str(link_id), "short_code": code, **scan.webhook_details()}
             await emit(session, workspace_id, "link.scanned", data)
     for link_id, (count, code, workspace_id) in after.items():
         if workspace_id not in listening:

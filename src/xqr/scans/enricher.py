@@ -13,6 +13,9 @@ from xqr.scans.buffer import RawScan
 _referrer_host = functools.lru_cache(maxsize=4096)(enrichment.referrer_host)
 
 
+# An EnrichedScan's fields as a tuple, without the Python-level `__new__` of a named tuple.
+_new_scan = tuple.__new__
+
 VISITOR_MEMO = 100_000  # (address, user agent) pairs remembered for the day
 
 
@@ -61,17 +64,20 @@ class Enricher:
         country, visitor = self._visitor(raw)
         if raw.country_header:
             country = enrichment.country_for(raw.ip, raw.country_header)
-        return EnrichedScan(
-            raw.occurred_at,
-            raw.workspace_id,
-            raw.kind,
-            raw.target_id,
-            raw.parent_id,
-            country,
-            agent.device_type,
-            agent.browser[:64],
-            agent.os[:64],
-            _referrer_host(raw.referer) if raw.referer else None,
-            "qr" if raw.qr else "direct",
-            visitor,
+        return _new_scan(
+            EnrichedScan,
+            (
+                raw.occurred_at,
+                raw.workspace_id,
+                raw.kind,
+                raw.target_id,
+                raw.parent_id,
+                country,
+                agent.device_type,
+                agent.browser[:64],
+                agent.os[:64],
+                _referrer_host(raw.referer) if raw.referer else None,
+                "qr" if raw.qr else "direct",
+                visitor,
+            ),
         )

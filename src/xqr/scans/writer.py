@@ -19,7 +19,6 @@ import contextlib
 import gc
 import logging
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import Any
@@ -120,28 +119,28 @@ async def write_batch(
     return {"scans": len(scans), "new_visitors": len(new)}
 
 
-async def _by_link(scans: Sequence[EnrichedScan]) -> list[list[EnrichedScan]]:
-    """Link scans in groups of whole links (in time order within a link), each small enough
-    that `record_scans` holds the event loop only briefly."""
-    per_link: dict[uuid.UUID, list[EnrichedScan]] = {}
+async def _by_link(scans: Sequence[EnrichedScan]) -> list[list[list[EnrichedScan]]]:
+    """Link scans in groups of whole links (each link's scans in time order, one list per
+    link), each of few enough links that `record_scans` holds the event loop only briefly
+    (its work is per link, and a round trip or two per call).
+
+    Scans are grouped by the identity of their link's UUID (the scans of a cached link share
+    it; hashing a `uuid.UUID` runs Python code): two equal UUIDs in different objects make
+    two lists, which `record_scans` adds up.
+    """
+    per_link: dict[int, list[EnrichedScan]] = {}
     for start in range(0, len(scans), SLICE):
         if start:
             await _pause()
         for scan in scans[start : start + SLICE]:
             if scan.kind == "link":
-                per_link.setdefault(scan.target_id, []).append(scan)
-    groups: list[list[EnrichedScan]] = []
-    group: list[EnrichedScan] = []
-    links = 0
-    for link_scans in per_link.values():
-        if group and (links >= LINKS_PER_RECORD or len(group) + len(link_scans) > SLICE * 4):
-            groups.append(group)
-            group, links = [], 0
-        group.extend(link_scans)
-        links += 1
-    if group:
-        groups.append(group)
-    return groups
+                found = per_link.get(id(scan.target_id))
+                if found is None:
+                    per_link[id(scan.target_id)] = [scan]
+                else:
+                    found.append(scan)
+    links = list(per_link.values())
+    return [links[i : i + LINKS_PER_RECORD] for i in range(0, len(links), LINKS_PER_RECORD)]
 
 
 class ScanWriter:
