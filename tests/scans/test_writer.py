@@ -241,6 +241,43 @@ async def test_pruning_removes_old_raw_events_but_keeps_the_rollups(
     assert summary.json()["data"]["total_scans"] == writer.written
 
 
+async def test_pruning_walks_events_in_stored_order_past_late_ones(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Events have no time index: pruning walks them in the order they were stored, a chunk
+    at a time, deletes the old ones, and ends at the first chunk with nothing to delete."""
+    from xqr.scans import repository
+    from xqr.scans.retention import prune
+
+    clock.freeze(NOW)
+    monkeypatch.setattr(repository, "PRUNE_CHUNK", 4)
+    async with running(analytics_settings(db_url, tmp_path / "data")) as (app, client):
+        account = await new_account(app)
+        links = await _links(client, account)
+        old, new = NOW - timedelta(days=40), NOW - timedelta(days=1)
+        # Stored order: old events with a newer one among them (a clock that ran ahead, say),
+        # two chunks of recent events, then two old events written late.
+        moments = [old] * 3 + [new] + [old] * 6 + [new] * 8 + [old] * 2
+        template = random_scans(account.workspace_id, links, count=1, days=1, seed=3)[0]
+        writer, buffer = app.ctx.parts["scan_writer"], app.ctx.parts["scan_buffer"]
+        for i, at in enumerate(moments):
+            buffer.add(replace(template, occurred_at=at + timedelta(seconds=i)))
+        await writer.flush()
+        removed = await prune(app.ctx.sessionmaker, NOW - timedelta(days=30))
+        kept = await _event_times(app.ctx)
+    assert removed == 9  # the first three chunks; the fourth holds only recent events
+    expected = [new + timedelta(seconds=3)] + [new + timedelta(seconds=i) for i in range(10, 18)]
+    expected += [old + timedelta(seconds=18), old + timedelta(seconds=19)]  # reached later
+    assert [_as_utc(at) for at in kept] == expected
+
+
+def _as_utc(value: Any) -> datetime:
+    """A stored `occurred_at` read back with raw SQL (SQLite gives its text)."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
 def _param(app: XqrApp, at: datetime) -> Any:
     return at.replace(tzinfo=None).isoformat(" ") if app.ctx.settings.is_sqlite else at
 

@@ -15,9 +15,9 @@ import itertools
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from xqr.db.base import sqlite_datetime
@@ -477,16 +477,34 @@ async def _insert_visitors_sqlite(
 PRUNE_CHUNK = 20_000
 
 
-async def prune_events(session: AsyncSession, before: datetime) -> int:
-    """Delete up to PRUNE_CHUNK raw events older than `before`; how many were deleted."""
-    oldest = (
+async def prune_events(session: AsyncSession, before: datetime, after_id: int = 0) -> PruneStep:
+    """Delete the events from before `before` among the next `PRUNE_CHUNK` stored after
+    event `after_id`, in the order they were stored.
+
+    Events are stored in about the order they happen, so the oldest come first; a caller
+    goes on from `last_id` while a chunk still holds some (see `xqr.scans.retention`).
+    """
+    chunk = (
         select(ScanEvent.id)
-        .where(ScanEvent.occurred_at < before)
-        .order_by(ScanEvent.occurred_at)
+        .where(ScanEvent.id > after_id)
+        .order_by(ScanEvent.id)
         .limit(PRUNE_CHUNK)
+        .subquery()
     )
-    result = await session.execute(delete(ScanEvent).where(ScanEvent.id.in_(oldest)))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    last = (await session.execute(select(func.max(chunk.c.id)))).scalar()
+    if last is None:
+        return PruneStep(0, None)
+    result = await session.execute(
+        delete(ScanEvent).where(
+            ScanEvent.id > after_id, ScanEvent.id <= last, ScanEvent.occurred_at < before
+        )
+    )
+    return PruneStep(int(result.rowcount or 0), int(last))  # type: ignore[attr-defined]
+
+
+class PruneStep(NamedTuple):
+    deleted: int
+    last_id: int | None  # the last event looked at; None: there are no more
 
 
 async def prune_visitors(session: AsyncSession, before: date) -> int:

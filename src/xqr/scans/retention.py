@@ -13,18 +13,22 @@ from xqr.scans import repository
 async def prune(sessionmaker: async_sessionmaker[AsyncSession], before: datetime) -> int:
     """Delete raw events from before `before` and visitor rows of earlier UTC days.
 
-    Works in chunks, one short transaction each, so the scan writer (and, on SQLite, every
-    other writer) never waits long. Rollups are kept: analytics of any period stay complete.
-    Returns the number of events deleted.
+    Events are walked in the order they were stored, a chunk at a time, each chunk one short
+    transaction, so the scan writer (and, on SQLite, every other writer) never waits long.
+    The walk ends at the first chunk with nothing to delete: there the events are recent. An
+    event stored late (a scan written after newer ones) is deleted once the walk reaches it,
+    so it is kept as much longer as it was late. Rollups are kept: analytics of any period
+    stay complete. Returns the number of events deleted.
     """
-    removed = 0
+    removed, after_id = 0, 0
     while True:
         async with sessionmaker() as session:
-            deleted = await repository.prune_events(session, before)
+            step = await repository.prune_events(session, before, after_id)
             await session.commit()
-        removed += deleted
-        if deleted < repository.PRUNE_CHUNK:
+        removed += step.deleted
+        if step.last_id is None or not step.deleted:
             break
+        after_id = step.last_id
         await asyncio.sleep(0)
     async with sessionmaker() as session:
         await repository.prune_visitors(session, before.date())
