@@ -61,11 +61,15 @@ class Settings(BaseSettings):
         None,
         description="Trusted request header carrying the visitor's country (e.g. CF-IPCountry).",
     )
-    scan_flush_interval_ms: int = Field(250, description="Longest a scan waits in the buffer.")
+    scan_flush_interval_ms: int = Field(
+        250,
+        description="Longest a scan waits in the buffer; under sustained load the writer starts "
+        "one transaction per interval, with every scan that came in meanwhile.",
+    )
     scan_batch_size: int = Field(
         1000,
-        description="Buffered scans that wake the writer before the interval ends; when it is "
-        "behind, one transaction takes up to 20 such batches.",
+        description="Buffered scans that wake an idle writer before the interval ends; one "
+        "transaction takes up to 100 such batches.",
     )
     scan_retention_days: int | None = Field(
         None,

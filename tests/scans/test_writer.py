@@ -199,6 +199,38 @@ async def test_concurrent_flushes_keep_the_buffer_order(
     assert rows == sorted(rows)
 
 
+async def test_under_sustained_load_one_transaction_starts_per_interval(
+    db_url: str, tmp_path: Path
+) -> None:
+    """An idle writer writes a full batch at once; more batches arriving right after wait for
+    the interval since that transaction started, and shutdown writes them without waiting."""
+    clock.freeze(NOW)
+    settings = analytics_settings(
+        db_url, tmp_path / "data", scan_flush_interval_ms=5_000
+    ).model_copy(update={"scan_batch_size": 10})
+    async with running(settings) as (app, client):
+        account = await new_account(app)
+        scans = random_scans(
+            account.workspace_id, await _links(client, account), count=35, days=1, seed=8
+        )
+        writer, buffer = app.ctx.parts["scan_writer"], app.ctx.parts["scan_buffer"]
+        for scan in scans[:10]:
+            buffer.add(scan)
+        for _ in range(250):  # the first batch wakes the idle writer
+            if writer.written + writer.skipped_bots == 10:
+                break
+            await asyncio.sleep(0.02)
+        assert writer.written + writer.skipped_bots == 10
+        assert len(scans) > 20
+        for scan in scans[10:]:
+            buffer.add(scan)  # more batches
+        await asyncio.sleep(0.5)
+        assert writer.written + writer.skipped_bots == 10  # the interval has not passed
+        await writer.stop()
+        assert writer.written + writer.skipped_bots == len(scans)
+        assert len(buffer) == 0
+
+
 async def _event_times(ctx: AppContext) -> list[Any]:
     async with ctx.engine.connect() as conn:
         result = await conn.execute(text("SELECT occurred_at FROM scan_events ORDER BY id"))

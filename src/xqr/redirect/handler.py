@@ -129,18 +129,19 @@ class RedirectHandler:
             if incoming:
                 destination, location = with_query(destination, incoming), None
         if is_get:
+            # Positional: keyword arguments cost half a µs more a redirect.
             self.buffer.add(
                 RawScan(
-                    occurred_at=now,
-                    workspace_id=entry.workspace_id,
-                    kind="link",
-                    target_id=entry.link_id,
-                    parent_id=None,
-                    ip=ip,
-                    user_agent=ua,
-                    referer=referer.decode("latin-1") or None,
-                    country_header=country_value,
-                    qr=qr,
+                    now,  # occurred_at
+                    entry.workspace_id,
+                    "link",  # kind
+                    entry.link_id,  # target_id
+                    None,  # parent_id
+                    ip,
+                    ua,  # user_agent
+                    referer.decode("latin-1") or None,
+                    country_value,  # country_header
+                    qr,
                 )
             )
         if location is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -119,7 +120,8 @@ class Rollups:
         self._by_identity: dict[int, int] = {}
         self._held: list[uuid.UUID] = []
         self._info: dict[int, tuple[int, str]] = {}  # target → (workspace, kind)
-        self._hourly: dict[tuple[int, datetime, str, str, str, str, str], int] = {}
+        self._hourly: Counter[tuple[int, datetime, str, str, str, str, str]] = Counter()
+        self._visitor_ids: dict[str, int] = {}
         self._first_seen: dict[tuple[date, int, int, str], datetime] = {}
         self._new: dict[tuple[int, str, datetime], int] = {}
 
@@ -133,37 +135,55 @@ class Rollups:
         return ref
 
     def add(self, scans: Sequence[EnrichedScan]) -> Steps:
-        hourly, first_seen, info = self._hourly, self._first_seen, self._info
+        first_seen, info, visitor_ids = self._first_seen, self._info, self._visitor_ids
         by_identity, ref_of = self._by_identity, self._ref
+        # Hourly fact keys are counted at the end, in C (`Counter.update` of a list).
+        keys: list[tuple[int, datetime, str, str, str, str, str]] = []
+        add_key = keys.append
         hour = next_hour = datetime.min.replace(tzinfo=UTC)
         day = hour.date()
-        for index, scan in enumerate(scans):
-            at, workspace, kind, target, parent, country, device, browser, os, _, source, hash_ = (
-                scan
-            )
-            if not hour <= at < next_hour:  # scans come in time order: recompute rarely
-                hour = at.replace(minute=0, second=0, microsecond=0)
-                next_hour = hour + HOUR
-                day = hour.date()
-            t = by_identity.get(id(target))
-            if t is None:
-                t = ref_of(target)
-            w = by_identity.get(id(workspace))
-            if w is None:
-                w = ref_of(workspace)
-            if t not in info:
-                info[t] = (w, kind)
-                self.targets[target] = Target(workspace, kind, parent)
-            key = (t, hour, country, device, browser, os, source)
-            hourly[key] = hourly.get(key, 0) + 1
-            visitor = visitor_id(hash_)
-            for scope in (t, w):
-                seen_key = (day, visitor, scope, kind)
-                seen = first_seen.get(seen_key)
-                if seen is None or hour < seen:
+        for start in range(0, len(scans), SLICE):
+            for (
+                at,
+                workspace,
+                kind,
+                target,
+                parent,
+                country,
+                device,
+                browser,
+                os,
+                _,
+                source,
+                hash_,
+            ) in scans[start : start + SLICE]:
+                if not hour <= at < next_hour:  # scans come in time order: recompute rarely
+                    hour = at.replace(minute=0, second=0, microsecond=0)
+                    next_hour = hour + HOUR
+                    day = hour.date()
+                t = by_identity.get(id(target))
+                if t is None:
+                    t = ref_of(target)
+                    if t not in info:
+                        info[t] = (ref_of(workspace), kind)
+                        self.targets[target] = Target(workspace, kind, parent)
+                w = by_identity.get(id(workspace))
+                if w is None:
+                    w = ref_of(workspace)
+                add_key((t, hour, country, device, browser, os, source))
+                visitor = visitor_ids.get(hash_)
+                if visitor is None:
+                    visitor = visitor_ids[hash_] = visitor_id(hash_)
+                # the hour of each visitor's first scan of the day, per target and workspace
+                seen_key = (day, visitor, t, kind)
+                if first_seen.setdefault(seen_key, hour) > hour:
                     first_seen[seen_key] = hour
-            if index % SLICE == SLICE - 1:
-                yield
+                seen_key = (day, visitor, w, kind)
+                if first_seen.setdefault(seen_key, hour) > hour:
+                    first_seen[seen_key] = hour
+            self._hourly.update(keys)
+            keys.clear()
+            yield
 
     def collect_visitors(self) -> Steps:
         """Fill `visitors`: every (day, visitor, scope, kind) of the batch."""
