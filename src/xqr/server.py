@@ -9,7 +9,7 @@ pipelined requests, upgrades) goes through the normal ASGI cycle unchanged.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -46,16 +46,17 @@ class FastRedirectProtocol(HttpToolsProtocol):
     the connection only if it has been idle for the whole timeout (else it waits the rest).
     """
 
-    _redirects: RedirectHandler | bool | None = False
+    _redirects: RedirectHandler | Literal[False] | None = False  # False: not looked up yet
     _fast_keep_alive: bool | None = None
     _idle_since: float | None = None
     # The server's default headers (a new list each second: it holds the date), rendered.
     _defaults: tuple[object, bytes] = ((), b"")
 
     def _handler(self) -> RedirectHandler | None:
-        if self._redirects is False:
-            self._redirects = _find_handler(self.app)
-        return self._redirects  # type: ignore[return-value]
+        handler = self._redirects
+        if handler is False:
+            handler = self._redirects = _find_handler(self.app)
+        return handler
 
     def on_message_begin(self) -> None:
         # What the parser callbacks fill; the ASGI scope is built only for requests that go
@@ -72,7 +73,9 @@ class FastRedirectProtocol(HttpToolsProtocol):
         self.headers = self.scope["headers"] = headers
 
     def on_headers_complete(self) -> None:
-        handler = self._handler()
+        handler = self._redirects
+        if handler is False:
+            handler = self._handler()
         if (
             handler is not None
             and (self.cycle is None or self.cycle.response_complete)
@@ -92,7 +95,9 @@ class FastRedirectProtocol(HttpToolsProtocol):
                 # The cache holds only code-shaped codes, so a hit is one (see LinkCache); an
                 # escaped path is decoded by the ASGI path.
                 entry = (
-                    None if b"%" in path else handler.cached(path[1:].decode("ascii", "replace"))
+                    None
+                    if b"%" in path
+                    else handler.cache.entries.get(path[1:].decode("ascii", "replace"))
                 )
                 if entry is not None:
                     answer = handler.respond(
@@ -105,18 +110,19 @@ class FastRedirectProtocol(HttpToolsProtocol):
 
     def _write(self, answer: tuple[int, list[tuple[bytes, bytes]], bytes], head: bool) -> None:
         status, headers, body = answer
-        keep_alive = self.parser.get_http_version() != "1.0" and self.parser.should_keep_alive()
+        parser = self.parser
+        keep_alive = parser.should_keep_alive() and parser.get_http_version() != "1.0"
         defaults = self.server_state.default_headers
-        if FastRedirectProtocol._defaults[0] is not defaults:
-            rendered = b"".join(b"%s: %s\r\n" % (name, value) for name, value in defaults)
-            FastRedirectProtocol._defaults = (defaults, rendered)
-        lines = [_STATUS_LINES.get(status) or b"HTTP/1.1 %d \r\n" % status]
-        lines.append(FastRedirectProtocol._defaults[1])
+        rendered = FastRedirectProtocol._defaults
+        if rendered[0] is not defaults:
+            rendered = FastRedirectProtocol._defaults = (
+                defaults,
+                b"".join(b"%s: %s\r\n" % (name, value) for name, value in defaults),
+            )
+        lines = [_STATUS_LINES.get(status) or b"HTTP/1.1 %d \r\n" % status, rendered[1]]
         for name, value in headers:
             lines += (name, b": ", value, b"\r\n")
-        if not keep_alive:
-            lines.append(b"connection: close\r\n")
-        lines.append(b"\r\n")
+        lines.append(b"\r\n" if keep_alive else b"connection: close\r\n\r\n")
         if not head:
             lines.append(body)
         self.transport.write(b"".join(lines))

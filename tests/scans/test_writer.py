@@ -231,6 +231,28 @@ async def test_under_sustained_load_one_transaction_starts_per_interval(
         assert len(buffer) == 0
 
 
+@pytest.mark.parametrize("count", [1, 50, 51, 250, 299])
+async def test_every_batch_size_stores_each_event_once_in_order(
+    app: XqrApp, client: httpx.AsyncClient, account: Account, count: int
+) -> None:
+    """Events go in as multi-row statements; a batch of any size (whole statements, a short
+    last one, or only that) stores each counted scan once, in the buffer's order."""
+    from xqr.scans.enrichment import parse_user_agent
+
+    clock.freeze(NOW)
+    links = await _links(client, account)
+    scans = random_scans(account.workspace_id, links, count=330, days=2, seed=12)
+    people = [s for s in scans if not parse_user_agent(s.user_agent).is_bot]
+    batch = people[:count]
+    writer, buffer = app.ctx.parts["scan_writer"], app.ctx.parts["scan_buffer"]
+    for scan in batch:
+        buffer.add(scan)
+    await writer.flush()
+    assert writer.written == count
+    stored = [_as_utc(at) for at in await _event_times(app.ctx)]
+    assert stored == [s.occurred_at for s in batch]
+
+
 async def _event_times(ctx: AppContext) -> list[Any]:
     async with ctx.engine.connect() as conn:
         result = await conn.execute(text("SELECT occurred_at FROM scan_events ORDER BY id"))

@@ -83,10 +83,6 @@ class RedirectHandler:
         self.enricher = Enricher(secret)
         self._client_ips: dict[tuple[str, bytes], str] = {}
 
-    def cached(self, code: str) -> Any:
-        """The cache entry (or MISSING) for a code-shaped path, None when not cached."""
-        return self.cache.entries.get(code)
-
     def respond(
         self,
         entry: Any,

@@ -209,11 +209,22 @@ async def insert_events(session: AsyncSession, scans: Sequence[EnrichedScan]) ->
 # about a fifth of a row's insert), so the columns that may be NULL are bound as '' (never a
 # stored value of theirs: a hex UUID, a host name) and turned back into NULL by SQLite.
 _NULLABLE_EVENT_COLUMNS = ("parent_id", "referrer_host")
-_INSERT_EVENTS_SQLITE = (
-    f"INSERT INTO scan_events ({', '.join(EVENT_COLUMNS)}) VALUES ("  # noqa: S608 (constants)
+_EVENT_VALUES = (
+    "("
     + ", ".join("NULLIF(?, '')" if c in _NULLABLE_EVENT_COLUMNS else "?" for c in EVENT_COLUMNS)
     + ")"
 )
+# Rows per statement: one statement per row spends a third of the insert on running the
+# statement itself. A divisor of CHUNK, so only a batch's last statement has fewer rows.
+EVENTS_PER_STATEMENT = 50
+
+
+def _insert_events_sqlite_statement(rows: int) -> str:
+    values = ", ".join([_EVENT_VALUES] * rows)
+    return f"INSERT INTO scan_events ({', '.join(EVENT_COLUMNS)}) VALUES {values}"  # noqa: S608
+
+
+_INSERT_EVENTS_SQLITE = _insert_events_sqlite_statement(EVENTS_PER_STATEMENT)
 
 
 async def _insert_events_sqlite(session: AsyncSession, scans: Sequence[EnrichedScan]) -> None:
@@ -223,11 +234,13 @@ async def _insert_events_sqlite(session: AsyncSession, scans: Sequence[EnrichedS
     values = _SQLiteValues()
     hexes, to_hex = values.hexes, values.uuid
     to_time = sqlite_datetime
-    rows: list[tuple[Any, ...]] = []
+    flat = itertools.chain.from_iterable
+    # The parameters of each statement: EVENTS_PER_STATEMENT rows, one after the other.
+    statements: list[tuple[Any, ...]] = []
     for start in range(0, len(scans), CHUNK):
         if start:
             await _pause()
-        rows.extend(
+        rows = [
             (
                 to_time(at),
                 hexes.get(id(workspace)) or to_hex(workspace),
@@ -256,8 +269,18 @@ async def _insert_events_sqlite(session: AsyncSession, scans: Sequence[EnrichedS
                 source,
                 visitor,
             ) in scans[start : start + CHUNK]
+        ]
+        statements.extend(
+            tuple(flat(rows[i : i + EVENTS_PER_STATEMENT]))
+            for i in range(0, len(rows), EVENTS_PER_STATEMENT)
         )
-    await conn.exec_driver_sql(_INSERT_EVENTS_SQLITE, rows)
+    short = len(statements[-1]) < EVENTS_PER_STATEMENT * len(EVENT_COLUMNS)
+    tail = statements.pop() if short else None
+    if statements:
+        await conn.exec_driver_sql(_INSERT_EVENTS_SQLITE, statements)
+    if tail is not None:  # after the others: events keep the buffer's order
+        statement = _insert_events_sqlite_statement(len(tail) // len(EVENT_COLUMNS))
+        await conn.exec_driver_sql(statement, tail)
 
 
 async def upsert_facts(
