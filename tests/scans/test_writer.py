@@ -231,14 +231,24 @@ async def test_under_sustained_load_one_transaction_starts_per_interval(
         assert len(buffer) == 0
 
 
-@pytest.mark.parametrize("count", [1, 50, 51, 250, 299])
+@pytest.mark.parametrize(
+    ("count", "chunk"), [(1, 250), (50, 250), (51, 250), (299, 250), (299, 33)]
+)
 async def test_every_batch_size_stores_each_event_once_in_order(
-    app: XqrApp, client: httpx.AsyncClient, account: Account, count: int
+    app: XqrApp,
+    client: httpx.AsyncClient,
+    account: Account,
+    count: int,
+    chunk: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Events go in as multi-row statements; a batch of any size (whole statements, a short
-    last one, or only that) stores each counted scan once, in the buffer's order."""
+    last one, or only that), converted in slices of any size, stores each counted scan once,
+    in the buffer's order."""
+    from xqr.scans import repository
     from xqr.scans.enrichment import parse_user_agent
 
+    monkeypatch.setattr(repository, "CHUNK", chunk)
     clock.freeze(NOW)
     links = await _links(client, account)
     scans = random_scans(account.workspace_id, links, count=330, days=2, seed=12)

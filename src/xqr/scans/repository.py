@@ -215,7 +215,7 @@ _EVENT_VALUES = (
     + ")"
 )
 # Rows per statement: one statement per row spends a third of the insert on running the
-# statement itself. A divisor of CHUNK, so only a batch's last statement has fewer rows.
+# statement itself. Only a batch's last statement has fewer.
 EVENTS_PER_STATEMENT = 50
 
 
@@ -237,10 +237,11 @@ async def _insert_events_sqlite(session: AsyncSession, scans: Sequence[EnrichedS
     flat = itertools.chain.from_iterable
     # The parameters of each statement: EVENTS_PER_STATEMENT rows, one after the other.
     statements: list[tuple[Any, ...]] = []
+    rows: list[tuple[Any, ...]] = []  # not yet in a statement
     for start in range(0, len(scans), CHUNK):
         if start:
             await _pause()
-        rows = [
+        rows += [
             (
                 to_time(at),
                 hexes.get(id(workspace)) or to_hex(workspace),
@@ -270,17 +271,17 @@ async def _insert_events_sqlite(session: AsyncSession, scans: Sequence[EnrichedS
                 visitor,
             ) in scans[start : start + CHUNK]
         ]
+        whole = len(rows) - len(rows) % EVENTS_PER_STATEMENT
         statements.extend(
             tuple(flat(rows[i : i + EVENTS_PER_STATEMENT]))
-            for i in range(0, len(rows), EVENTS_PER_STATEMENT)
+            for i in range(0, whole, EVENTS_PER_STATEMENT)
         )
-    short = len(statements[-1]) < EVENTS_PER_STATEMENT * len(EVENT_COLUMNS)
-    tail = statements.pop() if short else None
+        del rows[:whole]
     if statements:
         await conn.exec_driver_sql(_INSERT_EVENTS_SQLITE, statements)
-    if tail is not None:  # after the others: events keep the buffer's order
-        statement = _insert_events_sqlite_statement(len(tail) // len(EVENT_COLUMNS))
-        await conn.exec_driver_sql(statement, tail)
+    if rows:  # after the others: events keep the buffer's order
+        statement = _insert_events_sqlite_statement(len(rows))
+        await conn.exec_driver_sql(statement, tuple(flat(rows)))
 
 
 async def upsert_facts(
