@@ -52,12 +52,6 @@ class FastRedirectProtocol(HttpToolsProtocol):
     # The server's default headers (a new list each second: it holds the date), rendered.
     _defaults: tuple[object, bytes] = ((), b"")
 
-    def _handler(self) -> RedirectHandler | None:
-        handler = self._redirects
-        if handler is False:
-            handler = self._redirects = _find_handler(self.app)
-        return handler
-
     def on_message_begin(self) -> None:
         # What the parser callbacks fill; the ASGI scope is built only for requests that go
         # through the ASGI cycle (see `_begin_asgi`).
@@ -74,8 +68,8 @@ class FastRedirectProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         handler = self._redirects
-        if handler is False:
-            handler = self._handler()
+        if handler is False:  # the first request of the connection
+            handler = self._redirects = _find_handler(self.app)
         if (
             handler is not None
             and (self.cycle is None or self.cycle.response_complete)

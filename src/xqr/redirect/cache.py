@@ -72,11 +72,8 @@ class LinkCache(LoadingCache):
         self.engine = engine
 
     async def get(self, key: str) -> Any:
-        entry = self.entries.get(key)
-        if entry is not None:
-            return entry
         if not is_code_shaped(key):
-            return MISSING
+            return MISSING  # never stored, never looked up
         return await super().get(key)
 
     async def _load(self, code: str) -> Any:
