@@ -1,8 +1,9 @@
 """Writing scans and their rollups, and pruning raw events: the dialect fast paths live here.
 
-SQLite: one `executemany` per table with values already in SQLite's storage form (UUIDs as 32
-hex digits, datetimes as `YYYY-MM-DD HH:MM:SS.ffffff`, as SQLAlchemy stores them), which runs
-in the driver's thread and costs a few µs a row. PostgreSQL: one `INSERT … SELECT FROM
+SQLite: one `executemany` per table of statements of `ROWS_PER_STATEMENT` rows each (see
+`_execute_sqlite_rows`), with values already in SQLite's storage form (UUIDs as 32 hex digits,
+datetimes as `YYYY-MM-DD HH:MM:SS.ffffff`, as SQLAlchemy stores them), which runs in the
+driver's thread and costs a few µs a row. PostgreSQL: one `INSERT … SELECT FROM
 unnest(arrays)` per table and chunk, so a chunk is one round trip. Rows are converted and
 statements sent `CHUNK` rows at a time, yielding to the event loop in between, so the
 redirects served by the same loop never wait long.
@@ -11,6 +12,7 @@ redirects served by the same loop never wait long.
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import uuid
 from collections.abc import Callable, Sequence
@@ -129,17 +131,65 @@ def _pg_statement(
     return f"{statement} ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {sets}"
 
 
-def _sqlite_statement(
+# Rows per SQLite statement: one row a statement spends about a third of an insert, and half
+# of an upsert, on running the statement itself. Only a batch's last statement has fewer.
+ROWS_PER_STATEMENT = 50
+
+
+class _SQLiteInsert(NamedTuple):
+    """An INSERT whose VALUES repeat `row` once per row: `head VALUES row, row, … tail`."""
+
+    head: str
+    row: str
+    tail: str = ""
+
+
+@functools.cache  # a few statements, each in at most ROWS_PER_STATEMENT sizes
+def _sqlite_text(insert: _SQLiteInsert, rows: int) -> str:
+    return f"{insert.head} VALUES {', '.join([insert.row] * rows)}{insert.tail}"
+
+
+def _sqlite_insert(
     table: str, columns: Sequence[str], conflict: Sequence[str] | None, update: Sequence[str]
-) -> str:
-    marks = ", ".join("?" for _ in columns)
-    statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
+) -> _SQLiteInsert:
+    head = f"INSERT INTO {table} ({', '.join(columns)})"
+    row = f"({', '.join('?' for _ in columns)})"
     if conflict is None:
-        return statement
+        return _SQLiteInsert(head, row)
     if not update:
-        return f"{statement} ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
+        return _SQLiteInsert(head, row, f" ON CONFLICT ({', '.join(conflict)}) DO NOTHING")
     sets = ", ".join(f"{name} = {name} + excluded.{name}" for name in update)
-    return f"{statement} ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {sets}"
+    return _SQLiteInsert(head, row, f" ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {sets}")
+
+
+async def _execute_sqlite_rows(
+    conn: AsyncConnection, insert: _SQLiteInsert, rows: Sequence[tuple[Any, ...]]
+) -> int:
+    """Run `insert` for `rows` in order, `ROWS_PER_STATEMENT` rows a statement; how many rows
+    it inserted or updated (a conflict it leaves alone counts none).
+
+    The parameters are flattened about `CHUNK` rows at a time, with the event loop's turns
+    between.
+    """
+    flat = itertools.chain.from_iterable
+    size = ROWS_PER_STATEMENT
+    whole = len(rows) - len(rows) % size
+    statements: list[tuple[Any, ...]] = []
+    paused_at = 0
+    for start in range(0, whole, size):
+        if start - paused_at >= CHUNK:
+            paused_at = start
+            await _pause()
+        statements.append(tuple(flat(rows[start : start + size])))
+    changed = 0
+    if statements:
+        result = await conn.exec_driver_sql(_sqlite_text(insert, size), statements)
+        changed += result.rowcount
+    if whole < len(rows):  # after the others: rows keep their order
+        rest = tuple(flat(rows[whole:]))
+        result = await conn.exec_driver_sql(_sqlite_text(insert, len(rows) - whole), rest)
+        changed += result.rowcount
+    return changed
 
 
 async def _write_rows(
@@ -167,7 +217,9 @@ async def _write_rows(
             if start:
                 await _pause()
             converted.extend(map(sqlite_row, items[start : start + CHUNK]))
-        await conn.exec_driver_sql(_sqlite_statement(table, columns, conflict, update), converted)
+        await _pause()
+        insert = _sqlite_insert(table, columns, conflict, update)
+        await _execute_sqlite_rows(conn, insert, converted)
         return
     statement = text(_pg_statement(table, columns, conflict, update))
     for start in range(0, len(items), PG_CHUNK):
@@ -209,22 +261,12 @@ async def insert_events(session: AsyncSession, scans: Sequence[EnrichedScan]) ->
 # about a fifth of a row's insert), so the columns that may be NULL are bound as '' (never a
 # stored value of theirs: a hex UUID, a host name) and turned back into NULL by SQLite.
 _NULLABLE_EVENT_COLUMNS = ("parent_id", "referrer_host")
-_EVENT_VALUES = (
+_INSERT_EVENTS_SQLITE = _SQLiteInsert(
+    f"INSERT INTO scan_events ({', '.join(EVENT_COLUMNS)})",
     "("
     + ", ".join("NULLIF(?, '')" if c in _NULLABLE_EVENT_COLUMNS else "?" for c in EVENT_COLUMNS)
-    + ")"
+    + ")",
 )
-# Rows per statement: one statement per row spends a third of the insert on running the
-# statement itself. Only a batch's last statement has fewer.
-EVENTS_PER_STATEMENT = 50
-
-
-def _insert_events_sqlite_statement(rows: int) -> str:
-    values = ", ".join([_EVENT_VALUES] * rows)
-    return f"INSERT INTO scan_events ({', '.join(EVENT_COLUMNS)}) VALUES {values}"  # noqa: S608
-
-
-_INSERT_EVENTS_SQLITE = _insert_events_sqlite_statement(EVENTS_PER_STATEMENT)
 
 
 async def _insert_events_sqlite(session: AsyncSession, scans: Sequence[EnrichedScan]) -> None:
@@ -234,10 +276,7 @@ async def _insert_events_sqlite(session: AsyncSession, scans: Sequence[EnrichedS
     values = _SQLiteValues()
     hexes, to_hex = values.hexes, values.uuid
     to_time = sqlite_datetime
-    flat = itertools.chain.from_iterable
-    # The parameters of each statement: EVENTS_PER_STATEMENT rows, one after the other.
-    statements: list[tuple[Any, ...]] = []
-    rows: list[tuple[Any, ...]] = []  # not yet in a statement
+    rows: list[tuple[Any, ...]] = []
     for start in range(0, len(scans), CHUNK):
         if start:
             await _pause()
@@ -271,17 +310,8 @@ async def _insert_events_sqlite(session: AsyncSession, scans: Sequence[EnrichedS
                 visitor,
             ) in scans[start : start + CHUNK]
         ]
-        whole = len(rows) - len(rows) % EVENTS_PER_STATEMENT
-        statements.extend(
-            tuple(flat(rows[i : i + EVENTS_PER_STATEMENT]))
-            for i in range(0, whole, EVENTS_PER_STATEMENT)
-        )
-        del rows[:whole]
-    if statements:
-        await conn.exec_driver_sql(_INSERT_EVENTS_SQLITE, statements)
-    if rows:  # after the others: events keep the buffer's order
-        statement = _insert_events_sqlite_statement(len(rows))
-        await conn.exec_driver_sql(statement, tuple(flat(rows)))
+    await _pause()
+    await _execute_sqlite_rows(conn, _INSERT_EVENTS_SQLITE, rows)
 
 
 async def upsert_facts(
@@ -443,8 +473,8 @@ async def insert_visitors(
 async def _insert_visitors_sqlite_expecting_new(
     session: AsyncSession, keys: Sequence[VisitorKey]
 ) -> list[VisitorKey]:
-    """Keys a warm memory does not know are almost always new: insert them with one plain
-    `executemany` and check the row count. Should some be stored already (another process,
+    """Keys a warm memory does not know are almost always new: insert them with plain
+    multi-row statements and check the row count. Should some be stored already (another process,
     a restart), undo to a savepoint and take the exact, slower way."""
     if not keys:
         return []
@@ -458,11 +488,10 @@ async def _insert_visitors_sqlite_expecting_new(
             (values.day(day), visitor, values.uuid(scope), kind)
             for day, visitor, scope, kind in keys[start : start + CHUNK]
         )
+    await _pause()
     await conn.exec_driver_sql("SAVEPOINT scan_visitors")
-    result = await conn.exec_driver_sql(
-        _sqlite_statement("scan_visitors", VISITOR_KEY, VISITOR_KEY, ()), rows
-    )
-    if result.rowcount == len(rows):
+    insert = _sqlite_insert("scan_visitors", VISITOR_KEY, VISITOR_KEY, ())
+    if await _execute_sqlite_rows(conn, insert, rows) == len(rows):
         await conn.exec_driver_sql("RELEASE scan_visitors")
         return list(keys)
     await conn.exec_driver_sql("ROLLBACK TO scan_visitors")
