@@ -15,6 +15,10 @@ loads, both at 50 connections:
 - paced: each connection waits between requests so that together they offer about
   `--paced-rate` requests per second (latency of a server that is busy but not overloaded).
 
+Beside rates and latencies it reports what each server spent per request: CPU time (user plus
+system, from /proc on Linux) over the request count; for xqr counted until its writer has
+stored the run's scans, so its part of the writer's work done after the run is included.
+
 Prints a table and writes bench/results/redirect.json. Installs wrk and nginx with apt-get
 when they are missing. wrk counts only responses that arrive before its timer ends; a request
 in flight at that moment is still served and recorded, so `recorded` may exceed `served` by up
@@ -163,6 +167,25 @@ def run_wrk(
     }
 
 
+def cpu_seconds(pids: list[int]) -> float | None:
+    """User plus system CPU time the processes have used so far; None off Linux."""
+    total = 0
+    for pid in pids:
+        try:
+            # the fields after the command name; utime and stime are the 12th and 13th
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def per_request_us(before: float | None, after: float | None, requests: int) -> float:
+    if before is None or after is None or not requests:
+        return float("nan")
+    return (after - before) / requests * 1e6
+
+
 def start_xqr(workdir: Path, port: int) -> tuple[subprocess.Popen[bytes], str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("XQR_")}
     env.update(
@@ -246,8 +269,10 @@ def settled_scans(base: str, key: str, timeout: float = 30.0) -> int:
 
 
 @contextlib.contextmanager
-def xqr_server(args: argparse.Namespace, workdir: Path) -> Iterator[tuple[str, str, list[str]]]:
-    """`xqr serve` with `args.links` seeded and cached links: (base URL, API key, paths)."""
+def xqr_server(
+    args: argparse.Namespace, workdir: Path
+) -> Iterator[tuple[str, str, list[str], int]]:
+    """`xqr serve` with `args.links` seeded and cached links: (base URL, API key, paths, pid)."""
     port = free_port()
     process, key = start_xqr(workdir, port)
     base = f"http://127.0.0.1:{port}"
@@ -256,14 +281,15 @@ def xqr_server(args: argparse.Namespace, workdir: Path) -> Iterator[tuple[str, s
         with httpx.Client(base_url=base, headers={"User-Agent": BROWSER}) as client:
             for code in codes:  # warm the cache; these scans are counted too
                 assert client.get(f"/{code}").status_code == 302
-        yield base, key, [f"/{c}" for c in codes]
+        yield base, key, [f"/{c}" for c in codes], process.pid  # taskset execs xqr
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(30)
 
 
 @contextlib.contextmanager
-def nginx_server(workdir: Path) -> Iterator[str]:
+def nginx_server(workdir: Path) -> Iterator[tuple[str, list[int]]]:
+    """nginx's `return 302`: (base URL, the pids of its master and worker)."""
     port = free_port()
     conf = workdir / "nginx.conf"
     conf.write_text(
@@ -289,7 +315,9 @@ http {{
     base = f"http://127.0.0.1:{port}"
     try:
         wait_http(base)
-        yield base
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+        workers = [int(pid) for pid in children.read_text().split()] if children.exists() else []
+        yield base, [process.pid, *workers]
     finally:
         process.send_signal(signal.SIGQUIT)
         process.wait(30)
@@ -304,7 +332,10 @@ def bench_both(args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Any],
     """
     xqr: dict[str, Any] = {"runs": [], "paced": []}
     nginx: dict[str, Any] = {"runs": [], "paced": []}
-    with nginx_server(workdir) as nginx_base, xqr_server(args, workdir) as (base, key, paths):
+    with (
+        nginx_server(workdir) as (nginx_base, nginx_pids),
+        xqr_server(args, workdir) as (base, key, paths, xqr_pid),
+    ):
         # One unmeasured run each first: xqr's first seconds store every visitor for the first
         # time that day and fill its memos, which later runs (and a server that has been up
         # for a while) do not pay. The tally of served and recorded scans starts after it.
@@ -314,22 +345,25 @@ def bench_both(args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Any],
         before = settled_scans(base, key)
         for load, rate in (("runs", None), ("paced", args.paced_rate)):
             for _ in range(args.runs):
+                cpu = cpu_seconds([xqr_pid])
                 run = run_wrk(
                     base, paths, args.seconds, args.connections, workdir, rate, args.visitors
                 )
-                xqr[load].append(run)
                 settled_scans(base, key)
-                nginx[load].append(
-                    run_wrk(
-                        nginx_base,
-                        ["/abc"],
-                        args.seconds,
-                        args.connections,
-                        workdir,
-                        rate,
-                        args.visitors,
-                    )
+                run["cpu_us"] = per_request_us(cpu, cpu_seconds([xqr_pid]), run["requests"])
+                xqr[load].append(run)
+                cpu = cpu_seconds(nginx_pids)
+                run = run_wrk(
+                    nginx_base,
+                    ["/abc"],
+                    args.seconds,
+                    args.connections,
+                    workdir,
+                    rate,
+                    args.visitors,
                 )
+                run["cpu_us"] = per_request_us(cpu, cpu_seconds(nginx_pids), run["requests"])
+                nginx[load].append(run)
         recorded = settled_scans(base, key) - before
     done = xqr["runs"] + xqr["paced"]
     xqr["served"] = sum(int(r["requests"]) for r in done)
@@ -368,7 +402,10 @@ def main() -> int:
         f"\nGET /{{code}} → 302, {args.connections} connections, {args.visitors:,} visitors, "
         f"{args.seconds}s × {args.runs} runs (medians)\n"
     )
-    print(f"{'server':<32}{'load':<14}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'of nginx':>10}")
+    print(
+        f"{'server':<32}{'load':<14}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'CPU µs/req':>12}{'of nginx':>10}"
+    )
     servers = (("nginx return 302 (1 worker)", nginx), ("xqr serve (1 process, SQLite)", xqr))
     for load, runs_key in (("saturation", "runs"), (f"paced {args.paced_rate:,.0f}/s", "paced")):
         for name, result in servers:
@@ -377,7 +414,7 @@ def main() -> int:
             ratio = f"{x_rps / n_rps:>10.0%}" if runs_key == "runs" and result is xqr else ""
             print(
                 f"{name:<32}{load:<14}{rps:>10,.0f}{median(runs, 'p50_ms'):>9.2f}"
-                f"{median(runs, 'p99_ms'):>9.2f}{ratio}"
+                f"{median(runs, 'p99_ms'):>9.2f}{median(runs, 'cpu_us'):>12.1f}{ratio}"
             )
     pairs = ", ".join(
         f"{x['rps']:,.0f}/{n['rps']:,.0f}" for x, n in zip(xqr["runs"], nginx["runs"], strict=True)
