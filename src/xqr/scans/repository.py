@@ -169,8 +169,9 @@ async def _execute_sqlite_rows(
     it inserted or updated (a conflict it leaves alone counts none).
 
     The parameters are flattened about `CHUNK` rows at a time, with the event loop's turns
-    between.
+    before and between (callers come here straight from converting their last slice).
     """
+    await _pause()
     flat = itertools.chain.from_iterable
     size = ROWS_PER_STATEMENT
     whole = len(rows) - len(rows) % size
@@ -217,7 +218,6 @@ async def _write_rows(
             if start:
                 await _pause()
             converted.extend(map(sqlite_row, items[start : start + CHUNK]))
-        await _pause()
         insert = _sqlite_insert(table, columns, conflict, update)
         await _execute_sqlite_rows(conn, insert, converted)
         return
@@ -310,7 +310,6 @@ async def _insert_events_sqlite(session: AsyncSession, scans: Sequence[EnrichedS
                 visitor,
             ) in scans[start : start + CHUNK]
         ]
-    await _pause()
     await _execute_sqlite_rows(conn, _INSERT_EVENTS_SQLITE, rows)
 
 
@@ -474,8 +473,8 @@ async def _insert_visitors_sqlite_expecting_new(
     session: AsyncSession, keys: Sequence[VisitorKey]
 ) -> list[VisitorKey]:
     """Keys a warm memory does not know are almost always new: insert them with plain
-    multi-row statements and check the row count. Should some be stored already (another process,
-    a restart), undo to a savepoint and take the exact, slower way."""
+    multi-row statements and check the row count. Should some be stored already (another
+    process, a restart), undo to a savepoint and take the exact, slower way."""
     if not keys:
         return []
     conn = await session.connection()
@@ -488,7 +487,6 @@ async def _insert_visitors_sqlite_expecting_new(
             (values.day(day), visitor, values.uuid(scope), kind)
             for day, visitor, scope, kind in keys[start : start + CHUNK]
         )
-    await _pause()
     await conn.exec_driver_sql("SAVEPOINT scan_visitors")
     insert = _sqlite_insert("scan_visitors", VISITOR_KEY, VISITOR_KEY, ())
     if await _execute_sqlite_rows(conn, insert, rows) == len(rows):
