@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from xqr.redirect.handler import RedirectHandler, host_of
+from xqr.redirect.handler import REDIRECT_HEADERS, RedirectHandler, host_of
 
 _REASONS = {302: b"Found", 404: b"Not Found", 410: b"Gone"}
 
@@ -36,6 +36,10 @@ def _find_handler(app: Any) -> RedirectHandler | None:
 _STATUS_LINES = {
     status: b"HTTP/1.1 %d %s\r\n" % (status, reason) for status, reason in _REASONS.items()
 }
+# What follows the Location value in every redirect `RedirectHandler.respond` answers.
+_REDIRECT_REST = b"".join(b"\r\n%s: %s" % header for header in REDIRECT_HEADERS) + b"\r\n"
+_KEEP_ALIVE_END = b"\r\n"
+_CLOSE_END = b"connection: close\r\n\r\n"
 
 
 class FastRedirectProtocol(HttpToolsProtocol):
@@ -113,13 +117,20 @@ class FastRedirectProtocol(HttpToolsProtocol):
                 defaults,
                 b"".join(b"%s: %s\r\n" % (name, value) for name, value in defaults),
             )
-        lines = [_STATUS_LINES.get(status) or b"HTTP/1.1 %d \r\n" % status, rendered[1]]
-        for name, value in headers:
-            lines += (name, b": ", value, b"\r\n")
-        lines.append(b"\r\n" if keep_alive else b"connection: close\r\n\r\n")
-        if not head:
-            lines.append(body)
-        self.transport.write(b"".join(lines))
+        end = _KEEP_ALIVE_END if keep_alive else _CLOSE_END
+        if status == 302:  # the common case, rendered in one join (no body)
+            response = b"".join(
+                (_STATUS_LINES[302], rendered[1], b"location: ", headers[0][1], _REDIRECT_REST, end)
+            )
+        else:
+            lines = [_STATUS_LINES.get(status) or b"HTTP/1.1 %d \r\n" % status, rendered[1]]
+            for name, value in headers:
+                lines += (name, b": ", value, b"\r\n")
+            lines.append(end)
+            if not head:
+                lines.append(body)
+            response = b"".join(lines)
+        self.transport.write(response)
         self._fast_keep_alive = keep_alive
 
     def on_body(self, body: bytes) -> None:

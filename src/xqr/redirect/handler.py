@@ -27,8 +27,11 @@ Headers = list[tuple[bytes, bytes]]
 Answer = tuple[int, Headers, bytes]
 
 _CACHE_CONTROL = (b"cache-control", b"private, max-age=0")
-CLIENT_IP_MEMO = 65_536  # (peer, X-Forwarded-For) pairs remembered
 _EMPTY = (b"content-length", b"0")
+# A redirect's headers after its Location, always these (the HTTP server renders them once).
+REDIRECT_HEADERS = (_CACHE_CONTROL, _EMPTY)
+CLIENT_IP_MEMO = 65_536  # (peer, X-Forwarded-For) pairs remembered
+ROUTING_MEMO = 20_000  # visitors of links with routing rules remembered for the day
 _NOT_FOUND: Answer = (404, [*PAGE_HEADERS, (b"content-length", b"%d" % len(NOT_FOUND))], NOT_FOUND)
 _EXPIRED: Answer = (410, [*PAGE_HEADERS, (b"content-length", b"%d" % len(EXPIRED))], EXPIRED)
 
@@ -80,7 +83,8 @@ class RedirectHandler:
         self.short_host = normalise_host(short_host) if short_host else None
         # Hosts that serve something else at `/{x}` (a bare bio host); never answered here.
         self.skip_hosts: set[bytes] = set()
-        self.enricher = Enricher(secret)
+        # Routing rules read the visitor's facts; a visitor's repeat scans reuse them.
+        self.enricher = Enricher(secret, memo_size=ROUTING_MEMO)
         self._client_ips: dict[tuple[str, bytes], str] = {}
 
     def respond(
@@ -142,6 +146,7 @@ class RedirectHandler:
             )
         if location is None:
             location = location_header(destination)
+        # Location, then REDIRECT_HEADERS; no body.
         return 302, [(b"location", location), _CACHE_CONTROL, _EMPTY], b""
 
     async def __call__(self, scope: Scope, receive: Any, send: Send) -> bool:
@@ -186,11 +191,11 @@ class RedirectHandler:
     def _route(
         self, entry: LinkEntry, ip: str, ua: str, country_header: str | None, now: datetime
     ) -> str:
-        agent = enrichment.parse_user_agent(ua)
+        by_address, visitor_id = self.enricher.visitor(ip, ua, now.date())
         visitor = Visitor(
-            country=enrichment.country_for(ip, country_header),
-            device_type=agent.device_type,
-            visitor_id=enrichment.visitor_hash(ip, ua, self.enricher.salt(now.date())),
+            country=(enrichment.country_for(ip, country_header) if country_header else by_address),
+            device_type=enrichment.parse_user_agent(ua).device_type,
+            visitor_id=visitor_id,
             now=now,
         )
         return resolve_destination(

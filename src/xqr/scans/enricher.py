@@ -27,9 +27,10 @@ class Enricher:
     SHA-256 and an address-table search.
     """
 
-    def __init__(self, secret: bytes) -> None:
+    def __init__(self, secret: bytes, *, memo_size: int = VISITOR_MEMO) -> None:
         self._secret = secret
         self._salts: dict[date, bytes] = {}
+        self._memo_size = memo_size
         self._memo_day: date | None = None
         self._memo: dict[tuple[str, str], tuple[str, str]] = {}
 
@@ -41,19 +42,18 @@ class Enricher:
             salt = self._salts[day] = enrichment.daily_salt(self._secret, day)
         return salt
 
-    def _visitor(self, raw: RawScan) -> tuple[str, str]:
-        """(country by address, visitor hash) of the scan's visitor on the scan's UTC day."""
-        day = raw.occurred_at.date()
+    def visitor(self, ip: str, user_agent: str, day: date) -> tuple[str, str]:
+        """(country by address, visitor hash) of a visitor on a UTC day."""
         if day != self._memo_day:
             self._memo_day, self._memo = day, {}
-        key = (raw.ip, raw.user_agent)
+        key = (ip, user_agent)
         found = self._memo.get(key)
         if found is None:
-            if len(self._memo) >= VISITOR_MEMO:
+            if len(self._memo) >= self._memo_size:
                 self._memo.clear()
             found = self._memo[key] = (
-                enrichment.country_for(raw.ip),
-                enrichment.visitor_hash(raw.ip, raw.user_agent, self.salt(day)),
+                enrichment.country_for(ip),
+                enrichment.visitor_hash(ip, user_agent, self.salt(day)),
             )
         return found
 
@@ -61,7 +61,7 @@ class Enricher:
         agent = enrichment.parse_user_agent(raw.user_agent)
         if agent.is_bot:
             return None
-        country, visitor = self._visitor(raw)
+        country, visitor = self.visitor(raw.ip, raw.user_agent, raw.occurred_at.date())
         if raw.country_header:
             country = enrichment.country_for(raw.ip, raw.country_header)
         return _new_scan(
