@@ -395,6 +395,45 @@ async def test_percentage_split_is_sticky_per_visitor_and_matches_the_bucket(
     assert seen == {"https://example.com/a", "https://example.com/b"}
 
 
+async def test_percentage_split_follows_the_visitor_hash_of_each_day(
+    app: XqrApp, client: httpx.AsyncClient, account: Account
+) -> None:
+    """Visitors' facts are remembered for routing, but only for the day: the next day's
+    answers follow the next day's hash."""
+    clock.freeze(datetime(2030, 3, 3, 23, 30, tzinfo=UTC))
+    link = await create_link(
+        client,
+        account,
+        url="https://example.com/b",
+        routing_rules=[{"destination": "https://example.com/a", "conditions": {"percentage": 50}}],
+    )
+    agents = [CHROME_UA.replace("124.0.0.0", f"124.0.{version}.0") for version in range(40)]
+
+    async def answers() -> list[str]:
+        return [
+            (await client.get(f"/{link['short_code']}", headers={"User-Agent": ua})).headers[
+                "location"
+            ]
+            for ua in agents
+        ]
+
+    def expected() -> list[str]:
+        salt = daily_salt(app.ctx.settings.secret, clock.now().date())
+        return [
+            "https://example.com/a"
+            if percentage_bucket(link["id"], visitor_hash("127.0.0.1", ua, salt)) < 50
+            else "https://example.com/b"
+            for ua in agents
+        ]
+
+    first_day = await answers()
+    assert first_day == expected()
+    clock.advance(timedelta(hours=1))  # past midnight UTC
+    next_day = await answers()
+    assert next_day == expected()
+    assert next_day != first_day  # some visitors changed sides with the new hash
+
+
 @pytest.mark.parametrize(("percentage", "expected"), [(0, "default"), (100, "rule")])
 async def test_percentage_0_and_100_are_never_and_always(
     client: httpx.AsyncClient, account: Account, percentage: int, expected: str

@@ -28,7 +28,7 @@ Answer = tuple[int, Headers, bytes]
 
 _CACHE_CONTROL = (b"cache-control", b"private, max-age=0")
 _EMPTY = (b"content-length", b"0")
-# A redirect's headers after its Location, always these (the HTTP server renders them once).
+# A redirect's headers after its Location (the HTTP server renders them once); it has no body.
 REDIRECT_HEADERS = (_CACHE_CONTROL, _EMPTY)
 CLIENT_IP_MEMO = 65_536  # (peer, X-Forwarded-For) pairs remembered
 ROUTING_MEMO = 20_000  # visitors of links with routing rules remembered for the day
@@ -146,8 +146,7 @@ class RedirectHandler:
             )
         if location is None:
             location = location_header(destination)
-        # Location, then REDIRECT_HEADERS; no body.
-        return 302, [(b"location", location), _CACHE_CONTROL, _EMPTY], b""
+        return 302, [(b"location", location), *REDIRECT_HEADERS], b""
 
     async def __call__(self, scope: Scope, receive: Any, send: Send) -> bool:
         """The ASGI entry point: True when the request was answered here."""
