@@ -219,3 +219,29 @@ def test_a_visitor_counts_in_the_hour_of_their_first_scan_of_the_day() -> None:
         ("w", datetime(2026, 2, 23, tzinfo=UTC)): 1,  # the Monday of that week
     }
     assert date(2026, 3, 1) in {d for d, *_ in rollups.visitors}
+
+
+def test_visitor_days_known_to_be_stored_are_not_collected_again() -> None:
+    """Scans still count in full; only the visitor-days the writer knows it stored (here:
+    the first visitor on the link) drop out of the keys to store and of the new visitors."""
+    at = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    regular, newcomer = "ab" * 32, "cd" * 32
+    scans = [
+        EnrichedScan(at + timedelta(minutes=m), WORKSPACES[0], "link", TARGETS[0], None,
+                     "US", "mobile", "B", "O", None, "qr", hash_)
+        for m, hash_ in ((0, regular), (5, newcomer), (9, regular))
+    ]  # fmt: skip
+    stored = {date(2026, 3, 1): {(visitor_id(regular), TARGETS[0].int, "link")}}
+    rollups = Rollups(stored)
+    run_steps(rollups.add(scans))
+    run_steps(rollups.collect_visitors())
+    assert sorted((v, scope) for _, v, scope, _ in rollups.visitors) == sorted(
+        [
+            (visitor_id(regular), WORKSPACES[0]),  # the workspace's key was not stored
+            (visitor_id(newcomer), TARGETS[0]),
+            (visitor_id(newcomer), WORKSPACES[0]),
+        ]
+    )
+    run_steps(rollups.count_new_visitors(rollups.visitors))
+    run_steps(rollups.derive())
+    assert [(n, v) for key, n, v in rollups.totals if key[2] == "d"] == [(3, 1)]

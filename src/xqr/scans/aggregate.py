@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
@@ -21,6 +21,8 @@ TotalKey = tuple[uuid.UUID, str, str, datetime, uuid.UUID]
 DimensionKey = tuple[uuid.UUID, str, str, str, datetime, str]
 # UTC day, visitor id, scope (a target or the workspace), kind
 VisitorKey = tuple[date, int, uuid.UUID, str]
+# Visitor-days known to be stored, per UTC day: (visitor id, scope's UUID as an int, kind)
+StoredVisitors = Mapping[date, Collection[tuple[int, int, str]]]
 
 _SIGN = 1 << 63
 
@@ -104,9 +106,14 @@ class Rollups:
     and a dict key holding one is hashed on every lookup. Scans of a link share its UUID
     object, so they are interned by object identity first (the objects stay referenced by
     the batch, so identities stay unique).
+
+    `stored` names visitor-days already stored (the writer's memory of what it committed):
+    most scans of a busy day are a visitor's repeat, and such a visitor-day is neither
+    collected nor looked up again, since it cannot be new.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, stored: StoredVisitors | None = None) -> None:
+        self._stored: StoredVisitors = stored or {}
         self.targets: dict[uuid.UUID, Target] = {}
         self.visitors: list[VisitorKey] = []
         # Rows to add to: facts, breakdowns and dimension counts (key, scans); totals (key,
@@ -136,12 +143,13 @@ class Rollups:
 
     def add(self, scans: Sequence[EnrichedScan]) -> Steps:
         first_seen, info, visitor_ids = self._first_seen, self._info, self._visitor_ids
-        by_identity, ref_of = self._by_identity, self._ref
+        by_identity, ref_of, stored_days = self._by_identity, self._ref, self._stored
         # Hourly fact keys are counted at the end, in C (`Counter.update` of a list).
         keys: list[tuple[int, datetime, str, str, str, str, str]] = []
         add_key = keys.append
         hour = next_hour = datetime.min.replace(tzinfo=UTC)
         day = hour.date()
+        stored: Collection[tuple[int, int, str]] = ()
         for start in range(0, len(scans), SLICE):
             for (
                 at,
@@ -161,6 +169,7 @@ class Rollups:
                     hour = at.replace(minute=0, second=0, microsecond=0)
                     next_hour = hour + HOUR
                     day = hour.date()
+                    stored = stored_days.get(day, ())
                 t = by_identity.get(id(target))
                 if t is None:
                     t = ref_of(target)
@@ -174,19 +183,23 @@ class Rollups:
                 visitor = visitor_ids.get(hash_)
                 if visitor is None:
                     visitor = visitor_ids[hash_] = visitor_id(hash_)
-                # the hour of each visitor's first scan of the day, per target and workspace
-                seen_key = (day, visitor, t, kind)
-                if first_seen.setdefault(seen_key, hour) > hour:
-                    first_seen[seen_key] = hour
-                seen_key = (day, visitor, w, kind)
-                if first_seen.setdefault(seen_key, hour) > hour:
-                    first_seen[seen_key] = hour
+                # the hour of each visitor's first scan of the day, per target and workspace,
+                # unless that visitor-day is stored already
+                if not stored or (visitor, target.int, kind) not in stored:
+                    seen_key = (day, visitor, t, kind)
+                    if first_seen.setdefault(seen_key, hour) > hour:
+                        first_seen[seen_key] = hour
+                if not stored or (visitor, workspace.int, kind) not in stored:
+                    seen_key = (day, visitor, w, kind)
+                    if first_seen.setdefault(seen_key, hour) > hour:
+                        first_seen[seen_key] = hour
             self._hourly.update(keys)
             keys.clear()
             yield
 
     def collect_visitors(self) -> Steps:
-        """Fill `visitors`: every (day, visitor, scope, kind) of the batch."""
+        """Fill `visitors`: every (day, visitor, scope, kind) of the batch not known to be
+        stored."""
         uuids = self._uuids
         for index, (day, visitor, scope, kind) in enumerate(self._first_seen):
             self.visitors.append((day, visitor, uuids[scope], kind))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from xqr.scans.aggregate import Steps, VisitorKey
+from xqr.scans.aggregate import Steps, StoredVisitors, VisitorKey
 
 KEEP_DAYS = 2  # today and yesterday (UTC): older days only get late scans
 KEYS_PER_STEP = 1000  # keys looked up or learnt between two points where a caller may yield
@@ -29,6 +29,11 @@ class VisitorMemory:
         self._days: dict[date, set[tuple[int, int, str]]] = {}
         # Committed, not yet indexed: `remember` runs in a commit hook, which cannot yield.
         self._committed: list[Sequence[VisitorKey]] = []
+
+    @property
+    def stored(self) -> StoredVisitors:
+        """The visitor-days known to be stored, as indexed so far (see `learn`)."""
+        return self._days
 
     def unknown(self, keys: Sequence[VisitorKey], into: list[VisitorKey]) -> Steps:
         """Add to `into` the keys not known to be stored."""

@@ -102,7 +102,9 @@ async def write_batch(
     """
     if not scans:
         return {"scans": 0}
-    rollups = Rollups()
+    if visitors is not None:
+        await cooperate(visitors.learn())  # the last transaction's visitors count as stored
+    rollups = Rollups(visitors.stored if visitors is not None else None)
     await cooperate(rollups.add(scans))
     await repository.tune_connection(session)
     await repository.insert_events(session, scans)
