@@ -343,27 +343,24 @@ def bench_both(args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Any],
         run_wrk(base, paths, warmup, args.connections, workdir, None, args.visitors)
         run_wrk(nginx_base, ["/abc"], warmup, args.connections, workdir, None, args.visitors)
         before = settled_scans(base, key)
+
+        def measured(
+            pids: list[int], url: str, targets: list[str], rate: float | None, settle: bool
+        ) -> dict[str, Any]:
+            """One run with the CPU its server spent (until xqr's writer has caught up)."""
+            cpu = cpu_seconds(pids)
+            run = run_wrk(
+                url, targets, args.seconds, args.connections, workdir, rate, args.visitors
+            )
+            if settle:
+                settled_scans(base, key)
+            run["cpu_us"] = per_request_us(cpu, cpu_seconds(pids), run["requests"])
+            return run
+
         for load, rate in (("runs", None), ("paced", args.paced_rate)):
             for _ in range(args.runs):
-                cpu = cpu_seconds([xqr_pid])
-                run = run_wrk(
-                    base, paths, args.seconds, args.connections, workdir, rate, args.visitors
-                )
-                settled_scans(base, key)
-                run["cpu_us"] = per_request_us(cpu, cpu_seconds([xqr_pid]), run["requests"])
-                xqr[load].append(run)
-                cpu = cpu_seconds(nginx_pids)
-                run = run_wrk(
-                    nginx_base,
-                    ["/abc"],
-                    args.seconds,
-                    args.connections,
-                    workdir,
-                    rate,
-                    args.visitors,
-                )
-                run["cpu_us"] = per_request_us(cpu, cpu_seconds(nginx_pids), run["requests"])
-                nginx[load].append(run)
+                xqr[load].append(measured([xqr_pid], base, paths, rate, settle=True))
+                nginx[load].append(measured(nginx_pids, nginx_base, ["/abc"], rate, settle=False))
         recorded = settled_scans(base, key) - before
     done = xqr["runs"] + xqr["paced"]
     xqr["served"] = sum(int(r["requests"]) for r in done)
