@@ -130,7 +130,9 @@ async def remove_member(
 ) -> Response:
     await checked_form(request, me.csrf_token)
     try:
-        member = await workspaces.remove_member(session, me.tenant, member_id, actor_role=me.role)
+        member = await workspaces.remove_member(
+            session, me.tenant, member_id, actor_role=me.role, actor_email=me.email
+        )
     except ApiError as exc:
         await session.rollback()
         if exc.status == 404:

@@ -181,13 +181,20 @@ async def change_member_role(
 
 
 async def remove_member(
-    session: AsyncSession, tenant: Tenant, member_id: str, *, actor_role: str
+    session: AsyncSession,
+    tenant: Tenant,
+    member_id: str,
+    *,
+    actor_role: str,
+    actor_email: str | None = None,
 ) -> Member:
-    """Remove a member; owners only may remove owners, and the last owner cannot leave."""
-    require(actor_role, "admin", "remove members")
+    """Remove a member; anyone may leave, admins remove others, owners only remove owners, and
+    the last owner cannot leave."""
     member = await get_member(session, tenant.workspace_id, member_id)
-    if member.role == "owner":
-        require(actor_role, "owner", "remove owners")
+    if member.email != actor_email:
+        require(actor_role, "admin", "remove members")
+        if member.role == "owner":
+            require(actor_role, "owner", "remove owners")
     await hold_limits(session, tenant)
     await _ensure_owner_remains(session, member)
     await session.delete(member)
