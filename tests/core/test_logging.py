@@ -157,6 +157,23 @@ def test_a_secret_in_an_exception_s_message_is_redacted_from_the_traceback(
     assert f"xqr_pk_{key.prefix}.[redacted]" in caplog.text
 
 
+def test_a_malformed_call_is_reported_without_its_secret(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    secret = new_signing_secret()
+    handler = logging.StreamHandler(io.StringIO())
+    logger = logging.getLogger("xqr.test.malformed")
+    logger.addHandler(handler)
+    logger.propagate = False  # only this plain handler: logging reports its error on stderr
+    try:
+        logger.warning("two placeholders %s %s, one argument", secret)
+    finally:
+        logger.removeHandler(handler)
+    report = capsys.readouterr().err
+    assert "Logging error" in report and "whsec_[redacted]" in report
+    assert secret not in report
+
+
 @pytest.fixture
 def access_log() -> Iterator[io.StringIO]:
     """uvicorn's access logger, writing through uvicorn's own access formatter."""

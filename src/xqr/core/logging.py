@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import sys
@@ -115,8 +116,9 @@ def install_redaction() -> None:
         record = previous(*args, **kwargs)
         try:
             _redact_record(record)
-        except Exception:  # a malformed call; let logging report it as usual
-            return record
+        except Exception:  # a malformed call: logging reports it, showing msg and args
+            with contextlib.suppress(Exception):
+                record.msg, record.args = redact_text(str(record.msg)), _redact_args(record.args)
         _redact_exception(record)
         return record
 
