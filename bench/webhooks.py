@@ -139,15 +139,17 @@ class Receiver:
         self.process.wait()
 
 
-async def prepare(database_url: str, receiver: Receiver, endpoints: int) -> Any:
+async def prepare(database_url: str, data_dir: Path, receiver: Receiver, endpoints: int) -> Any:
     """Migrate, create a workspace and `endpoints` webhooks to the receiver; return ctx."""
     from xqr.config import Settings
     from xqr.context import AppContext
     from xqr.db.migrate import upgrade
     from xqr.webhooks import service
+    from xqr.webhooks.secret_store import SigningSecrets
     from xqr.workspaces import service as workspaces
 
-    settings = Settings(database_url=database_url, webhooks_allow_private=True)
+    # The worker's data dir: it opens the signing secrets with the same `secret.key`.
+    settings = Settings(database_url=database_url, data_dir=data_dir, webhooks_allow_private=True)
     ctx = AppContext.from_settings(settings)
     await upgrade(ctx.engine)
     async with ctx.sessionmaker() as session:
@@ -161,6 +163,7 @@ async def prepare(database_url: str, receiver: Receiver, endpoints: int) -> Any:
                 events=["*"],
                 description=None,
                 allow_private=True,
+                secrets=SigningSecrets(settings.secret),
             )
         await session.commit()
     return ctx, workspace.id
@@ -236,7 +239,7 @@ async def one_run(args: argparse.Namespace, receiver: Receiver, run: int) -> dic
     if args.database_url:
         database_url = await fresh_postgres_database(args.database_url, run)
     receiver.reset()
-    ctx, workspace_id = await prepare(database_url, receiver, args.endpoints)
+    ctx, workspace_id = await prepare(database_url, folder, receiver, args.endpoints)
     worker = start_worker(database_url, folder)
     try:
         per_endpoint = max(1, args.deliveries // args.endpoints)

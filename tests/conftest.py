@@ -25,6 +25,8 @@ from xqr.db.engine import make_engine
 from xqr.db.migrate import upgrade
 
 BACKEND = os.environ.get("XQR_TEST_DB", "sqlite")
+# The server secret of the tests' apps; processes that share their database need it too.
+TEST_SECRET_KEY = "test-secret-not-for-production"
 _counter = itertools.count()
 
 
@@ -118,7 +120,7 @@ def make_settings(db_url: str, data_dir: Path, **overrides: Any) -> Settings:
         "data_dir": data_dir,
         "database_url": db_url,
         "public_url": "http://testserver",
-        "secret_key": "test-secret-not-for-production",
+        "secret_key": TEST_SECRET_KEY,
         "webhooks_allow_private": True,
     }
     values.update(overrides)

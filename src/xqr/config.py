@@ -53,8 +53,8 @@ class Settings(BaseSettings):
     )
     secret_key: str | None = Field(
         None,
-        description="Server secret for signed upload URLs and visitor salts; generated into "
-        "`{data_dir}/secret.key` when unset.",
+        description="Server secret for signed upload URLs, visitor salts and the encryption "
+        "of stored webhook signing secrets; generated into `{data_dir}/secret.key` when unset.",
     )
     max_body_bytes: int = Field(1024 * 1024, description="Largest accepted API request body.")
     country_header: str | None = Field(

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-
-import json
-from collections.abc import AsyncIterator
 
 from tests.support.server import run_xqr, xqr_env
 from xqr.accounts import service as accounts

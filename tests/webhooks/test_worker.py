@@ -19,7 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
-from tests.conftest import Account
+from tests.conftest import TEST_SECRET_KEY, Account
 from tests.support.receiver import Receiver, Reply
 from tests.support.server import XQR, ServerProcess, xqr_env
 from tests.webhooks.conftest import FAST_SCHEDULE
@@ -28,6 +28,7 @@ from xqr.core.clock import utcnow
 from xqr.webhooks import service
 from xqr.webhooks.models import WebhookAttempt, WebhookDelivery
 from xqr.webhooks.outbox import emit
+from xqr.webhooks.secret_store import SigningSecrets
 from xqr.workspaces.service import get_workspace, tenant_for
 
 pytestmark = pytest.mark.e2e
@@ -44,6 +45,8 @@ class Worker:
                 "XQR_WEBHOOKS_ALLOW_PRIVATE": "1",
                 "XQR_WEBHOOK_POLL_INTERVAL_MS": "20",
                 "XQR_WEBHOOK_RETRY_SCHEDULE": FAST_SCHEDULE,
+                # The test's app seals the signing secrets the worker opens.
+                "XQR_SECRET_KEY": TEST_SECRET_KEY,
                 **env,
             },
         )
@@ -109,13 +112,14 @@ def new_worker(
 async def _endpoint(ctx: AppContext, account: Account, url: str) -> uuid.UUID:
     async with ctx.sessionmaker() as session:
         workspace = await get_workspace(session, uuid.UUID(account.workspace_id))
-        endpoint = await service.create_webhook(
+        endpoint, _ = await service.create_webhook(
             session,
             tenant_for(workspace, ctx.plans),
             url=url,
             events=["*"],
             description=None,
             allow_private=True,
+            secrets=SigningSecrets(ctx.settings.secret),
         )
         await session.commit()
         return endpoint.id

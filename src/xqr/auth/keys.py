@@ -51,6 +51,10 @@ def key_matches(full_key: str, stored_hash: str) -> bool:
     return hmac.compare_digest(hash_key(full_key), stored_hash)
 
 
+# What follows a key's prefix is taken as its secret even when cut short or mistyped.
+_KEY_IN_TEXT = re.compile(r"xqr_pk_([0-9a-f]{8})\.[A-Za-z0-9_-]+")
+
+
 def redact(text: str) -> str:
     """Replace every key's secret in `text`, keeping the prefix, which is safe to log."""
-    return KEY_PATTERN.sub(lambda m: f"{KEY_PREFIX}{m.group(1)}.[redacted]", text)
+    return _KEY_IN_TEXT.sub(lambda m: f"{KEY_PREFIX}{m.group(1)}.[redacted]", text)

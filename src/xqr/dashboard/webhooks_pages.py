@@ -24,6 +24,7 @@ from xqr.dashboard.web import (
 )
 from xqr.webhooks import service as webhooks
 from xqr.webhooks.events import EVENT_TYPES
+from xqr.webhooks.secret_store import SECRETS_PART, SigningSecrets
 
 router = APIRouter(prefix="/settings/webhooks")
 PAGE = f"{PREFIX}/settings/webhooks"
@@ -39,6 +40,11 @@ def _values(form: FormData) -> dict[str, Any]:
         "description": text(form, "description", limit=600).strip(),
         "enabled": form.get("enabled") == "on",
     }
+
+
+def _secrets(request: Request) -> SigningSecrets:
+    secrets: SigningSecrets = ctx_of(request).parts[SECRETS_PART]
+    return secrets
 
 
 def _allow_private(request: Request) -> bool:
@@ -113,15 +119,15 @@ async def create_webhook(request: Request, me: SignedIn, session: DbSession) -> 
     me.require("admin", "add webhooks")
     values = _values(form)
     try:
-        endpoint = await webhooks.create_webhook(
+        endpoint, secret = await webhooks.create_webhook(
             session,
             me.tenant,
             url=values["url"],
             events=values["events"],
             description=values["description"] or None,
             allow_private=_allow_private(request),
+            secrets=_secrets(request),
         )
-        view = webhooks.webhook_view(endpoint, with_secret=True)
     except ApiError as exc:
         await session.rollback()
         errors, summary = field_errors(exc)
@@ -133,9 +139,9 @@ async def create_webhook(request: Request, me: SignedIn, session: DbSession) -> 
         request,
         me,
         session,
-        str(view["id"]),
+        str(endpoint.id),
         status=201,
-        secret=view["signing_secret"],
+        secret=secret,
         notice="Endpoint added. Copy its signing secret now: it is shown only this once.",
     )
 
@@ -270,8 +276,9 @@ async def rotate_secret(
 ) -> Response:
     await checked_form(request, me.csrf_token)
     me.require("admin", "rotate webhook secrets")
-    endpoint = await webhooks.rotate_secret(session, me.workspace_id, webhook_id)
-    secret = webhooks.webhook_view(endpoint, with_secret=True)["signing_secret"]
+    _, secret = await webhooks.rotate_secret(
+        session, me.workspace_id, webhook_id, _secrets(request)
+    )
     await session.commit()
     return await _detail_page(
         request,

@@ -1,13 +1,19 @@
-"""Engine and session factory; SQLite runs in WAL mode with a busy timeout."""
+"""Engine and session factory; SQLite runs in WAL mode with a busy timeout.
+
+Engines never show bound parameters (`hide_parameters`): a failed statement's error, which is
+logged, would otherwise carry the values it was writing, secrets included.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -53,9 +59,24 @@ def _configure_sqlite(engine: Engine, *, read_only: bool) -> None:
     event.listen(engine, "begin", begin)
 
 
+def create_private_sqlite_file(url: str) -> None:
+    """Create a SQLite database file readable by its owner only (0600), as `secret.key` is,
+    unless it exists. SQLite gives its `-wal` and `-shm` files the database file's mode."""
+    parsed = make_url(url)
+    path = parsed.database
+    if not path or path == ":memory:" or path.startswith("file:") or parsed.query.get("uri"):
+        return
+    if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+        return  # SQLite reports the missing folder itself
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> AsyncEngine:
     """An engine; on SQLite `read_only` engines start plain transactions (no write lock)."""
+    kwargs["hide_parameters"] = True
     if url.startswith("sqlite"):
+        create_private_sqlite_file(url)
         engine = create_async_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
         )
@@ -87,6 +108,7 @@ class TransactionRunner:
                 url.set(drivername="sqlite+pysqlite"),
                 connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
                 pool_size=1,
+                hide_parameters=True,
             )
             _configure_sqlite(self._sync, read_only=False)
 

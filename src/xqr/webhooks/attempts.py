@@ -25,7 +25,7 @@ class ClaimedDelivery:
     series: int
     token: str
     url: str
-    secret: str
+    secret: str | None  # None: the stored secret does not open with this server's key
     endpoint_failing: bool = False  # its endpoint had `failing_since` set when claimed
 
 

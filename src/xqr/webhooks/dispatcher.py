@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from xqr.config import Settings
 from xqr.core.clock import utcnow
+from xqr.core.sealing import UnsealError
 from xqr.db.engine import make_engine, make_sessionmaker
 from xqr.webhooks import repository, wakeup
 from xqr.webhooks.attempts import (
@@ -37,6 +38,7 @@ from xqr.webhooks.attempts import (
     endpoint_changes,
     next_delivery_state,
 )
+from xqr.webhooks.secret_store import SigningSecrets
 from xqr.webhooks.sender import DEFAULT_TIMEOUT, Sender
 
 logger = logging.getLogger("xqr.webhooks")
@@ -77,6 +79,7 @@ class Dispatcher:
         self.timeout = min(DEFAULT_TIMEOUT, settings.webhook_lease_seconds / 2)
         self.poll_interval = max(settings.webhook_poll_interval_ms, 1) / 1000
         self.rng = rng or random.Random()
+        self.secrets = SigningSecrets(settings.secret)
         self._sessionmaker = sessionmaker
         self._probe_sessionmaker = sessionmaker
         self._engines: list[AsyncEngine] = []
@@ -368,13 +371,30 @@ class Dispatcher:
                         break
             more = len(candidates) == limit and len(chosen) == len(candidates)
             claimed = await repository.claim(
-                session, chosen, now=now, lease_until=now + self.lease, token=uuid.uuid4().hex
+                session,
+                chosen,
+                now=now,
+                lease_until=now + self.lease,
+                token=uuid.uuid4().hex,
+                open_secret=self._open_secret,
             )
             await session.commit()
         for delivery in claimed:
             self._held[delivery.id] = delivery
             self._unsent[delivery.endpoint_id] += 1
         return claimed, more
+
+    def _open_secret(self, endpoint_id: uuid.UUID, stored: str) -> str | None:
+        """The secret to sign with; None (the attempt fails, saying why) if it does not open."""
+        try:
+            return self.secrets.open(endpoint_id, stored)
+        except UnsealError:
+            logger.warning(
+                "webhook endpoint %s: its signing secret cannot be decrypted with this "
+                "server's secret key; rotate the secret",
+                endpoint_id,
+            )
+            return None
 
     async def _record(self, outcomes: list[AttemptOutcome]) -> None:
         """Write attempts and the deliveries' next state; update the endpoints' failure state."""

@@ -20,6 +20,7 @@ from xqr.webhooks.schemas import (
     WebhookUpdate,
     WebhookWithSecretOut,
 )
+from xqr.webhooks.secret_store import SECRETS_PART
 
 router = APIRouter(prefix="/webhooks", tags=["Webhooks"])
 
@@ -38,15 +39,16 @@ async def create_webhook(
     The response carries `signing_secret` (`whsec_…`) this once; keep it to verify
     `X-XQR-Signature`. Counts against the plan's `webhooks` limit.
     """
-    endpoint = await service.create_webhook(
+    endpoint, secret = await service.create_webhook(
         session,
         principal.tenant,
         url=body.url,
         events=body.events,
         description=body.description,
         allow_private=ctx.settings.webhooks_allow_private,
+        secrets=ctx.parts[SECRETS_PART],
     )
-    data = service.webhook_view(endpoint, with_secret=True)
+    data = service.webhook_view(endpoint, signing_secret=secret)
     await session.commit()
     return ok(request, data, status=201)
 
@@ -202,13 +204,15 @@ async def send_test(
     response_model=Envelope[WebhookWithSecretOut],
 )
 async def rotate_secret(
-    request: Request, webhook_id: str, principal: WebhooksWrite, session: DbSession
+    request: Request, webhook_id: str, principal: WebhooksWrite, session: DbSession, ctx: Ctx
 ) -> Response:
     """Replace the signing secret and return the new one, once. Scope: `webhooks:write`.
 
     Deliveries sent from now on, retries included, are signed with the new secret.
     """
-    endpoint = await service.rotate_secret(session, principal.workspace_id, webhook_id)
-    data = service.webhook_view(endpoint, with_secret=True)
+    endpoint, secret = await service.rotate_secret(
+        session, principal.workspace_id, webhook_id, ctx.parts[SECRETS_PART]
+    )
+    data = service.webhook_view(endpoint, signing_secret=secret)
     await session.commit()
     return ok(request, data)

@@ -20,6 +20,7 @@ class WebhookEndpoint(IdMixin, TimestampMixin, Base):
     url: Mapped[str] = mapped_column(String(2048))
     events: Mapped[list[str]] = mapped_column(JSON)
     description: Mapped[str | None] = mapped_column(String(500), default=None)
+    # Sealed under the server secret (see secret_store.py), never the plain `whsec_…`.
     secret: Mapped[str] = mapped_column(String(128))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     disabled_reason: Mapped[str | None] = mapped_column(String(500), default=None)

@@ -10,14 +10,15 @@ a row is only ever claimed by one worker, and every later write is fenced by the
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, not_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from xqr.core.sealing import SEALED_PREFIX
 from xqr.db.engine import dialect_name
 from xqr.webhooks.attempts import ClaimedDelivery
 from xqr.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -56,6 +57,26 @@ async def get_endpoint(
 async def delete_endpoint(session: AsyncSession, endpoint_id: uuid.UUID) -> None:
     # Deliveries and attempts go with it (ON DELETE CASCADE).
     await session.execute(delete(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id))
+
+
+async def plain_secrets(session: AsyncSession) -> list[tuple[uuid.UUID, str]]:
+    """Endpoints whose signing secret is stored in plain text (written before sealing)."""
+    query = select(WebhookEndpoint.id, WebhookEndpoint.secret).where(
+        not_(WebhookEndpoint.secret.startswith(SEALED_PREFIX))
+    )
+    return [(row.id, row.secret) for row in await session.execute(query)]
+
+
+async def replace_secret(
+    session: AsyncSession, endpoint_id: uuid.UUID, *, old: str, new: str
+) -> int:
+    """Store `new` where the secret is still `old` (another process may have sealed it)."""
+    result = await session.execute(
+        update(WebhookEndpoint)
+        .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.secret == old)
+        .values(secret=new)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 # --- deliveries (the API's view) -------------------------------------------------------------
@@ -128,7 +149,7 @@ class Candidate(NamedTuple):
     id: uuid.UUID
     endpoint_id: uuid.UUID
     url: str
-    secret: str
+    secret: str  # as stored: sealed (see secret_store.py)
     endpoint_failing: bool
 
 
@@ -187,8 +208,10 @@ async def claim(
     now: datetime,
     lease_until: datetime,
     token: str,
+    open_secret: Callable[[uuid.UUID, str], str | None],
 ) -> list[ClaimedDelivery]:
-    """Lease these deliveries to `token`; rows no longer due are left alone."""
+    """Lease these deliveries to `token`; rows no longer due are left alone. `open_secret`
+    turns an endpoint's stored secret into the one to sign with."""
     if not candidates:
         return []
     by_id = {c.id: c for c in candidates}
@@ -211,7 +234,7 @@ async def claim(
                 series=series,
                 token=token,
                 url=candidate.url,
-                secret=candidate.secret,
+                secret=open_secret(candidate.endpoint_id, candidate.secret),
                 endpoint_failing=candidate.endpoint_failing,
             )
         )

@@ -16,6 +16,7 @@ from xqr import __version__
 from xqr.core.clock import utcnow
 from xqr.core.netguard import GuardedNetworkBackend, UnsafeURLError, check_url
 from xqr.webhooks.attempts import AttemptOutcome, ClaimedDelivery
+from xqr.webhooks.secret_store import UNREADABLE_SECRET
 from xqr.webhooks.signing import delivery_headers
 
 USER_AGENT = f"xQR-Webhooks/{__version__}"
@@ -130,8 +131,11 @@ class Sender:
         error: str | None = None
         self._in_flight[delivery.endpoint_id] += 1
         try:
-            async with asyncio.timeout(self.timeout):
-                status, excerpt, location = await self._post(delivery, at)
+            if delivery.secret is None:
+                error = UNREADABLE_SECRET  # unsigned, it would only be refused
+            else:
+                async with asyncio.timeout(self.timeout):
+                    status, excerpt, location = await self._post(delivery, delivery.secret, at)
             if status is not None and 300 <= status < 400:
                 error = (
                     f"Answered {status} redirecting to {location or 'nowhere'}; "
@@ -155,7 +159,9 @@ class Sender:
             response_excerpt=excerpt,
         )
 
-    async def _post(self, delivery: ClaimedDelivery, at: datetime) -> tuple[int, str, str | None]:
+    async def _post(
+        self, delivery: ClaimedDelivery, secret: str, at: datetime
+    ) -> tuple[int, str, str | None]:
         # Checked at every delivery, not only at creation: DNS may have changed since, and
         # the guarded transport checks the address it actually connects to once more.
         await check_url(
@@ -163,7 +169,7 @@ class Sender:
         )
         body = delivery.payload.encode()
         headers = delivery_headers(
-            secret=delivery.secret,
+            secret=secret,
             body=body,
             event=delivery.event,
             delivery_id=str(delivery.id),

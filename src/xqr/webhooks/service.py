@@ -11,11 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from xqr.core.clock import isoformat, utcnow
 from xqr.core.errors import ApiError, not_found, validation_error
+from xqr.core.ids import uuid7
 from xqr.core.netguard import UnsafeURLError, check_url
 from xqr.webhooks import repository
 from xqr.webhooks.events import EVENT_TYPES
 from xqr.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from xqr.webhooks.outbox import emit
+from xqr.webhooks.secret_store import SigningSecrets
 from xqr.webhooks.signing import new_signing_secret
 from xqr.workspaces.service import hold_limits
 from xqr.workspaces.tenant import Tenant
@@ -76,21 +78,25 @@ async def create_webhook(
     events: list[str],
     description: str | None,
     allow_private: bool,
-) -> WebhookEndpoint:
-    """A new endpoint; its `secret` is shown to the caller this once."""
+    secrets: SigningSecrets,
+) -> tuple[WebhookEndpoint, str]:
+    """A new endpoint and its signing secret, which is shown to the caller this once."""
     await hold_limits(session, tenant)
     tenant.ensure_within("webhooks", await count_webhooks(session, tenant.workspace_id))
+    endpoint_id = uuid7()  # the sealed secret is bound to it
+    secret = new_signing_secret()
     endpoint = WebhookEndpoint(
+        id=endpoint_id,
         workspace_id=tenant.workspace_id,
         url=await check_webhook_url(url, allow_private=allow_private),
         events=check_events(events),
         description=check_description(description),
-        secret=new_signing_secret(),
+        secret=secrets.seal(endpoint_id, secret),
         enabled=True,
     )
     session.add(endpoint)
     await session.flush()
-    return endpoint
+    return endpoint, secret
 
 
 async def list_webhooks(
@@ -145,14 +151,25 @@ async def delete_webhook(session: AsyncSession, workspace_id: uuid.UUID, webhook
 
 
 async def rotate_secret(
-    session: AsyncSession, workspace_id: uuid.UUID, webhook_id: str
-) -> WebhookEndpoint:
+    session: AsyncSession, workspace_id: uuid.UUID, webhook_id: str, secrets: SigningSecrets
+) -> tuple[WebhookEndpoint, str]:
     """A new signing secret; deliveries sent from now on are signed with it."""
     endpoint = await get_webhook(session, workspace_id, webhook_id)
-    endpoint.secret = new_signing_secret()
+    secret = new_signing_secret()
+    endpoint.secret = secrets.seal(endpoint.id, secret)
     endpoint.updated_at = utcnow()
     await session.flush()
-    return endpoint
+    return endpoint, secret
+
+
+async def seal_plain_secrets(session: AsyncSession, secrets: SigningSecrets) -> int:
+    """Seal the secrets that rows written before sealing hold in plain text; how many."""
+    sealed = 0
+    for endpoint_id, plain in await repository.plain_secrets(session):
+        sealed += await repository.replace_secret(
+            session, endpoint_id, old=plain, new=secrets.seal(endpoint_id, plain)
+        )
+    return sealed
 
 
 async def send_test(
@@ -226,7 +243,7 @@ async def retry_delivery(
     return delivery
 
 
-def webhook_view(endpoint: WebhookEndpoint, *, with_secret: bool = False) -> dict[str, Any]:
+def webhook_view(endpoint: WebhookEndpoint, *, signing_secret: str | None = None) -> dict[str, Any]:
     view: dict[str, Any] = {
         "id": str(endpoint.id),
         "url": endpoint.url,
@@ -238,8 +255,8 @@ def webhook_view(endpoint: WebhookEndpoint, *, with_secret: bool = False) -> dic
         "created_at": isoformat(endpoint.created_at),
         "updated_at": isoformat(endpoint.updated_at),
     }
-    if with_secret:
-        view["signing_secret"] = endpoint.secret
+    if signing_secret is not None:
+        view["signing_secret"] = signing_secret
     return view
 
 
