@@ -4,7 +4,9 @@ roles, CSRF, the sign-in limit, accessibility (axe-core), the keyboard and the o
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ import httpx
 import pytest
 
 from tests.support import dashboard
-from tests.support.live import LiveServer, live_server, module_database
+from tests.support.live import LiveServer, _admin, _run, live_server
 from tests.support.receiver import Receiver
 from tests.support.server import ServerProcess, run_xqr, xqr_env
 
@@ -79,11 +81,26 @@ def _signed_in(page: Any, server: LiveServer, email: str = OWNER) -> Any:
     return page
 
 
+@contextmanager
+def empty_database(template: Any, folder: Path) -> Iterator[str]:
+    """A database nothing has touched: no SQLite file at all, or an empty PostgreSQL one."""
+    if template.backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{folder / 'data' / 'xqr.db'}"
+        return
+    name = f"xqr_empty_{uuid.uuid4().hex[:12]}"
+    _run(_admin(template.server_url, f"CREATE DATABASE {name}"))
+    try:
+        yield template.url_for(name)
+    finally:
+        _run(_admin(template.server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
 def test_a_newcomer_goes_from_the_printed_link_to_a_signed_in_dashboard(
     database_template: Any, tmp_path: Path, browser: Any
 ) -> None:
-    with module_database(database_template, tmp_path) as db_url:
+    with empty_database(database_template, tmp_path) as db_url:
         env = xqr_env(db_url, tmp_path / "data")
+        assert not (tmp_path / "data").exists()
         with ServerProcess(env, tmp_path) as fresh:
             link = dashboard.setup_link(fresh)
             assert link.startswith(f"{fresh.url}/dashboard/setup?token=")
