@@ -320,4 +320,7 @@ def field_errors(exc: ApiError) -> tuple[dict[str, str], str]:
         name = str(detail.get("field", ""))
         if name and name not in fields:
             fields[name] = str(detail.get("message", ""))
+    if fields:
+        noun = "field" if len(fields) == 1 else "fields"
+        return fields, f"Nothing was saved. Correct the {noun} marked below."
     return fields, exc.message
