@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from xqr.context import AppContext
 from xqr.core.errors import ApiError
 from xqr.core.middleware import RequestContextMiddleware, header
-from xqr.dashboard import areas, members, settings_pages, signin, webhooks_pages
+from xqr.dashboard import areas, links, members, settings_pages, signin, webhooks_pages
 from xqr.dashboard.web import (
     PREFIX,
     SECURITY_HEADERS,
@@ -127,6 +127,7 @@ def build_dashboard(ctx: AppContext) -> FastAPI:
     dashboard.state.ctx = ctx
     for router in (
         signin.router,
+        links.router,
         areas.router,
         settings_pages.router,
         members.router,

@@ -12,7 +12,6 @@ from xqr.bio import service as bio
 from xqr.context import ReadSession
 from xqr.dashboard.session import SignedIn
 from xqr.dashboard.web import ctx_of, render
-from xqr.links import service as links
 from xqr.qr import service as qr
 
 router = APIRouter()
@@ -23,24 +22,6 @@ MAX_OFFSET = 10_000_000
 def _offset(request: Request) -> int:
     raw = request.query_params.get("offset", "0")
     return min(int(raw), MAX_OFFSET) if raw.isdigit() else 0
-
-
-@router.get("/links")
-async def links_page(request: Request, me: SignedIn, session: ReadSession) -> Response:
-    offset = _offset(request)
-    rows, total = await links.list_links(
-        session, me.tenant, label=None, search=None, limit=PER_PAGE, offset=offset
-    )
-    base = ctx_of(request).settings.short_base
-    return render(
-        request,
-        "areas/links.html.j2",
-        me=me,
-        section="links",
-        links=[links.link_view(link, base) for link in rows],
-        paging={"total": total, "limit": PER_PAGE, "offset": offset},
-        api_docs="/api/docs",
-    )
 
 
 @router.get("/qr")

@@ -211,10 +211,28 @@ async def list_links(
     search: str | None,
     limit: int,
     offset: int,
+    enabled: bool | None = None,
+    sort: str = "created",
+    search_codes: bool = False,
 ) -> tuple[Sequence[Link], int]:
+    """`sort`: created, scans or last_scan (each newest or most first)."""
+    if sort not in repository.SORTS:
+        raise validation_error("sort", f"must be one of {', '.join(repository.SORTS)}")
     return await repository.list_page(
-        session, tenant.workspace_id, label=label, search=search, limit=limit, offset=offset
+        session,
+        tenant.workspace_id,
+        label=label,
+        search=search,
+        limit=limit,
+        offset=offset,
+        enabled=enabled,
+        sort=sort,
+        search_codes=search_codes,
     )
+
+
+async def labels_in_use(session: AsyncSession, tenant: Tenant) -> list[str]:
+    return await repository.labels_in_use(session, tenant.workspace_id)
 
 
 async def update_link(

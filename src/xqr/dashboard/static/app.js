@@ -89,3 +89,175 @@ window.addEventListener("pageshow", () => {
     button.removeAttribute("aria-busy");
   }
 });
+
+// Selecting links for an action: a "select all" box in the header and a running count.
+function updateSelection(form) {
+  const boxes = [...form.querySelectorAll("input[name=ids]")];
+  const chosen = boxes.filter((box) => box.checked).length;
+  const count = form.querySelector("[data-selected-count]");
+  if (count) count.textContent = chosen ? `(${chosen} selected)` : "";
+  const all = form.querySelector("[data-select-all]");
+  if (all) {
+    all.checked = chosen > 0 && chosen === boxes.length;
+    all.indeterminate = chosen > 0 && chosen < boxes.length;
+  }
+}
+
+function enhanceSelection(root) {
+  for (const form of root.querySelectorAll("form#bulk")) {
+    const header = form.querySelector("th.select");
+    if (header && !header.querySelector("[data-select-all]")) {
+      const all = document.createElement("input");
+      all.type = "checkbox";
+      all.dataset.selectAll = "";
+      all.setAttribute("aria-label", "Select every link on this page");
+      header.append(all);
+    }
+    updateSelection(form);
+  }
+}
+
+document.addEventListener("change", (event) => {
+  const form = event.target.closest("form#bulk");
+  if (!form) return;
+  if (event.target.matches("[data-select-all]")) {
+    for (const box of form.querySelectorAll("input[name=ids]")) box.checked = event.target.checked;
+  }
+  updateSelection(form);
+});
+
+enhanceSelection(document);
+document.addEventListener("htmx:afterSettle", (event) => enhanceSelection(event.target));
+
+// Routing rules: reorder by drag and drop, or by the Move up / Move down buttons (which
+// submit the form when JavaScript is off). Field names carry each rule's position.
+function renumberRules(list) {
+  const cards = [...list.querySelectorAll(":scope > [data-rule]")];
+  cards.forEach((card, index) => {
+    card.querySelector("[data-rule-number]").textContent = String(index + 1);
+    for (const element of card.querySelectorAll("[name^=rules-], [id^=rules-], [for^=rules-], [aria-describedby]")) {
+      for (const attribute of ["name", "id", "for", "aria-describedby"]) {
+        const value = element.getAttribute(attribute);
+        if (value) element.setAttribute(attribute, value.replace(/rules-\d+-/g, `rules-${index}-`));
+      }
+    }
+    for (const button of card.querySelectorAll("button[name=rule_action]")) {
+      button.value = button.value.replace(/:\d+$/, `:${index}`);
+      const label = button.querySelector(".sr-only");
+      if (label) label.textContent = ` rule ${index + 1}`;
+    }
+    const up = card.querySelector("[data-move=up]");
+    const down = card.querySelector("[data-move=down]");
+    if (up) up.disabled = index === 0;
+    if (down) down.disabled = index === cards.length - 1;
+  });
+}
+
+function announce(list, message) {
+  const status = list.parentElement.querySelector("[data-rules-status]");
+  if (status) status.textContent = message;
+}
+
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-rules] [data-move]");
+  if (!button) return;
+  event.preventDefault();
+  const card = button.closest("[data-rule]");
+  const list = card.parentElement;
+  if (button.dataset.move === "up" && card.previousElementSibling) {
+    list.insertBefore(card, card.previousElementSibling);
+  } else if (button.dataset.move === "down" && card.nextElementSibling) {
+    list.insertBefore(card.nextElementSibling, card);
+  } else {
+    return;
+  }
+  renumberRules(list);
+  const position = [...list.children].indexOf(card) + 1;
+  announce(list, `Rule moved to position ${position} of ${list.children.length}.`);
+  const again = card.querySelector(`[data-move=${button.dataset.move}]`);
+  (again && !again.disabled ? again : card.querySelector("[data-move]:not([disabled])"))?.focus();
+});
+
+for (const list of document.querySelectorAll("[data-rules]")) {
+  let dragged = null;
+  // Only the handle starts a drag, so selecting text in a rule's fields still works.
+  list.addEventListener("pointerdown", (event) => {
+    const handle = event.target.closest(".drag-handle");
+    if (handle) handle.closest("[data-rule]").draggable = true;
+  });
+  list.addEventListener("dragstart", (event) => {
+    dragged = event.target.closest("[data-rule]");
+    if (!dragged) return;
+    dragged.classList.add("dragging");
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", "rule");
+  });
+  list.addEventListener("dragover", (event) => {
+    const over = event.target.closest("[data-rule]");
+    if (!dragged || !over || over === dragged) return;
+    event.preventDefault();
+    for (const card of list.children) card.classList.toggle("drop-target", card === over);
+  });
+  list.addEventListener("drop", (event) => {
+    const over = event.target.closest("[data-rule]");
+    if (!dragged || !over || over === dragged) return;
+    event.preventDefault();
+    const cards = [...list.children];
+    if (cards.indexOf(dragged) < cards.indexOf(over)) over.after(dragged);
+    else over.before(dragged);
+    renumberRules(list);
+    announce(list, `Rule moved to position ${[...list.children].indexOf(dragged) + 1}.`);
+  });
+  list.addEventListener("dragend", () => {
+    for (const card of list.children) {
+      card.classList.remove("dragging", "drop-target");
+      card.draggable = false;
+    }
+    dragged = null;
+  });
+}
+
+// Labels typed as "a, b, c" are shown as chips that can be removed one by one.
+for (const input of document.querySelectorAll("input[data-chips]")) {
+  const chips = document.createElement("div");
+  chips.className = "chips";
+  input.closest(".field").append(chips);
+  const draw = () => {
+    chips.replaceChildren();
+    const labels = input.value.split(",").map((label) => label.trim()).filter(Boolean);
+    labels.forEach((label, index) => {
+      const chip = document.createElement("span");
+      chip.className = "chip";
+      chip.textContent = label;
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.textContent = "×";
+      remove.setAttribute("aria-label", `Remove label ${label}`);
+      remove.addEventListener("click", () => {
+        labels.splice(index, 1);
+        input.value = labels.join(", ");
+        draw();
+        input.focus();
+      });
+      chip.append(remove);
+      chips.append(chip);
+    });
+  };
+  input.addEventListener("input", draw);
+  draw();
+}
+
+// The live QR code: the server renders it again as the design controls change.
+for (const controls of document.querySelectorAll("[data-qr-controls]")) {
+  const image = document.getElementById("qr-preview");
+  const refresh = () => {
+    const query = new URLSearchParams(new FormData(controls));
+    query.delete("download");
+    query.set("format", "svg");
+    image.setAttribute("aria-busy", "true");
+    image.src = `${controls.action}?${query}`;
+  };
+  image.addEventListener("load", () => image.removeAttribute("aria-busy"));
+  controls.addEventListener("input", refresh);
+  controls.addEventListener("change", refresh);
+}
