@@ -6,6 +6,7 @@ import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from xqr.context import Ctx, DbSession, ReadSession
@@ -50,8 +51,15 @@ IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
 _BARE_HEX = re.compile(r"(?:[0-9a-fA-F]{3}){1,2}")
 
 
-async def _image(request: Request, renderer: QrRenderer, prepared: PreparedImage) -> Response:
-    """The image, or 304 when the client already holds it."""
+async def _image(
+    request: Request, session: AsyncSession, renderer: QrRenderer, prepared: PreparedImage
+) -> Response:
+    """The image, or 304 when the client already holds it.
+
+    The request has read all it needs: its connection goes back to the pool first, so renders
+    waiting their turn hold none.
+    """
+    await session.close()
     return await image_response(request.headers.get("if-none-match"), renderer, prepared)
 
 
@@ -73,7 +81,7 @@ async def generate(
     spec = RenderSpec(body.content, design, body.size, body.format, body.logo_url)
     renderer = QrRenderer.of(ctx)
     prepared = await renderer.prepare(session, principal.workspace_id, spec, body_fields)
-    response = await _image(request, renderer, prepared)
+    response = await _image(request, session, renderer, prepared)
     if spec.logo_url is None:  # depends on the request alone: the same bytes answer it again
         await ImageMemo.of(ctx).remember(request, principal.workspace_id, prepared)
     return response
@@ -187,7 +195,7 @@ async def render_template(
     spec = service.template_spec(template, body.content, body.size, body.format)
     renderer = QrRenderer.of(ctx)
     prepared = await renderer.prepare(session, principal.workspace_id, spec, template_fields)
-    return await _image(request, renderer, prepared)
+    return await _image(request, session, renderer, prepared)
 
 
 def _query_colour(value: str | None) -> str | None:
@@ -240,7 +248,7 @@ async def link_qr(
     )
     renderer = QrRenderer.of(ctx)
     prepared = await renderer.prepare(session, principal.workspace_id, spec, service.link_qr_fields)
-    response = await _image(request, renderer, prepared)
+    response = await _image(request, session, renderer, prepared)
     if template_id is None:  # depends on the request and the link's code alone
         encoded = LinkImage(link.code, link.id)
         await ImageMemo.of(ctx).remember(request, principal.workspace_id, prepared, encoded)

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from xqr.core.schemas import RequestModel
-from xqr.qr.render import CORNER_STYLES, DOT_STYLES, ERROR_CORRECTIONS
+from xqr.qr.render import CORNER_STYLES, DOT_STYLES, ERROR_CORRECTIONS, MAX_PNG_SIDE
 
 MAX_CONTENT = 2953  # the most bytes a QR code holds (version 40, error correction L)
 MAX_URL = 2048
@@ -29,7 +29,10 @@ LOGO_URL = (
     "Logo in the middle (xQR extra): the `public_url` of a published asset of this "
     "workspace, or a public https PNG, JPEG, GIF, WebP or SVG image of at most 1 MB."
 )
-SIZE = "Pixels per module, 1–50 (the image is (modules + 8) × size pixels wide)."
+SIZE = (
+    "Pixels per module, 1–50 (the image is (modules + 8) × size pixels wide); a PNG may be at "
+    f"most {MAX_PNG_SIDE:,} pixels a side."
+)
 FORMAT = "Image format: `svg` or `png`."
 
 
