@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,8 +11,9 @@ from fastapi import Request
 
 from xqr.auth import service
 from xqr.auth.cache import KeyCache
+from xqr.auth.failures import AddressGuard
 from xqr.auth.quota import QuotaCounter
-from xqr.auth.runtime import KEY_CACHE, QUOTA
+from xqr.auth.runtime import FAILURES, KEY_CACHE, QUOTA
 from xqr.auth.scopes import grants
 from xqr.context import AppContext, Ctx
 from xqr.core.clock import utcnow
@@ -43,19 +45,29 @@ class Authenticator:
 
     async def __call__(self, request: Request, ctx: Ctx) -> Principal:
         state = request.scope.setdefault("state", {})
-        return await authorize(ctx, state, request.headers.get("authorization"), self.scope)
+        return await authorize(
+            ctx, state, request.headers.get("authorization"), self.scope, connection=request.scope
+        )
 
 
 async def authorize(
-    ctx: AppContext, state: dict[str, Any], authorization: str | None, scope: str | None
+    ctx: AppContext,
+    state: dict[str, Any],
+    authorization: str | None,
+    scope: str | None,
+    *,
+    connection: Mapping[str, Any] | None = None,
 ) -> Principal:
     """The auth step for one request: raises the first ApiError in the documented order.
 
     Records the key prefix and the rate-limit state (for headers and `meta`) in `state`, the
     ASGI scope's state. The API's dependencies and its pure ASGI fast paths both call this.
+    `connection`, the request's ASGI scope, makes failed authentications count against the
+    client's address (failures.py).
     """
     cache: KeyCache = ctx.parts[KEY_CACHE]
-    record = await service.authenticate(cache, authorization)
+    guard = AddressGuard(ctx.parts[FAILURES], connection) if connection is not None else None
+    record = await service.authenticate(cache, authorization, guard)
     state["key_prefix"] = record.prefix
     plan = ctx.plans[record.plan]
     if not plan.api_access:
