@@ -14,7 +14,7 @@ import ipaddress
 import math
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,7 +165,7 @@ class AddressGuard:
             self._address = self.failures.address(self.connection)
         return self._address
 
-    def lookup(self, prefix: str) -> Any:
+    def lookup(self, prefix: str) -> AbstractContextManager[None]:
         return self.failures.lookup(self.address, prefix)
 
     def failed(self) -> None:
