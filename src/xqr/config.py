@@ -126,6 +126,18 @@ class Settings(BaseSettings):
         description="QR images drawn at once per process (each in a worker thread); more wait "
         "their turn. Default: the CPU cores available to the process, at most 4.",
     )
+    auth_failure_limit: int = Field(
+        20,
+        ge=0,
+        description="Failed authentications a client address may make within "
+        "`XQR_AUTH_FAILURE_WINDOW_SECONDS` before it is answered 429 for that long (0: no limit).",
+    )
+    auth_failure_window_seconds: int = Field(
+        60,
+        ge=1,
+        description="The window of `XQR_AUTH_FAILURE_LIMIT`, and how long an address over it "
+        "is refused.",
+    )
 
     @field_validator("public_url", "short_url_base", "bio_url_base", "assets_public_base_url")
     @classmethod
