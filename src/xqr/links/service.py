@@ -50,7 +50,7 @@ class LinkRules:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LinkRules:
-        return cls(short_base=settings.short_base, blocked_hosts=settings.short_hosts)
+        return cls(short_base=settings.short_base, blocked_hosts=settings.loop_hosts)
 
     def destination(self, url: str, field: str = "url") -> str:
         try:
