@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from xqr.config import Settings
 from xqr.core.clock import isoformat, utcnow
 from xqr.core.errors import ApiError, not_found, validation_error
 from xqr.core.ids import uuid7
+from xqr.core.text import plain_text_problem
 from xqr.db.engine import on_commit
 from xqr.links.destinations import check_destination
 from xqr.webhooks.outbox import emit
@@ -34,9 +34,6 @@ TITLE_MAX = 100
 BIO_MAX = 500
 MAX_LINKS = 50
 _SLUG_ATTEMPTS = 5
-# Control characters; the bio keeps line breaks and tabs.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_CONTROL_EXCEPT_NEWLINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _NO_BLOCKED_HOSTS: frozenset[str] = frozenset()
 
 register_usage_counter("bio_pages", repository.count)
@@ -83,8 +80,8 @@ def _title(field: str, value: str) -> str:
     value = value.strip()
     if not 1 <= len(value) <= TITLE_MAX:
         raise validation_error(field, f"must be 1–{TITLE_MAX} characters")
-    if _CONTROL.search(value):
-        raise validation_error(field, "must not contain control characters")
+    if problem := plain_text_problem(value):
+        raise validation_error(field, problem)
     return value
 
 
@@ -94,8 +91,8 @@ def _bio(value: str | None) -> str | None:
     value = value.replace("\r\n", "\n").strip()
     if len(value) > BIO_MAX:
         raise validation_error("bio", f"must be at most {BIO_MAX} characters")
-    if _CONTROL_EXCEPT_NEWLINES.search(value):
-        raise validation_error("bio", "must not contain control characters other than line breaks")
+    if problem := plain_text_problem(value, keep_line_breaks=True):
+        raise validation_error("bio", problem)
     return value or None
 
 

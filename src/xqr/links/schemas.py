@@ -44,6 +44,8 @@ class LinkUpdate(RequestModel):
 
 
 class BulkCreate(RequestModel):
+    items_validated_alone = frozenset({"links"})
+
     links: list[Any] = Field(
         description="Up to 100 `{url, custom_slug?, labels?}` objects, each validated alone.",
         examples=[

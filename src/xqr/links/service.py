@@ -18,6 +18,7 @@ from xqr.config import Settings
 from xqr.core.clock import isoformat, utcnow
 from xqr.core.errors import ApiError, not_found, validation_error
 from xqr.core.handlers import validation_failed
+from xqr.core.text import find_unstorable, plain_text_problem
 from xqr.db.engine import on_commit
 from xqr.links import repository
 from xqr.links.destinations import check_destination
@@ -49,7 +50,7 @@ class LinkRules:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LinkRules:
-        return cls(short_base=settings.short_base, blocked_hosts=settings.short_hosts)
+        return cls(short_base=settings.short_base, blocked_hosts=settings.loop_hosts)
 
     def destination(self, url: str, field: str = "url") -> str:
         try:
@@ -85,6 +86,8 @@ def _labels(labels: list[str] | None) -> list[str]:
         label = label.strip()
         if not 1 <= len(label) <= MAX_LABEL_LENGTH:
             raise validation_error(f"labels[{index}]", f"must be 1–{MAX_LABEL_LENGTH} characters")
+        if problem := plain_text_problem(label):
+            raise validation_error(f"labels[{index}]", problem)
         if label not in cleaned:
             cleaned.append(label)
     if len(cleaned) > MAX_LABELS:
@@ -274,6 +277,10 @@ def parse_item(raw: Any, allowed: frozenset[str] = BULK_FIELDS) -> LinkCreate:
     """One bulk or import item, validated alone."""
     if not isinstance(raw, dict):
         raise validation_error("link", "must be an object")
+    # Before the unknown-field check, which names the field: a name must be storable text.
+    if found := find_unstorable(raw):
+        at, reason = found
+        raise validation_failed([{"loc": at or ("link",), "msg": reason}])
     unknown = sorted(set(raw) - allowed)
     if unknown:
         raise validation_error(unknown[0], "Unknown field.")
