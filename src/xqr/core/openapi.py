@@ -1,52 +1,10 @@
-"""Envelope models for the OpenAPI document; handlers return ready responses."""
+"""What the OpenAPI document says about failures: the error envelope of every operation."""
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from pydantic import BaseModel
-
-T = TypeVar("T")
-
-
-class RateLimitMeta(BaseModel):
-    limit: int
-    remaining: int
-    reset: int
-
-
-class Meta(BaseModel):
-    request_id: str
-    rate_limit: RateLimitMeta | None = None
-
-
-class ListMeta(Meta):
-    total: int
-    limit: int
-    offset: int
-
-
-class Envelope(BaseModel, Generic[T]):
-    data: T
-    meta: Meta
-
-
-class ListEnvelope(BaseModel, Generic[T]):
-    data: list[T]
-    meta: ListMeta
-
-
-class ErrorBody(BaseModel):
-    code: str
-    message: str
-    status: int
-    details: list[dict[str, Any]] | None = None
-
-
-class ErrorEnvelope(BaseModel):
-    error: ErrorBody
-    meta: Meta
-
+from xqr.core.envelope import ErrorEnvelope
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorEnvelope, "description": description}
