@@ -13,6 +13,7 @@ from xqr.assets.schemas import AssetOut, PresignIn, PresignOut
 from xqr.assets.storage import AssetStorage
 from xqr.context import Ctx, DbSession
 from xqr.core.envelope import Envelope, ListEnvelope, no_content
+from xqr.core.openapi import error_responses
 from xqr.core.pagination import Pagination
 
 router = APIRouter(prefix="/assets", tags=["Assets"])
@@ -57,7 +58,7 @@ async def presign_upload(
     return Envelope[PresignOut].of(request, data)
 
 
-@router.post("/{asset_id}/confirm", summary="Confirm upload")
+@router.post("/{asset_id}/confirm", summary="Confirm upload", responses=error_responses(409, 413))
 async def confirm_upload(
     request: Request, asset_id: str, principal: AssetsWrite, session: DbSession, storage: Storage
 ) -> Envelope[AssetOut]:
@@ -119,7 +120,7 @@ async def delete_asset(
     return no_content()
 
 
-@router.post("/{asset_id}/publish", summary="Publish asset")
+@router.post("/{asset_id}/publish", summary="Publish asset", responses=error_responses(409))
 async def publish_asset(
     request: Request, asset_id: str, principal: AssetsWrite, session: DbSession, storage: Storage
 ) -> Envelope[AssetOut]:

@@ -19,12 +19,13 @@ from xqr.bio.schemas import (
 )
 from xqr.context import Ctx, DbSession
 from xqr.core.envelope import Envelope, ListEnvelope, no_content
+from xqr.core.openapi import error_responses
 from xqr.core.pagination import Pagination
 
 router = APIRouter(prefix="/bio", tags=["Bio pages"])
 
 
-@router.post("/pages", summary="Create page", status_code=201)
+@router.post("/pages", summary="Create page", status_code=201, responses=error_responses(409))
 async def create_page(
     request: Request, body: BioPageCreate, principal: BioWrite, session: DbSession, ctx: Ctx
 ) -> Envelope[BioPageOut]:
@@ -82,7 +83,7 @@ async def get_page(
     return Envelope[BioPageOut].of(request, service.page_view(found, rules))
 
 
-@router.patch("/pages/{page_id}", summary="Update page")
+@router.patch("/pages/{page_id}", summary="Update page", responses=error_responses(409))
 async def update_page(
     request: Request,
     page_id: str,

@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from xqr.context import Ctx, DbSession
 from xqr.core.envelope import Envelope, ListEnvelope, no_content
+from xqr.core.openapi import error_responses
 from xqr.core.pagination import Pagination
 from xqr.links import service
 from xqr.links.auth import LinksRead, LinksWrite
@@ -25,7 +26,7 @@ from xqr.links.schemas import (
 router = APIRouter(prefix="/links", tags=["Links"])
 
 
-@router.post("", summary="Create link", status_code=201)
+@router.post("", summary="Create link", status_code=201, responses=error_responses(409))
 async def create_link(
     request: Request, body: LinkCreate, principal: LinksWrite, session: DbSession, ctx: Ctx
 ) -> Envelope[LinkOut]:
@@ -109,7 +110,7 @@ async def get_link(
     return Envelope[LinkOut].of(request, service.link_view(link, ctx.settings.short_base))
 
 
-@router.patch("/{link_id}", summary="Update link")
+@router.patch("/{link_id}", summary="Update link", responses=error_responses(409))
 async def update_link(
     request: Request,
     link_id: str,

@@ -488,12 +488,14 @@ class BulkOut(ResponseModel):
 class BatchItemOut(ResponseModel):
     """One item of a bulk create: `link_id` and `short_code` when created, else the error."""
 
+    # In the order the items were always written: a failed one's `code` and `message` come
+    # before its `status`.
     index: int
+    code: str | None = Field(None, exclude_if=omitted_when_none)
+    message: str | None = Field(None, exclude_if=omitted_when_none)
     status: Literal["created", "failed"]
     link_id: uuid.UUID | None = Field(None, exclude_if=omitted_when_none)
     short_code: str | None = Field(None, exclude_if=omitted_when_none)
-    code: str | None = Field(None, exclude_if=omitted_when_none)
-    message: str | None = Field(None, exclude_if=omitted_when_none)
 
 
 class BatchOut(ResponseModel):

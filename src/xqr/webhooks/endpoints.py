@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from xqr.context import Ctx, DbSession
 from xqr.core.envelope import Envelope, ListEnvelope, no_content
+from xqr.core.openapi import error_responses
 from xqr.core.pagination import Pagination
 from xqr.webhooks import service
 from xqr.webhooks.auth import WebhooksRead, WebhooksWrite
@@ -147,7 +148,10 @@ async def get_delivery(
 
 
 @router.post(
-    "/{webhook_id}/deliveries/{delivery_id}/retry", summary="Retry delivery", status_code=202
+    "/{webhook_id}/deliveries/{delivery_id}/retry",
+    summary="Retry delivery",
+    status_code=202,
+    responses=error_responses(409),
 )
 async def retry_delivery(
     request: Request,
@@ -168,7 +172,12 @@ async def retry_delivery(
     return Envelope[DeliveryOut].of(request, data)
 
 
-@router.post("/{webhook_id}/test", summary="Send test event", status_code=202)
+@router.post(
+    "/{webhook_id}/test",
+    summary="Send test event",
+    status_code=202,
+    responses=error_responses(409),
+)
 async def send_test(
     request: Request, webhook_id: str, principal: WebhooksWrite, session: DbSession
 ) -> Envelope[DeliveryOut]:
