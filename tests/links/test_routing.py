@@ -538,6 +538,34 @@ def test_malformed_rule_messages_say_what_is_expected(bad_rule, message):
     assert reject([bad_rule])["message"] == message
 
 
+def test_every_optional_field_may_be_null():
+    nulls = {
+        "destination": "https://example.com/r",
+        "priority": 0,
+        "timezone": None,
+        "expires_at": None,
+        "conditions": {
+            "countries": None,
+            "country_mode": None,
+            "device_types": None,
+            "hours": None,
+            "timezone": None,
+            "percentage": None,
+            "expires_at": None,
+        },
+    }
+    assert store([nulls]) == [
+        {"destination": "https://example.com/r", "priority": 0, "conditions": {}}
+    ]
+    hours = {"start": 9, "end": 17, "timezone": None}
+    [stored] = store([rule(hours=hours, countries=["de"], percentage=None)])
+    assert stored["conditions"] == {
+        "countries": ["DE"],
+        "country_mode": "include",
+        "hours": {"start": "09:00", "end": "17:00"},
+    }
+
+
 def test_destination_error_carries_the_checker_message():
     error = reject([{"destination": "ftp://example.com/file"}])
     assert error["field"] == "routing_rules[0].destination"

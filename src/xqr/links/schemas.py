@@ -254,9 +254,9 @@ class RuleConditions(_RulePart):
     """Every condition given must hold; none given matches everyone."""
 
     countries: Annotated[
-        list[CountryCode] | None,
+        Annotated[list[CountryCode], Field(min_length=1)] | None,
         BeforeValidator(_country_list),
-        Field(min_length=1, description="ISO 3166-1 alpha-2 codes, any case; XX is unknown."),
+        Field(description="ISO 3166-1 alpha-2 codes, any case; XX is unknown."),
     ] = None
     country_mode: Annotated[
         Literal["include", "exclude"] | None,
@@ -264,18 +264,18 @@ class RuleConditions(_RulePart):
         Field(description="`include` (default) or `exclude` the countries."),
     ] = None
     device_types: Annotated[
-        list[DeviceType] | None,
+        Annotated[list[DeviceType], Field(min_length=1)] | None,
         BeforeValidator(_device_type_list),
-        Field(min_length=1, description="Any of mobile, tablet, desktop."),
+        Field(description="Any of mobile, tablet, desktop."),
     ] = None
     hours: RuleHours | None = None
     timezone: TimeZoneName | None = Field(
         None, description="Also accepted here; stored as `hours.timezone`."
     )
     percentage: Annotated[
-        int | None,
+        Annotated[int, Field(ge=0, le=100)] | None,
         BeforeValidator(_percentage),
-        Field(ge=0, le=100, description="Share of visitors 0–100, sticky per visitor."),
+        Field(description="Share of visitors 0–100, sticky per visitor."),
     ] = None
     expires_at: RuleExpiry | None = Field(None, description="The rule is skipped from then on.")
 
