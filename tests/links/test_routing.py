@@ -1,5 +1,5 @@
-"""Routing rules: how the API reads them (`xqr.links.schemas.RoutingRule`), the form they are
-stored in, and how `xqr.links.routing` evaluates that form for each visitor."""
+"""Routing rules: how the API reads them (`xqr.links.routing_schemas.RoutingRule`), the form
+they are stored in, and how `xqr.links.routing` evaluates that form for each visitor."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from xqr.links.routing import (
     percentage_bucket,
     resolve_destination,
 )
-from xqr.links.schemas import LinkCreate, RoutingRuleOut
+from xqr.links.routing_schemas import RoutingRuleOut
+from xqr.links.schemas import LinkCreate
 from xqr.links.service import LinkRules
 
 DEFAULT = "https://example.com/default"

@@ -1,8 +1,8 @@
 """Routing rules: pick a link's destination for a visitor on every redirect (pure).
 
-A link's `routing_rules` are stored in the canonical form `xqr.links.schemas.RoutingRuleOut`
-describes (the API reads a request's rules with `RoutingRule`, which validates them and
-writes them in that form):
+A link's `routing_rules` are stored in the canonical form that
+`xqr.links.routing_schemas.RoutingRuleOut` describes (the API reads a request's rules with
+`RoutingRule`, which validates them and writes them in that form):
 
     {"destination": "https://example.de/promo",
      "priority": 1,

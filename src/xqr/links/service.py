@@ -21,15 +21,8 @@ from xqr.db.engine import on_commit
 from xqr.links import repository
 from xqr.links.destinations import check_destination
 from xqr.links.models import Link, LinkBatch
-from xqr.links.schemas import (
-    BatchItemOut,
-    BatchOut,
-    LinkCreate,
-    LinkOut,
-    LinkUpdate,
-    RoutingRule,
-    RoutingRuleOut,
-)
+from xqr.links.routing_schemas import RoutingRule, RoutingRuleOut
+from xqr.links.schemas import BatchItemOut, BatchOut, LinkCreate, LinkOut, LinkUpdate
 from xqr.links.slugs import check_custom_slug, random_code
 from xqr.redirect.cache import invalidate_everywhere
 from xqr.webhooks.events import SCAN_THRESHOLDS
