@@ -1,12 +1,21 @@
-"""Base classes for request and response bodies."""
+"""Base classes and shared field types for request and response bodies."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from datetime import datetime
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    PlainSerializer,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from xqr.core.clock import isoformat
 from xqr.core.text import find_unstorable
 
 
@@ -40,4 +49,25 @@ def unstorable_text_error(title: str, at: tuple[str | int, ...], reason: str) ->
 
 
 class ResponseModel(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    """A response body: what is sent, and so what the OpenAPI document says.
+
+    Unknown fields are refused and every field without a default must be given, so a view
+    that drifts from its model fails at once instead of sending something undocumented.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def omitted_when_none(value: Any) -> bool:
+    """For `Field(exclude_if=...)`: an optional key that is left out rather than sent as null."""
+    return value is None
+
+
+# ISO 8601 in UTC with a `Z` and milliseconds, as every timestamp of the API is written.
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(isoformat, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {"type": "string", "format": "date-time", "examples": ["2026-03-21T10:30:00.000Z"]}
+    ),
+]

@@ -158,7 +158,7 @@ def export_links(
             ws = await workspaces.get_workspace(session, parse_uuid(workspace, "workspace id"))
             links = await service.all_links(session, workspaces.tenant_for(ws, ctx.plans))
             base = ctx.settings.short_base
-            return [service.link_view(link, base) for link in links]
+            return [service.link_view(link, base).model_dump(mode="json") for link in links]
 
     views = run(_export)
     handle: TextIO = (

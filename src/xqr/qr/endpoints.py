@@ -10,8 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from xqr.context import Ctx, DbSession, ReadSession
-from xqr.core.envelope import no_content, ok, page
-from xqr.core.openapi import Envelope, ListEnvelope
+from xqr.core.envelope import Envelope, ListEnvelope, no_content
 from xqr.core.pagination import Pagination
 from xqr.links.service import get_link
 from xqr.qr import service
@@ -87,12 +86,10 @@ async def generate(
     return response
 
 
-@router.post(
-    "/templates", summary="Create template", status_code=201, response_model=Envelope[TemplateOut]
-)
+@router.post("/templates", summary="Create template", status_code=201)
 async def create_template(
     request: Request, body: TemplateCreate, principal: QrWrite, session: DbSession, ctx: Ctx
-) -> Response:
+) -> Envelope[TemplateOut]:
     """Save a named design. Scope: `qr:write`.
 
     Design keys left out take their defaults; unknown keys, unreadable colours, low contrast
@@ -107,18 +104,18 @@ async def create_template(
         design=body.design.model_dump(exclude_unset=True) if body.design else None,
     )
     await session.commit()
-    return ok(request, service.template_view(template), status=201)
+    return Envelope[TemplateOut].of(request, service.template_view(template))
 
 
-@router.get("/templates", summary="List templates", response_model=ListEnvelope[TemplateOut])
+@router.get("/templates", summary="List templates")
 async def list_templates(
     request: Request, principal: QrRead, session: ReadSession, pagination: Pagination
-) -> Response:
+) -> ListEnvelope[TemplateOut]:
     """Templates of the workspace, newest first. Scope: `qr:read`."""
     templates, total = await service.list_templates(
         session, principal.tenant, limit=pagination.limit, offset=pagination.offset
     )
-    return page(
+    return ListEnvelope[TemplateOut].of(
         request,
         [service.template_view(t) for t in templates],
         total=total,
@@ -127,20 +124,16 @@ async def list_templates(
     )
 
 
-@router.get(
-    "/templates/{template_id}", summary="Get template", response_model=Envelope[TemplateOut]
-)
+@router.get("/templates/{template_id}", summary="Get template")
 async def get_template(
     request: Request, template_id: str, principal: QrRead, session: ReadSession
-) -> Response:
+) -> Envelope[TemplateOut]:
     """One template. Scope: `qr:read`."""
     template = await service.get_template(session, principal.tenant, template_id)
-    return ok(request, service.template_view(template))
+    return Envelope[TemplateOut].of(request, service.template_view(template))
 
 
-@router.patch(
-    "/templates/{template_id}", summary="Update template", response_model=Envelope[TemplateOut]
-)
+@router.patch("/templates/{template_id}", summary="Update template")
 async def update_template(
     request: Request,
     template_id: str,
@@ -148,7 +141,7 @@ async def update_template(
     principal: QrWrite,
     session: DbSession,
     ctx: Ctx,
-) -> Response:
+) -> Envelope[TemplateOut]:
     """Change `name`, `description` or design keys. Scope: `qr:write`.
 
     A merge patch: only the fields sent change, design keys merge into the stored design
@@ -161,7 +154,7 @@ async def update_template(
         session, principal.tenant, QrRenderer.of(ctx).logos, template_id, changes
     )
     await session.commit()
-    return ok(request, service.template_view(template))
+    return Envelope[TemplateOut].of(request, service.template_view(template))
 
 
 @router.delete("/templates/{template_id}", summary="Delete template", status_code=204)
