@@ -19,7 +19,7 @@ from xqr.context import AppContext
 from xqr.core.handlers import install_error_handlers
 from xqr.core.logging import install_redaction
 from xqr.core.middleware import RequestContextMiddleware
-from xqr.core.openapi import ERROR_RESPONSES
+from xqr.core.openapi import ERROR_RESPONSES, install_openapi
 
 logger = logging.getLogger("xqr")
 
@@ -139,6 +139,7 @@ class XqrApp:
         )
         api.state.ctx = ctx
         install_error_handlers(api)
+        install_openapi(api)
 
         @api.get("/healthz", include_in_schema=False)
         async def healthz() -> JSONResponse:

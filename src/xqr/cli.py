@@ -131,7 +131,7 @@ def workspace_create(
             workspace = await service.create_workspace(
                 session, name=name, plan=plan, owner_email=owner
             )
-            return await service.describe(session, workspace)
+            return (await service.describe(session, workspace)).model_dump(mode="json")
 
     data = run(_create)
     if as_json:
@@ -150,7 +150,8 @@ def workspace_list(
     async def _list(ctx: AppContext) -> list[dict[str, Any]]:
         async with unit_of_work(ctx) as session:
             return [
-                await service.describe(session, w) for w in await service.list_workspaces(session)
+                (await service.describe(session, w)).model_dump(mode="json")
+                for w in await service.list_workspaces(session)
             ]
 
     rows = run(_list)

@@ -126,6 +126,29 @@ class Settings(BaseSettings):
     run_background: bool = Field(
         True, description="Run the webhook dispatcher inside `xqr serve` as well."
     )
+    qr_concurrent_renders: int | None = Field(
+        None,
+        ge=1,
+        description="QR images drawn at once per process (each in a worker thread); more wait "
+        "their turn. Default: the CPU cores available to the process, at most 4.",
+    )
+    auth_failure_limit: int = Field(
+        20,
+        ge=0,
+        description="Failed authentications a client address may make within "
+        "`XQR_AUTH_FAILURE_WINDOW_SECONDS` before it is answered 429 for that long (0: no limit).",
+    )
+    auth_failure_window_seconds: int = Field(
+        60,
+        ge=1,
+        description="The window of `XQR_AUTH_FAILURE_LIMIT`, and how long an address over it "
+        "is refused.",
+    )
+    short_host_aliases: str = Field(
+        "",
+        description="Comma-separated other names of this server (e.g. `go.acme.com,10.0.0.5`); "
+        "like the short-link, public and bio hosts, links may not point at them (a loop).",
+    )
 
     @field_validator("public_url", "short_url_base", "bio_url_base", "assets_public_base_url")
     @classmethod
@@ -155,6 +178,19 @@ class Settings(BaseSettings):
         """Hosts that serve our short links; destinations there would loop."""
         hosts = {urlsplit(self.short_base).hostname, urlsplit(self.public_url).hostname}
         return frozenset(h.lower() for h in hosts if h)
+
+    @property
+    def loop_hosts(self) -> frozenset[str]:
+        """Names of this server that answer short codes: link destinations there would loop.
+
+        A bio host of its own (a bare `XQR_BIO_URL_BASE`) serves only pages, so links may
+        point there. Loopback names are matched as one host (`links.destinations`)."""
+        hosts = set(self.short_hosts)
+        bio = urlsplit(self.bio_base)
+        if bio.path.strip("/"):
+            hosts.add(bio.hostname or "")
+        hosts.update(alias.strip() for alias in self.short_host_aliases.split(","))
+        return frozenset(host.lower() for host in hosts if host)
 
     @property
     def retry_schedule(self) -> list[float]:

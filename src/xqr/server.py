@@ -15,7 +15,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from xqr.redirect.handler import REDIRECT_HEADERS, RedirectHandler, host_of
 
-_REASONS = {302: b"Found", 404: b"Not Found", 410: b"Gone"}
+_REASONS = {302: b"Found", 404: b"Not Found", 410: b"Gone", 508: b"Loop Detected"}
 
 
 def _find_handler(app: Any) -> RedirectHandler | None:

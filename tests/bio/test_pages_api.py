@@ -156,7 +156,7 @@ async def test_the_list_is_newest_first_and_paginated(
 
 
 @pytest.mark.parametrize(
-    "title", ["", "   ", "x" * 101, "tab\there", "new\nline", "nul\x00"], ids=repr
+    "title", ["", "   ", "x" * 101, "tab\there", "new\nline", "nul\x00", "rlo\u202eod"], ids=repr
 )
 async def test_a_title_must_be_1_to_100_characters_without_control_characters(
     client: httpx.AsyncClient, account: Account, title: str

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from tests.conftest import Account, assert_error
 from xqr.app import API_PREFIX, XqrApp
 from xqr.auth.dependencies import Authenticator, Principal
-from xqr.core.envelope import ok
+from xqr.core.envelope import Envelope
 from xqr.core.schemas import RequestModel
 
 Anyone = Annotated[Principal, Depends(Authenticator(None))]
@@ -28,9 +28,9 @@ class Thing(RequestModel):
 def _probe_router() -> APIRouter:
     router = APIRouter(prefix="/probe")
 
-    @router.post("")
-    async def create(request: Request, body: Thing, principal: Anyone) -> Response:
-        return ok(request, body.model_dump(), status=201)
+    @router.post("", status_code=201)
+    async def create(request: Request, body: Thing, principal: Anyone) -> Envelope[Thing]:
+        return Envelope[Thing].of(request, body)
 
     @router.get("/crash")
     async def crash(principal: Anyone) -> Response:

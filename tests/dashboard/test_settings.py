@@ -22,7 +22,7 @@ async def _calls(ctx: AppContext, workspace_id: str) -> int:
     async with ctx.read_sessionmaker() as session:
         workspace = await workspaces.get_workspace(session, uuid.UUID(workspace_id))
         usage = await workspaces.usage(session, workspace, ctx.plans[workspace.plan])
-    return int(usage["api_calls"]["used"])
+    return usage.api_calls.used
 
 
 async def test_a_key_created_in_developers_works_once_shown_and_stops_when_revoked(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -90,6 +91,43 @@ async def test_bulk_partial_success_reports_each_refused_item_by_index(
     assert (await client.get("/dup", headers=BROWSER)).headers["location"] == (
         "https://example.com/ok-2"
     )
+
+
+async def test_bulk_refuses_only_the_items_with_unstorable_text(
+    client: httpx.AsyncClient, account: Account
+) -> None:
+    items: list[Any] = [
+        {"url": "https://example.com/ok-0", "labels": ["fine"]},
+        {"url": "https://example.com/\u0000"},  # 1 NUL
+        {"url": "https://example.com/x", "labels": ["a", "\ud800"]},  # 2 lone surrogate
+        {"url": "https://example.com/ok-3", "custom_slug": "bulk-text"},
+        {"url": "https://example.com/x", "\ud800": "x"},  # 4 in a field name
+        {"url": "https://example.com/x", "custom_slug": "nul\u0000"},  # 5
+    ]
+    # json.dumps escapes as JSON clients do: "\u0000", "\ud800"
+    response = await client.post(
+        BULK,
+        content=json.dumps({"links": items}),
+        headers={**account.headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 201, response.text
+    data = response.json()["data"]
+    assert [link["destination"] for link in data["created"]] == [
+        "https://example.com/ok-0",
+        "https://example.com/ok-3",
+    ]
+    errors = {e["index"]: (e["code"], e["message"]) for e in data["errors"]}
+    assert set(errors) == {1, 2, 4, 5}
+    assert {code for code, _ in errors.values()} == {"VALIDATION_ERROR"}
+    assert errors[1][1].startswith("url: ") and "NUL" in errors[1][1]
+    assert errors[2][1].startswith("labels[1]: ") and "surrogate" in errors[2][1]
+    assert errors[4][1].startswith("link: field names") and "surrogate" in errors[4][1]
+    assert errors[5][1].startswith("custom_slug: ") and "NUL" in errors[5][1]
+    listed = await client.get("/api/v1/links", headers=account.headers)
+    assert listed.json()["meta"]["total"] == 2
+    status = await client.get(f"{BULK}/{data['batch_id']}", headers=account.headers)
+    batch = status.json()["data"]
+    assert (batch["succeeded"], batch["failed"]) == (2, 4)
 
 
 async def test_bulk_status_returns_the_batch_with_progress_and_results(

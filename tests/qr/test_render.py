@@ -21,6 +21,7 @@ from xqr.qr.render import (
     DOT_STYLES,
     ERROR_CORRECTIONS,
     FORMATS,
+    MAX_PNG_SIDE,
     Design,
     DesignError,
     render,
@@ -281,6 +282,20 @@ def test_size_outside_1_to_50_is_rejected(size: object) -> None:
 def test_sizes_1_and_50_are_accepted() -> None:
     assert validate_size(1) == 1
     assert validate_size(50) == 50
+
+
+def test_png_side_is_capped_before_drawing_and_svg_is_not() -> None:
+    content = "x" * 420  # a version 16 symbol at M: 81 modules, 89 with the quiet zone
+    assert encode(content, "M").size == 81
+    largest = MAX_PNG_SIDE // 89
+    image = Image.open(io.BytesIO(render(content, Design(), size=largest, fmt="png")))
+    assert image.size == (89 * largest, 89 * largest)
+    with pytest.raises(DesignError) as raised:
+        render(content, Design(), size=largest + 1, fmt="png")
+    assert raised.value.field == "size"
+    assert f"at most {MAX_PNG_SIDE:,} pixels a side" in raised.value.message
+    assert f"use a size of at most {largest}" in raised.value.message
+    assert render(content, Design(), size=50, fmt="svg").startswith(b"<svg")
 
 
 def test_unknown_format_is_rejected() -> None:

@@ -10,7 +10,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.responses import Response
 
 from xqr.analytics import service
 from xqr.analytics.auth import AnalyticsRead
@@ -23,8 +22,7 @@ from xqr.analytics.schemas import (
     TopLinkOut,
 )
 from xqr.context import Ctx
-from xqr.core.envelope import ok
-from xqr.core.openapi import Envelope
+from xqr.core.envelope import Envelope
 
 router = APIRouter(prefix="/analytics", tags=["Analytics"])
 
@@ -53,21 +51,21 @@ TimeZone = Annotated[
 LinkId = Annotated[str | None, Query(description="Only this link's scans.")]
 
 
-@router.get("/summary", summary="Summary", response_model=Envelope[SummaryOut])
+@router.get("/summary", summary="Summary")
 async def summary(
     request: Request,
     principal: AnalyticsRead,
     session: ReadSession,
     period: Period = "30d",
     timezone: TimeZone = "UTC",
-) -> Response:
+) -> Envelope[SummaryOut]:
     """Total scans, unique visitors, top countries and devices, a daily trend, and the
     previous period's totals with the change in percent. Scope: `analytics:read`."""
     query = service.Query.parse(period, timezone)
-    return ok(request, await service.summary(session, principal.tenant, query))
+    return Envelope[SummaryOut].of(request, await service.summary(session, principal.tenant, query))
 
 
-@router.get("/timeseries", summary="Timeseries", response_model=Envelope[list[Point]])
+@router.get("/timeseries", summary="Timeseries")
 async def timeseries(
     request: Request,
     principal: AnalyticsRead,
@@ -76,13 +74,15 @@ async def timeseries(
     granularity: Granularity = "day",
     timezone: TimeZone = "UTC",
     link_id: LinkId = None,
-) -> Response:
+) -> Envelope[list[Point]]:
     """Scans per hour or day of the period, zero-filled. Scope: `analytics:read`."""
     query = service.Query.parse(period, timezone, granularity)
-    return ok(request, await service.timeseries(session, principal.tenant, query, link_id))
+    return Envelope[list[Point]].of(
+        request, await service.timeseries(session, principal.tenant, query, link_id)
+    )
 
 
-@router.get("/geography", summary="Geography", response_model=Envelope[list[CountryShare]])
+@router.get("/geography", summary="Geography")
 async def geography(
     request: Request,
     principal: AnalyticsRead,
@@ -90,13 +90,15 @@ async def geography(
     period: Period = "30d",
     timezone: TimeZone = "UTC",
     link_id: LinkId = None,
-) -> Response:
+) -> Envelope[list[CountryShare]]:
     """Scans per visitor country with each one's share of the period. Scope: `analytics:read`."""
     query = service.Query.parse(period, timezone)
-    return ok(request, await service.geography(session, principal.tenant, query, link_id))
+    return Envelope[list[CountryShare]].of(
+        request, await service.geography(session, principal.tenant, query, link_id)
+    )
 
 
-@router.get("/devices", summary="Devices", response_model=Envelope[DevicesOut])
+@router.get("/devices", summary="Devices")
 async def devices(
     request: Request,
     principal: AnalyticsRead,
@@ -104,15 +106,17 @@ async def devices(
     period: Period = "30d",
     timezone: TimeZone = "UTC",
     link_id: LinkId = None,
-) -> Response:
+) -> Envelope[DevicesOut]:
     """Scans by device type (mobile, desktop, tablet), browser and operating system.
 
     Scope: `analytics:read`."""
     query = service.Query.parse(period, timezone)
-    return ok(request, await service.devices(session, principal.tenant, query, link_id))
+    return Envelope[DevicesOut].of(
+        request, await service.devices(session, principal.tenant, query, link_id)
+    )
 
 
-@router.get("/top-links", summary="Top links", response_model=Envelope[list[TopLinkOut]])
+@router.get("/top-links", summary="Top links")
 async def top_links(
     request: Request,
     principal: AnalyticsRead,
@@ -121,17 +125,17 @@ async def top_links(
     period: Period = "30d",
     timezone: TimeZone = "UTC",
     limit: Annotated[int, Query(ge=1, le=100, description="How many links (1–100).")] = 10,
-) -> Response:
+) -> Envelope[list[TopLinkOut]]:
     """Link objects with their `scans` in the period, most scanned first (links without
     scans in the period are left out). Scope: `analytics:read`."""
     query = service.Query.parse(period, timezone)
     links = await service.top_links(
         session, principal.tenant, query, ctx.settings.short_base, limit
     )
-    return ok(request, links)
+    return Envelope[list[TopLinkOut]].of(request, links)
 
 
-@router.get("/links/{link_id}", summary="Link stats", response_model=Envelope[LinkStatsOut])
+@router.get("/links/{link_id}", summary="Link stats")
 async def link_stats(
     request: Request,
     link_id: str,
@@ -141,11 +145,11 @@ async def link_stats(
     period: Period = "30d",
     granularity: Granularity = "day",
     timezone: TimeZone = "UTC",
-) -> Response:
+) -> Envelope[LinkStatsOut]:
     """One link with its total and unique visitors, timeseries, geography, devices and its
     QR-versus-direct split. Scope: `analytics:read`."""
     query = service.Query.parse(period, timezone, granularity)
     stats = await service.link_stats(
         session, principal.tenant, query, ctx.settings.short_base, link_id
     )
-    return ok(request, stats)
+    return Envelope[LinkStatsOut].of(request, stats)

@@ -1,14 +1,21 @@
-"""Response bodies of the analytics endpoints (for the OpenAPI document)."""
+"""Response bodies of the analytics endpoints."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Literal
 
+from pydantic import Field
+
+from xqr.core.schemas import ResponseModel, Timestamp
 from xqr.links.schemas import LinkOut
 
+PeriodName = Literal["7d", "30d", "90d", "all"]
 
-class Point(BaseModel):
-    timestamp: str = Field(description="Start of the bucket: a UTC hour, or a local midnight.")
+
+class Point(ResponseModel):
+    timestamp: Timestamp = Field(
+        description="Start of the bucket: a UTC hour, or a local midnight."
+    )
     scans: int
 
 
@@ -16,42 +23,42 @@ class TrendPoint(Point):
     unique_visitors: int
 
 
-class CountryShare(BaseModel):
+class CountryShare(ResponseModel):
     country: str = Field(examples=["Germany"])
     country_code: str = Field(description="ISO 3166-1 alpha-2; XX when unknown.")
     scans: int
     percentage: float = Field(description="Share of the period's scans, 2 decimals.")
 
 
-class NamedShare(BaseModel):
+class NamedShare(ResponseModel):
     name: str
     scans: int
-    percentage: float
+    percentage: float = Field(description="Share of the period's scans, 2 decimals.")
 
 
-class DevicesOut(BaseModel):
+class DevicesOut(ResponseModel):
     device_types: list[NamedShare] = Field(description="mobile, desktop, tablet.")
     browsers: list[NamedShare]
     os: list[NamedShare]
 
 
-class PreviousPeriod(BaseModel):
-    start: str
-    end: str
+class PreviousPeriod(ResponseModel):
+    start: Timestamp
+    end: Timestamp
     total_scans: int
     unique_visitors: int
 
 
-class Change(BaseModel):
+class Change(ResponseModel):
     total_scans: float | None = Field(description="Percent; null when the previous was 0.")
     unique_visitors: float | None
 
 
-class WindowOut(BaseModel):
-    period: str = Field(examples=["30d"])
+class WindowOut(ResponseModel):
+    period: PeriodName = Field(examples=["30d"])
     timezone: str = Field(examples=["UTC"])
-    start: str = Field(description="First hour counted (UTC).")
-    end: str = Field(description="End of the last day counted (UTC, exclusive).")
+    start: Timestamp = Field(description="First hour counted (UTC).")
+    end: Timestamp = Field(description="End of the last day counted (UTC, exclusive).")
 
 
 class SummaryOut(WindowOut):
@@ -68,8 +75,12 @@ class TopLinkOut(LinkOut):
     scans: int = Field(description="Scans in the period.")
 
 
-class LinkStatsOut(WindowOut):
+class LinkStatsOut(ResponseModel):
     link: LinkOut
+    period: PeriodName = Field(examples=["30d"])
+    timezone: str = Field(examples=["UTC"])
+    start: Timestamp = Field(description="First hour counted (UTC).")
+    end: Timestamp = Field(description="End of the last day counted (UTC, exclusive).")
     total_scans: int
     unique_visitors: int
     timeseries: list[Point]

@@ -30,7 +30,19 @@ from xqr.analytics.periods import (
     window,
     zone,
 )
-from xqr.core.clock import isoformat, utcnow
+from xqr.analytics.schemas import (
+    Change,
+    CountryShare,
+    DevicesOut,
+    LinkStatsOut,
+    NamedShare,
+    Point,
+    PreviousPeriod,
+    SummaryOut,
+    TopLinkOut,
+    TrendPoint,
+)
+from xqr.core.clock import utcnow
 from xqr.core.errors import validation_error
 from xqr.links.service import get_link, get_links, link_view
 from xqr.workspaces.tenant import Tenant
@@ -205,32 +217,28 @@ def _shares(counts: dict[str, int], total: int) -> list[tuple[str, int, float]]:
     return [(value, n, p) for (value, n), p in zip(ordered, shares, strict=True)]
 
 
-def _named(counts: dict[str, int], total: int) -> list[dict[str, Any]]:
-    return [{"name": v, "scans": n, "percentage": p} for v, n, p in _shares(counts, total)]
+def _named(counts: dict[str, int], total: int) -> list[NamedShare]:
+    return [NamedShare(name=v, scans=n, percentage=p) for v, n, p in _shares(counts, total)]
 
 
-def _countries(counts: dict[str, int], total: int) -> list[dict[str, Any]]:
+def _countries(counts: dict[str, int], total: int) -> list[CountryShare]:
     return [
-        {"country": country_name(code), "country_code": code, "scans": n, "percentage": p}
+        CountryShare(country=country_name(code), country_code=code, scans=n, percentage=p)
         for code, n, p in _shares(counts, total)
     ]
 
 
 def _window_view(w: Window, query: Query) -> dict[str, Any]:
-    return {
-        "period": query.period,
-        "timezone": query.timezone,
-        "start": isoformat(w.start),
-        "end": isoformat(w.end),
-    }
+    """The window fields every answer starts with (`WindowOut`'s)."""
+    return {"period": query.period, "timezone": query.timezone, "start": w.start, "end": w.end}
 
 
-def _devices(found: dict[str, dict[str, int]], total: int) -> dict[str, Any]:
-    return {
-        "device_types": _named(found["device"], total),
-        "browsers": _named(found["browser"], total),
-        "os": _named(found["os"], total),
-    }
+def _devices(found: dict[str, dict[str, int]], total: int) -> DevicesOut:
+    return DevicesOut(
+        device_types=_named(found["device"], total),
+        browsers=_named(found["browser"], total),
+        os=_named(found["os"], total),
+    )
 
 
 async def _scope(session: AsyncSession, tenant: Tenant, link_id: str | None) -> Scope:
@@ -243,7 +251,7 @@ async def _scope(session: AsyncSession, tenant: Tenant, link_id: str | None) -> 
 # --- the endpoints' services -------------------------------------------------------------------
 
 
-async def summary(session: AsyncSession, tenant: Tenant, query: Query) -> dict[str, Any]:
+async def summary(session: AsyncSession, tenant: Tenant, query: Query) -> SummaryOut:
     """Totals, unique visitors, top countries and devices, a daily trend, the previous period."""
     scope = WorkspaceScope(tenant.workspace_id)
     w = await _window(session, scope, query)
@@ -252,48 +260,46 @@ async def summary(session: AsyncSession, tenant: Tenant, query: Query) -> dict[s
     countries = _countries(found["country"], scans)
     devices = _named(found["device"], scans)
     trend = await _points(session, scope, w, "day")
-    previous: dict[str, Any] | None = None
-    changes: dict[str, float | None] | None = None
+    previous: PreviousPeriod | None = None
+    changes: Change | None = None
     if query.period != "all":
         before = w.previous()
         previous_scans, previous_visitors = await scope.totals(session, before)
-        previous = {
-            "start": isoformat(before.start),
-            "end": isoformat(before.end),
-            "total_scans": previous_scans,
-            "unique_visitors": previous_visitors,
-        }
-        changes = {
-            "total_scans": change(scans, previous_scans),
-            "unique_visitors": change(visitors, previous_visitors),
-        }
-    return {
+        previous = PreviousPeriod(
+            start=before.start,
+            end=before.end,
+            total_scans=previous_scans,
+            unique_visitors=previous_visitors,
+        )
+        changes = Change(
+            total_scans=change(scans, previous_scans),
+            unique_visitors=change(visitors, previous_visitors),
+        )
+    return SummaryOut(
         **_window_view(w, query),
-        "total_scans": scans,
-        "unique_visitors": visitors,
-        "top_countries": countries[:TOP_COUNTRIES],
-        "top_devices": devices,
-        "trend": [
-            {"timestamp": isoformat(at), "scans": n, "unique_visitors": v} for at, n, v in trend
-        ],
-        "previous": previous,
-        "change": changes,
-    }
+        total_scans=scans,
+        unique_visitors=visitors,
+        top_countries=countries[:TOP_COUNTRIES],
+        top_devices=devices,
+        trend=[TrendPoint(timestamp=at, scans=n, unique_visitors=v) for at, n, v in trend],
+        previous=previous,
+        change=changes,
+    )
 
 
 async def timeseries(
     session: AsyncSession, tenant: Tenant, query: Query, link_id: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[Point]:
     """Zero-filled `{timestamp, scans}` per hour or local day of the period."""
     scope = await _scope(session, tenant, link_id)
     w = await _window(session, scope, query)
     points = await _points(session, scope, w, query.granularity)
-    return [{"timestamp": isoformat(at), "scans": n} for at, n, _ in points]
+    return [Point(timestamp=at, scans=n) for at, n, _ in points]
 
 
 async def geography(
     session: AsyncSession, tenant: Tenant, query: Query, link_id: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[CountryShare]:
     """Scans per visitor country, most first, with each country's share of the period."""
     scope = await _scope(session, tenant, link_id)
     w = await _window(session, scope, query)
@@ -303,7 +309,7 @@ async def geography(
 
 async def devices(
     session: AsyncSession, tenant: Tenant, query: Query, link_id: str | None = None
-) -> dict[str, Any]:
+) -> DevicesOut:
     """Scans by device type, browser and operating system."""
     scope = await _scope(session, tenant, link_id)
     w = await _window(session, scope, query)
@@ -313,7 +319,7 @@ async def devices(
 
 async def top_links(
     session: AsyncSession, tenant: Tenant, query: Query, short_base: str, limit: int = 10
-) -> list[dict[str, Any]]:
+) -> list[TopLinkOut]:
     """The links with the most scans in the period (links with none are left out)."""
     if not 1 <= limit <= MAX_TOP_LINKS:
         raise validation_error("limit", f"must be 1–{MAX_TOP_LINKS}")
@@ -322,7 +328,7 @@ async def top_links(
     ranking = await repository.target_ranking(
         session, tenant.workspace_id, "link", w.ranges(TOTAL_GRAINS)
     )
-    found: list[dict[str, Any]] = []
+    found: list[TopLinkOut] = []
     # Deleted links keep their scans in the rollups but are left out here; fetch a few more
     # than asked, and again further down the ranking in the rare case that was not enough.
     for start in range(0, len(ranking), limit + 10):
@@ -330,7 +336,8 @@ async def top_links(
         links = await get_links(session, tenant, [link_id for link_id, _ in page])
         for link_id, scans in page:
             if link_id in links:
-                found.append({**link_view(links[link_id], short_base), "scans": scans})
+                view = link_view(links[link_id], short_base)
+                found.append(TopLinkOut(**dict(view), scans=scans))
                 if len(found) == limit:
                     return found
     return found
@@ -338,7 +345,7 @@ async def top_links(
 
 async def link_stats(
     session: AsyncSession, tenant: Tenant, query: Query, short_base: str, link_id: str
-) -> dict[str, Any]:
+) -> LinkStatsOut:
     """One link with its totals, unique visitors, timeseries, geography, devices, sources."""
     link = await get_link(session, tenant, link_id)
     scope = TargetScope((link.id,))
@@ -346,19 +353,19 @@ async def link_stats(
     scans, visitors = await scope.totals(session, w)
     points = await _points(session, scope, w, query.granularity)
     found = await scope.breakdowns(session, ("country", "device", "browser", "os", "source"), w)
-    return {
-        "link": link_view(link, short_base),
+    return LinkStatsOut(
+        link=link_view(link, short_base),
         **_window_view(w, query),
-        "total_scans": scans,
-        "unique_visitors": visitors,
-        "timeseries": [{"timestamp": isoformat(at), "scans": n} for at, n, _ in points],
-        "geography": _countries(found["country"], scans),
-        "devices": _devices(found, scans),
-        "sources": [
-            {"name": name, "scans": n, "percentage": p}
+        total_scans=scans,
+        unique_visitors=visitors,
+        timeseries=[Point(timestamp=at, scans=n) for at, n, _ in points],
+        geography=_countries(found["country"], scans),
+        devices=_devices(found, scans),
+        sources=[
+            NamedShare(name=name, scans=n, percentage=p)
             for name, n, p in _with_zeroes(found["source"], ("qr", "direct"), scans)
         ],
-    }
+    )
 
 
 def _with_zeroes(
@@ -415,7 +422,7 @@ async def page_stats(
             for link_id in link_ids
         ],
         "timeseries": [
-            {"timestamp": isoformat(at), "views": n, "unique_visitors": v, "clicks": c}
+            {"timestamp": at, "views": n, "unique_visitors": v, "clicks": c}
             for (at, n, v), (_, c, _) in zip(view_days, click_days, strict=True)
         ],
     }

@@ -12,9 +12,8 @@ from xqr.assets.auth import AssetsRead, AssetsWrite
 from xqr.assets.schemas import AssetOut, PresignIn, PresignOut
 from xqr.assets.storage import AssetStorage
 from xqr.context import Ctx, DbSession
-from xqr.core.clock import isoformat
-from xqr.core.envelope import no_content, ok, page
-from xqr.core.openapi import Envelope, ListEnvelope
+from xqr.core.envelope import Envelope, ListEnvelope, no_content
+from xqr.core.openapi import error_responses
 from xqr.core.pagination import Pagination
 
 router = APIRouter(prefix="/assets", tags=["Assets"])
@@ -27,19 +26,14 @@ def _storage(ctx: Ctx) -> AssetStorage:
 Storage = Annotated[AssetStorage, Depends(_storage)]
 
 
-@router.post(
-    "/presign",
-    summary="Presign upload",
-    status_code=201,
-    response_model=Envelope[PresignOut],
-)
+@router.post("/presign", summary="Presign upload", status_code=201)
 async def presign_upload(
     request: Request,
     body: PresignIn,
     principal: AssetsWrite,
     session: DbSession,
     storage: Storage,
-) -> Response:
+) -> Envelope[PresignOut]:
     """Create a pending asset and a URL to `PUT` its bytes to. Scope: `assets:write`.
 
     Send the `headers` given (the `Content-Type` is part of the signature) before
@@ -52,22 +46,22 @@ async def presign_upload(
         filename=body.filename,
         content_type=body.content_type,
     )
-    data = {
-        "asset_id": str(presigned.asset.id),
-        "presigned_url": presigned.upload.url,
-        "method": presigned.upload.method,
-        "headers": presigned.upload.headers,
-        "expires_at": isoformat(presigned.upload.expires_at),
-        "asset": service.view(presigned.asset, storage),
-    }
+    data = PresignOut(
+        asset_id=presigned.asset.id,
+        presigned_url=presigned.upload.url,
+        method=presigned.upload.method,
+        headers=presigned.upload.headers,
+        expires_at=presigned.upload.expires_at,
+        asset=service.view(presigned.asset, storage),
+    )
     await session.commit()
-    return ok(request, data, status=201)
+    return Envelope[PresignOut].of(request, data)
 
 
-@router.post("/{asset_id}/confirm", summary="Confirm upload", response_model=Envelope[AssetOut])
+@router.post("/{asset_id}/confirm", summary="Confirm upload", responses=error_responses(409, 413))
 async def confirm_upload(
     request: Request, asset_id: str, principal: AssetsWrite, session: DbSession, storage: Storage
-) -> Response:
+) -> Envelope[AssetOut]:
     """Call after uploading to the presigned URL. Scope: `assets:write`.
 
     Checks that the object exists, records its size, checks its bytes are of the declared
@@ -76,19 +70,19 @@ async def confirm_upload(
     asset = await service.confirm(session, principal.tenant, storage, asset_id)
     data = service.view(asset, storage)
     await session.commit()
-    return ok(request, data)
+    return Envelope[AssetOut].of(request, data)
 
 
-@router.get("/{asset_id}", summary="Get asset", response_model=Envelope[AssetOut])
+@router.get("/{asset_id}", summary="Get asset")
 async def get_asset(
     request: Request, asset_id: str, principal: AssetsRead, session: DbSession, storage: Storage
-) -> Response:
+) -> Envelope[AssetOut]:
     """One asset. Scope: `assets:read`."""
     asset = await service.get_asset(session, principal.workspace_id, asset_id)
-    return ok(request, service.view(asset, storage))
+    return Envelope[AssetOut].of(request, service.view(asset, storage))
 
 
-@router.get("", summary="List assets", response_model=ListEnvelope[AssetOut])
+@router.get("", summary="List assets")
 async def list_assets(
     request: Request,
     principal: AssetsRead,
@@ -98,7 +92,7 @@ async def list_assets(
     status: Annotated[
         str | None, Query(description="Only assets in this state: pending, uploaded, published.")
     ] = None,
-) -> Response:
+) -> ListEnvelope[AssetOut]:
     """Assets of the workspace, newest first. Scope: `assets:read`."""
     assets, total = await service.list_assets(
         session,
@@ -107,7 +101,7 @@ async def list_assets(
         limit=pagination.limit,
         offset=pagination.offset,
     )
-    return page(
+    return ListEnvelope[AssetOut].of(
         request,
         [service.view(asset, storage) for asset in assets],
         total=total,
@@ -126,10 +120,10 @@ async def delete_asset(
     return no_content()
 
 
-@router.post("/{asset_id}/publish", summary="Publish asset", response_model=Envelope[AssetOut])
+@router.post("/{asset_id}/publish", summary="Publish asset", responses=error_responses(409))
 async def publish_asset(
     request: Request, asset_id: str, principal: AssetsWrite, session: DbSession, storage: Storage
-) -> Response:
+) -> Envelope[AssetOut]:
     """Copy the asset from private storage to the public CDN. Scope: `assets:write`.
 
     Only confirmed (`uploaded`) assets can be published; publishing again is a no-op. The
@@ -138,4 +132,4 @@ async def publish_asset(
     asset = await service.publish(session, principal.workspace_id, storage, asset_id)
     data = service.view(asset, storage)
     await session.commit()
-    return ok(request, data)
+    return Envelope[AssetOut].of(request, data)

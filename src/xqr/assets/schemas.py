@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from xqr.core.schemas import RequestModel
+from xqr.core.schemas import RequestModel, ResponseModel, Timestamp
 
 
 class PresignIn(RequestModel):
@@ -29,21 +30,21 @@ class PresignIn(RequestModel):
     )
 
 
-class AssetOut(BaseModel):
-    id: str
+class AssetOut(ResponseModel):
+    id: uuid.UUID
     filename: str
     content_type: str
     size: int | None = Field(description="Bytes; null until the upload is confirmed.")
     status: Literal["pending", "uploaded", "published"]
     public_url: str | None = Field(description="Set once published.")
-    created_at: str
-    updated_at: str
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
-class PresignOut(BaseModel):
-    asset_id: str
+class PresignOut(ResponseModel):
+    asset_id: uuid.UUID
     presigned_url: str = Field(description="PUT the file's bytes here before `expires_at`.")
     method: Literal["PUT"]
     headers: dict[str, str] = Field(description="Headers the PUT must carry (Content-Type).")
-    expires_at: str
+    expires_at: Timestamp
     asset: AssetOut

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,9 +21,10 @@ from xqr.assets.filetypes import (
     normalize_content_type,
 )
 from xqr.assets.models import STATUSES, Asset
+from xqr.assets.schemas import AssetOut
 from xqr.assets.storage import AssetStorage, ObjectChanged, PresignedUpload, build_storage
 from xqr.assets.storage.base import PRESIGN_TTL, PUBLIC_KEY, private_key, public_key
-from xqr.core.clock import isoformat, utcnow
+from xqr.core.clock import utcnow
 from xqr.core.errors import ApiError, not_found, validation_error
 from xqr.core.ids import uuid7
 from xqr.webhooks.outbox import emit
@@ -72,21 +73,21 @@ def human_bytes(value: int) -> str:
     raise AssertionError("unreachable")
 
 
-def view(asset: Asset, storage: AssetStorage) -> dict[str, Any]:
-    """The asset object of the API."""
+def view(asset: Asset, storage: AssetStorage) -> AssetOut:
+    """The asset object of the API (and of the asset.uploaded webhook payload)."""
     public_url = None
     if asset.status == "published" and asset.public_key is not None:
         public_url = storage.public_url(asset.public_key)
-    return {
-        "id": str(asset.id),
-        "filename": asset.filename,
-        "content_type": asset.content_type,
-        "size": asset.size,
-        "status": asset.status,
-        "public_url": public_url,
-        "created_at": isoformat(asset.created_at),
-        "updated_at": isoformat(asset.updated_at),
-    }
+    return AssetOut(
+        id=asset.id,
+        filename=asset.filename,
+        content_type=asset.content_type,
+        size=asset.size,
+        status=asset.status,
+        public_url=public_url,
+        created_at=asset.created_at,
+        updated_at=asset.updated_at,
+    )
 
 
 def _pending_cutoff() -> datetime:
@@ -240,7 +241,12 @@ async def confirm(
     asset.status = "uploaded"
     asset.updated_at = utcnow()
     await session.flush()
-    await emit(session, tenant.workspace_id, "asset.uploaded", view(asset, storage))
+    await emit(
+        session,
+        tenant.workspace_id,
+        "asset.uploaded",
+        view(asset, storage).model_dump(mode="json"),
+    )
     return asset
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,13 @@ from xqr.db.engine import on_commit
 from xqr.workspaces.models import Workspace
 
 EVERYTHING = "*"
+# How long "no key has this prefix" is believed. A key created meanwhile is not kept waiting:
+# its creation drops the answer (at once here, within the poll interval elsewhere). Briefly,
+# so a prefix presented again and again costs one query per interval.
+UNKNOWN_PREFIX_SECONDS = 10.0
+# Unknown prefixes are remembered apart from keys, so a flood of made-up prefixes never
+# pushes the verified keys out.
+MAX_UNKNOWN_PREFIXES = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,21 +41,71 @@ class KeyRecord:
 
 
 class KeyCache(LoadingCache):
-    """prefix → KeyRecord (or MISSING). Dropped on commit of a key or plan change in this
-    process, and within the poll interval in the others (the `auth_changes` log)."""
+    """prefix → KeyRecord (or MISSING, for UNKNOWN_PREFIX_SECONDS). Dropped on commit of a key
+    or plan change in this process, and within the poll interval in the others (the
+    `auth_changes` log)."""
 
-    def __init__(self, engine: AsyncEngine, *, max_entries: int = 50_000) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        max_entries: int = 50_000,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         super().__init__(max_entries=max_entries)
         self.engine = engine
         # When this process last wrote each key's last_used_at.
         self.touched: dict[uuid.UUID, datetime] = {}
+        # prefix → when the answer "no such key" stops being believed (monotonic seconds).
+        self._unknown: dict[str, float] = {}
+        self._clock = monotonic
 
     def invalidate(self, keys: Iterable[str]) -> None:
         keys = list(keys)
         if EVERYTHING in keys:
             self.clear()
-        else:
-            super().invalidate(keys)
+            return
+        super().invalidate(keys)
+        for key in keys:
+            self._unknown.pop(key, None)
+
+    def clear(self) -> None:
+        super().clear()
+        self._unknown.clear()
+
+    def held(self, prefix: str) -> Any:
+        """What this process knows of `prefix` without asking the database: its KeyRecord,
+        MISSING (no such key, recently checked), or None (not known)."""
+        record = self.entries.get(prefix)
+        if record is not None:
+            return record
+        until = self._unknown.get(prefix)
+        if until is None:
+            return None
+        if until > self._clock():
+            return MISSING
+        del self._unknown[prefix]
+        return None
+
+    async def get(self, prefix: str) -> Any:
+        held = self.held(prefix)
+        if held is not None:
+            return held
+        record = await super().get(prefix)
+        # The load stored its answer unless a change committed meanwhile; an unknown prefix
+        # moves to its own, short-lived table (see UNKNOWN_PREFIX_SECONDS).
+        if record is MISSING and self.entries.get(prefix) is MISSING:
+            del self.entries[prefix]
+            self._remember_unknown(prefix)
+        return record
+
+    def _remember_unknown(self, prefix: str) -> None:
+        now = self._clock()
+        if len(self._unknown) >= MAX_UNKNOWN_PREFIXES:
+            self._unknown = {p: until for p, until in self._unknown.items() if until > now}
+            if len(self._unknown) >= MAX_UNKNOWN_PREFIXES:
+                self._unknown.clear()
+        self._unknown[prefix] = now + UNKNOWN_PREFIX_SECONDS
 
     async def _load(self, prefix: str) -> Any:
         query = (

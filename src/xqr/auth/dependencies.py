@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,8 +11,9 @@ from fastapi import Request
 
 from xqr.auth import service
 from xqr.auth.cache import KeyCache
+from xqr.auth.failures import AddressGuard
 from xqr.auth.quota import QuotaCounter
-from xqr.auth.runtime import KEY_CACHE, QUOTA
+from xqr.auth.runtime import FAILURES, KEY_CACHE, QUOTA
 from xqr.auth.scopes import grants
 from xqr.context import AppContext, Ctx
 from xqr.core.clock import utcnow
@@ -35,6 +37,12 @@ class Principal:
         return self.tenant.workspace_id
 
 
+# Set in the ASGI state of the API calls that `/mcp` makes in process for a message it has
+# already authorized (and which took its burst token): the call takes no burst token of its
+# own, and the address it comes from (this process) is not the client's.
+ON_BEHALF_OF_MESSAGE = "auth.on_behalf_of_message"
+
+
 class Authenticator:
     """Authenticate the request and require `scope` (None: any valid key)."""
 
@@ -43,19 +51,36 @@ class Authenticator:
 
     async def __call__(self, request: Request, ctx: Ctx) -> Principal:
         state = request.scope.setdefault("state", {})
-        return await authorize(ctx, state, request.headers.get("authorization"), self.scope)
+        return await authorize(
+            ctx, state, request.headers.get("authorization"), self.scope, connection=request.scope
+        )
 
 
 async def authorize(
-    ctx: AppContext, state: dict[str, Any], authorization: str | None, scope: str | None
+    ctx: AppContext,
+    state: dict[str, Any],
+    authorization: str | None,
+    scope: str | None,
+    *,
+    connection: Mapping[str, Any] | None = None,
+    counted: bool = True,
 ) -> Principal:
     """The auth step for one request: raises the first ApiError in the documented order.
 
     Records the key prefix and the rate-limit state (for headers and `meta`) in `state`, the
-    ASGI scope's state. The API's dependencies and its pure ASGI fast paths both call this.
+    ASGI scope's state. The API's dependencies, its pure ASGI fast paths and `/mcp` all call
+    this. `connection`, the request's ASGI scope, makes failed authentications count against
+    the client's address (failures.py). `counted=False` checks that the monthly quota has
+    room without counting the request (an MCP message: the API calls it makes are counted).
     """
     cache: KeyCache = ctx.parts[KEY_CACHE]
-    record = await service.authenticate(cache, authorization)
+    in_process = bool(state.get(ON_BEHALF_OF_MESSAGE))
+    guard = (
+        AddressGuard(ctx.parts[FAILURES], connection)
+        if connection is not None and not in_process
+        else None
+    )
+    record = await service.authenticate(cache, authorization, guard)
     state["key_prefix"] = record.prefix
     plan = ctx.plans[record.plan]
     if not plan.api_access:
@@ -67,7 +92,10 @@ async def authorize(
     now = utcnow()
     cycle_start, cycle_end = current_cycle(record.billing_anchor, now)
     reset = int(cycle_end.timestamp())
-    burst = ctx.burst.take(str(record.key_id), plan.burst_per_second)
+    if in_process:
+        burst = ctx.burst.peek(str(record.key_id), plan.burst_per_second)
+    else:
+        burst = ctx.burst.take(str(record.key_id), plan.burst_per_second)
     if not burst.allowed:
         async with ctx.read_engine.connect() as conn:
             used = await workspaces_repository.calls_in_cycle(
@@ -86,14 +114,21 @@ async def authorize(
             f"More than {plan.burst_per_second} requests per second for this key. "
             f"Retry after {burst.retry_after} s.",
         )
-    quota: QuotaCounter = ctx.parts[QUOTA]
-    calls = await quota.count(
-        record.workspace_id,
-        cycle_start,
-        plan.monthly_calls,
-        touch_key=record.key_id if service.needs_touch(cache, record.key_id, now) else None,
-        now=now,
-    )
+    if counted:
+        quota: QuotaCounter = ctx.parts[QUOTA]
+        calls = await quota.count(
+            record.workspace_id,
+            cycle_start,
+            plan.monthly_calls,
+            touch_key=record.key_id if service.needs_touch(cache, record.key_id, now) else None,
+            now=now,
+        )
+    else:
+        async with ctx.read_engine.connect() as conn:
+            used = await workspaces_repository.calls_in_cycle(
+                conn, record.workspace_id, cycle_start
+            )
+        calls = used if used < plan.monthly_calls else None
     if calls is None:
         state["rate_limit"] = RateLimitState(
             plan.monthly_calls,

@@ -29,6 +29,18 @@ class BurstLimiter:
         self._clock = monotonic
 
     def take(self, key: str, rate: int) -> BurstDecision:
+        bucket = self._refilled(key, rate)
+        if bucket.tokens >= 1:
+            bucket.tokens -= 1
+            return BurstDecision(True, int(bucket.tokens), 0)
+        wait = (1 - bucket.tokens) / rate if rate > 0 else 1
+        return BurstDecision(False, 0, max(1, math.ceil(wait)))
+
+    def peek(self, key: str, rate: int) -> BurstDecision:
+        """The bucket's state, taking nothing (a request whose token was taken already)."""
+        return BurstDecision(True, int(self._refilled(key, rate).tokens), 0)
+
+    def _refilled(self, key: str, rate: int) -> _Bucket:
         now = self._clock()
         bucket = self._buckets.get(key)
         if bucket is None:
@@ -36,11 +48,7 @@ class BurstLimiter:
         else:
             bucket.tokens = min(float(rate), bucket.tokens + (now - bucket.updated) * rate)
             bucket.updated = now
-        if bucket.tokens >= 1:
-            bucket.tokens -= 1
-            return BurstDecision(True, int(bucket.tokens), 0)
-        wait = (1 - bucket.tokens) / rate if rate > 0 else 1
-        return BurstDecision(False, 0, max(1, math.ceil(wait)))
+        return bucket
 
     def forget(self) -> None:
         self._buckets.clear()

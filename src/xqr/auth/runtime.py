@@ -1,4 +1,5 @@
-"""The verified-key cache and the poller that keeps it current across processes."""
+"""The verified-key cache and the poller that keeps it current across processes, the quota
+counter, and the failed-authentication counts."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Table
 
 from xqr.auth.cache import KeyCache
+from xqr.auth.failures import FailedAuthentications
 from xqr.auth.models import AuthChange
 from xqr.auth.quota import QuotaCounter
 from xqr.db.changelog import ChangeLogPoller
@@ -16,11 +18,18 @@ if TYPE_CHECKING:
 
 KEY_CACHE = "auth.key_cache"
 QUOTA = "auth.quota"
+FAILURES = "auth.failures"
 
 
 def install(app: XqrApp) -> None:
+    settings = app.ctx.settings
     cache = KeyCache(app.ctx.read_engine)
     app.ctx.parts[KEY_CACHE] = cache
+    app.ctx.parts[FAILURES] = FailedAuthentications(
+        limit=settings.auth_failure_limit,
+        window=settings.auth_failure_window_seconds,
+        trusted_proxies=settings.trusted_proxies,
+    )
     quota = app.ctx.parts[QUOTA] = QuotaCounter(app.ctx.engine)
     app.background.append(quota)
     changes: Table = AuthChange.__table__  # type: ignore[assignment]
@@ -31,6 +40,6 @@ def install(app: XqrApp) -> None:
             cache.invalidate,
             read_engine=app.ctx.read_engine,
             write_engine=app.ctx.engine,
-            interval=app.ctx.settings.cache_poll_interval_ms / 1000,
+            interval=settings.cache_poll_interval_ms / 1000,
         )
     )

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xqr.auth.cache import KeyCache, KeyRecord, log_auth_change
+from xqr.auth.failures import AddressGuard
 from xqr.auth.keys import ParsedKey, generate_key, hash_key, key_matches, parse_key
 from xqr.auth.models import ApiKey
 from xqr.auth.scopes import parse_scopes
@@ -134,15 +135,38 @@ def _presented_key(authorization: str | None) -> ParsedKey | None:
     return parse_key(token) if token else None
 
 
-async def authenticate(cache: KeyCache, authorization: str | None) -> KeyRecord:
-    """The key's record, or the first 401 in the documented order."""
+async def authenticate(
+    cache: KeyCache, authorization: str | None, guard: AddressGuard | None = None
+) -> KeyRecord:
+    """The key's record, or the first 401 in the documented order.
+
+    With a `guard`, failures count against the client's address, and an address over its
+    limit gets 429 for anything but a valid key already held in memory (see failures.py).
+    """
+    try:
+        return await _verified(cache, authorization, guard)
+    except ApiError as error:
+        if guard is not None and error.status == 401:
+            guard.failed()
+        raise
+
+
+async def _verified(
+    cache: KeyCache, authorization: str | None, guard: AddressGuard | None
+) -> KeyRecord:
     parsed = _presented_key(authorization)
     if parsed is None:
         raise ApiError(
             "INVALID_API_KEY",
             "Missing or malformed API key. Send `Authorization: Bearer xqr_pk_{prefix}.{secret}`.",
         )
-    record = await cache.get(parsed.prefix)
+    record = cache.held(parsed.prefix)
+    if record is None:
+        if guard is None:
+            record = await cache.get(parsed.prefix)
+        else:
+            with guard.lookup(parsed.prefix):
+                record = await cache.get(parsed.prefix)
     # Compare hashes even for an unknown prefix, so timing does not tell which prefixes exist.
     stored = _NO_KEY_HASH if record is MISSING else record.key_hash
     if not key_matches(parsed.full, stored) or record is MISSING:

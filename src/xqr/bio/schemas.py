@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+import uuid
+from typing import Literal
 
-from xqr.core.schemas import RequestModel
+from pydantic import Field
+
+from xqr.core.schemas import RequestModel, ResponseModel, Timestamp
 
 LINKS_EXAMPLE = [
     {"title": "My shop", "url": "https://shop.example.com", "icon": "shop"},
@@ -53,29 +56,29 @@ class BioPageUpdate(RequestModel):
     )
 
 
-class BioLinkOut(BaseModel):
-    id: str
+class BioLinkOut(ResponseModel):
+    id: uuid.UUID = Field(description="Send it back on update to keep the link's click stats.")
     title: str
     url: str
     icon: str | None
 
 
-class BioPageOut(BaseModel):
-    id: str
+class BioPageOut(ResponseModel):
+    id: uuid.UUID
     title: str
     slug: str
     bio: str | None
     avatar_url: str | None
     theme: str
     links: list[BioLinkOut]
-    status: str
-    published_at: str | None
-    public_url: str
-    created_at: str
-    updated_at: str
+    status: Literal["draft", "published"]
+    published_at: Timestamp | None
+    public_url: str = Field(description="Where the page is served once published.")
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
-class ThemeColors(BaseModel):
+class ThemeColors(ResponseModel):
     background: str
     text: str
     muted: str
@@ -84,7 +87,7 @@ class ThemeColors(BaseModel):
     button_border: str
 
 
-class ThemeOut(BaseModel):
+class ThemeOut(ResponseModel):
     name: str
     label: str
     description: str
@@ -92,35 +95,35 @@ class ThemeOut(BaseModel):
     colors: ThemeColors
 
 
-class IconOut(BaseModel):
+class IconOut(ResponseModel):
     name: str
     label: str
 
 
-class LinkStats(BaseModel):
-    id: str
+class BioLinkStats(ResponseModel):
+    id: uuid.UUID
     title: str
     url: str
     clicks: int
     ctr: float = Field(description="Clicks ÷ page views, in percent (2 decimals).")
 
 
-class StatsPoint(BaseModel):
-    timestamp: str = Field(description="The day's midnight in the requested time zone (UTC).")
+class BioStatsPoint(ResponseModel):
+    timestamp: Timestamp = Field(description="The day's midnight in the requested time zone.")
     views: int
     unique_visitors: int
     clicks: int
 
 
-class BioStatsOut(BaseModel):
-    page_id: str
-    period: str = Field(examples=["30d"])
+class BioStatsOut(ResponseModel):
+    page_id: uuid.UUID
+    period: Literal["7d", "30d", "90d", "all"] = Field(examples=["30d"])
     timezone: str = Field(examples=["UTC"])
-    start: str = Field(description="First hour counted (UTC).")
-    end: str = Field(description="End of the last day counted (UTC, exclusive).")
+    start: Timestamp = Field(description="First hour counted (UTC).")
+    end: Timestamp = Field(description="End of the last day counted (UTC, exclusive).")
     views: int
     unique_visitors: int = Field(description="Visitor-days: distinct visitors summed per day.")
     clicks: int = Field(description="Clicks on the page's current links.")
     ctr: float = Field(description="Clicks ÷ views, in percent (2 decimals).")
-    links: list[LinkStats]
-    timeseries: list[StatsPoint]
+    links: list[BioLinkStats]
+    timeseries: list[BioStatsPoint]

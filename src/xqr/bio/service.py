@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,13 +15,24 @@ from xqr.bio import repository
 from xqr.bio.cache import invalidate_everywhere
 from xqr.bio.icons import ICONS
 from xqr.bio.models import BioPage
-from xqr.bio.schemas import BioLinkIn, BioPageCreate, BioPageUpdate
+from xqr.bio.schemas import (
+    BioLinkIn,
+    BioLinkOut,
+    BioLinkStats,
+    BioPageCreate,
+    BioPageOut,
+    BioPageUpdate,
+    BioStatsOut,
+    IconOut,
+    ThemeOut,
+)
 from xqr.bio.slugs import check_page_slug, next_free, slugify
 from xqr.bio.themes import DEFAULT_THEME, THEMES
 from xqr.config import Settings
-from xqr.core.clock import isoformat, utcnow
+from xqr.core.clock import utcnow
 from xqr.core.errors import ApiError, not_found, validation_error
 from xqr.core.ids import uuid7
+from xqr.core.text import plain_text_problem
 from xqr.db.engine import on_commit
 from xqr.links.destinations import check_destination
 from xqr.webhooks.outbox import emit
@@ -34,9 +44,6 @@ TITLE_MAX = 100
 BIO_MAX = 500
 MAX_LINKS = 50
 _SLUG_ATTEMPTS = 5
-# Control characters; the bio keeps line breaks and tabs.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_CONTROL_EXCEPT_NEWLINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _NO_BLOCKED_HOSTS: frozenset[str] = frozenset()
 
 register_usage_counter("bio_pages", repository.count)
@@ -56,24 +63,30 @@ class BioRules:
         return f"{self.bio_base}/{slug}"
 
 
-def page_view(page: BioPage, rules: BioRules) -> dict[str, Any]:
-    return {
-        "id": str(page.id),
-        "title": page.title,
-        "slug": page.slug,
-        "bio": page.bio,
-        "avatar_url": page.avatar_url,
-        "theme": page.theme,
-        "links": [
-            {"id": link["id"], "title": link["title"], "url": link["url"], "icon": link["icon"]}
+def page_view(page: BioPage, rules: BioRules) -> BioPageOut:
+    """The page object of the API (and of bio.* webhook payloads)."""
+    return BioPageOut(
+        id=page.id,
+        title=page.title,
+        slug=page.slug,
+        bio=page.bio,
+        avatar_url=page.avatar_url,
+        theme=page.theme,
+        links=[
+            BioLinkOut(id=link["id"], title=link["title"], url=link["url"], icon=link["icon"])
             for link in page.links or []
         ],
-        "status": page.status,
-        "published_at": isoformat(page.published_at),
-        "public_url": rules.public_url(page.slug),
-        "created_at": isoformat(page.created_at),
-        "updated_at": isoformat(page.updated_at),
-    }
+        status=page.status,
+        published_at=page.published_at,
+        public_url=rules.public_url(page.slug),
+        created_at=page.created_at,
+        updated_at=page.updated_at,
+    )
+
+
+def _payload(page: BioPage, rules: BioRules) -> dict[str, Any]:
+    """The page object as a webhook payload's `data`."""
+    return page_view(page, rules).model_dump(mode="json")
 
 
 # --- field rules -----------------------------------------------------------------------------
@@ -83,8 +96,8 @@ def _title(field: str, value: str) -> str:
     value = value.strip()
     if not 1 <= len(value) <= TITLE_MAX:
         raise validation_error(field, f"must be 1–{TITLE_MAX} characters")
-    if _CONTROL.search(value):
-        raise validation_error(field, "must not contain control characters")
+    if problem := plain_text_problem(value):
+        raise validation_error(field, problem)
     return value
 
 
@@ -94,8 +107,8 @@ def _bio(value: str | None) -> str | None:
     value = value.replace("\r\n", "\n").strip()
     if len(value) > BIO_MAX:
         raise validation_error("bio", f"must be at most {BIO_MAX} characters")
-    if _CONTROL_EXCEPT_NEWLINES.search(value):
-        raise validation_error("bio", "must not contain control characters other than line breaks")
+    if problem := plain_text_problem(value, keep_line_breaks=True):
+        raise validation_error("bio", problem)
     return value or None
 
 
@@ -285,7 +298,7 @@ async def publish(session: AsyncSession, tenant: Tenant, rules: BioRules, page_i
     page.status, page.published_at, page.updated_at = "published", now, now
     await session.flush()
     await _changed(session, page.slug)
-    await emit(session, tenant.workspace_id, "bio.published", page_view(page, rules))
+    await emit(session, tenant.workspace_id, "bio.published", _payload(page, rules))
     return page
 
 
@@ -299,7 +312,7 @@ async def unpublish(
     page.status, page.published_at, page.updated_at = "draft", None, utcnow()
     await session.flush()
     await _changed(session, page.slug)
-    data = {**page_view(page, rules), "deleted": False}
+    data = {**_payload(page, rules), "deleted": False}
     await emit(session, tenant.workspace_id, "bio.unpublished", data)
     return page
 
@@ -308,7 +321,7 @@ async def delete_page(session: AsyncSession, tenant: Tenant, rules: BioRules, pa
     """Delete the page and free its slug; a published page emits bio.unpublished first."""
     page = await get_page(session, tenant, page_id)
     if page.status == "published":
-        data = {**page_view(page, rules), "status": "draft", "published_at": None, "deleted": True}
+        data = {**_payload(page, rules), "status": "draft", "published_at": None, "deleted": True}
         await emit(session, tenant.workspace_id, "bio.unpublished", data)
     await session.delete(page)
     await session.flush()
@@ -317,32 +330,34 @@ async def delete_page(session: AsyncSession, tenant: Tenant, rules: BioRules, pa
 
 async def page_stats(
     session: AsyncSession, page: BioPage, *, period: str, timezone: str
-) -> dict[str, Any]:
+) -> BioStatsOut:
     """The page's views, visitors, clicks and CTR per link, from analytics' bio page query."""
     query = analytics.Query.parse(period, timezone)
     links = list(page.links or [])
     link_ids = [uuid.UUID(str(link["id"])) for link in links]
     found = await analytics.page_stats(session, page.workspace_id, page.id, link_ids, query)
     counted = {item["id"]: item for item in found["links"]}
-    return {
-        "page_id": str(page.id),
-        **found,
-        "links": [
-            {
-                "id": link["id"],
-                "title": link["title"],
-                "url": link["url"],
-                "clicks": counted[str(link_id)]["clicks"],
-                "ctr": counted[str(link_id)]["ctr"],
-            }
-            for link, link_id in zip(links, link_ids, strict=True)
-        ],
-    }
+    return BioStatsOut(
+        **{
+            **found,
+            "page_id": page.id,
+            "links": [
+                BioLinkStats(
+                    id=link_id,
+                    title=link["title"],
+                    url=link["url"],
+                    clicks=counted[str(link_id)]["clicks"],
+                    ctr=counted[str(link_id)]["ctr"],
+                )
+                for link, link_id in zip(links, link_ids, strict=True)
+            ],
+        }
+    )
 
 
-def list_themes() -> list[dict[str, Any]]:
-    return [theme.public() for theme in THEMES.values()]
+def list_themes() -> list[ThemeOut]:
+    return [ThemeOut.model_validate(theme.public()) for theme in THEMES.values()]
 
 
-def list_icons() -> list[dict[str, str]]:
-    return [{"name": icon.name, "label": icon.label} for icon in ICONS.values()]
+def list_icons() -> list[IconOut]:
+    return [IconOut(name=icon.name, label=icon.label) for icon in ICONS.values()]

@@ -252,22 +252,26 @@ class BioLinkStats(XQRModel):
     title: str
     url: str
     clicks: int = 0
-    ctr: float = 0.0
+    ctr: float = Field(0.0, description="clicks ÷ page views, in percent.")
 
 
 class BioStatsPoint(XQRModel):
     timestamp: datetime
     views: int = 0
+    unique_visitors: int = 0
     clicks: int = 0
 
 
 class BioPageStats(XQRModel):
     page_id: str
     period: str
+    timezone: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
     views: int = 0
     unique_visitors: int = 0
     clicks: int = 0
-    ctr: float = Field(0.0, description="clicks ÷ views, a fraction.")
+    ctr: float = Field(0.0, description="clicks ÷ views, in percent.")
     links: list[BioLinkStats] = Field(default_factory=list)
     timeseries: list[BioStatsPoint] = Field(default_factory=list)
 

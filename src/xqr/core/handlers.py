@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from xqr.core.envelope import error_body
 from xqr.core.errors import ApiError
@@ -79,7 +80,19 @@ async def _http(request: Request, exc: Exception) -> Response:
         error = ApiError(
             "METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {request.url.path}."
         )
-        allow = (exc.headers or {}).get("Allow")
+        # The router names only the methods of the first route matching the path; a path
+        # served by several routes (GET, PATCH and DELETE of one resource) takes them all,
+        # so each method is tried against every route.
+        routes = request.app.router.routes
+        allowed = [
+            method
+            for method in ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+            if any(
+                route.matches({**request.scope, "method": method})[0] is Match.FULL
+                for route in routes
+            )
+        ]
+        allow = ", ".join(allowed) or (exc.headers or {}).get("Allow")
         if allow:
             error.headers["Allow"] = allow
     elif exc.status_code in (400, 422):

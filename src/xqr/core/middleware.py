@@ -1,29 +1,63 @@
-"""Pure ASGI middleware for the API: request ids, rate-limit headers, body size cap."""
+"""Pure ASGI middleware for the API: request ids, rate-limit headers, body size cap, and
+query strings the server could not store."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import unquote
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from xqr.core.envelope import RateLimitState, dumps
 from xqr.core.ids import new_request_id
+from xqr.core.text import unstorable_reason
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_NOT_UTF8 = "must be UTF-8 text once percent-decoded (a lone surrogate, %ED%A0%80, is not)"
 
 
 class BodyTooLarge(Exception):
     pass
 
 
-def _error_message(request_id: str, code: str, message: str, status: int) -> bytes:
-    return dumps(
-        {
-            "error": {"code": code, "message": message, "status": status},
-            "meta": {"request_id": request_id},
-        }
-    )
+def _error_message(
+    request_id: str,
+    code: str,
+    message: str,
+    status: int,
+    details: list[dict[str, str]] | None = None,
+) -> bytes:
+    error: dict[str, Any] = {"code": code, "message": message, "status": status}
+    if details:
+        error["details"] = details
+    return dumps({"error": error, "meta": {"request_id": request_id}})
+
+
+def query_problem(query_string: bytes) -> tuple[str, str] | None:
+    """The first query parameter whose text the server could not store: (name, why).
+
+    Parameters are read as the framework reads them (`&`-separated, `+` is a space, UTF-8
+    percent-escapes), except that bytes which are not UTF-8 are refused instead of being
+    replaced: a lone surrogate can only arrive that way (`%ED%A0%80`).
+    """
+    if b"%" not in query_string and b"\x00" not in query_string and query_string.isascii():
+        return None
+    for pair in query_string.decode("latin-1").split("&"):
+        raw_name, _, raw_value = pair.partition("=")
+        try:
+            name = unquote(raw_name.replace("+", " "), errors="strict")
+        except UnicodeDecodeError:
+            return "query", f"parameter names {_NOT_UTF8}"
+        if reason := unstorable_reason(name):
+            return "query", f"parameter names {reason}"
+        try:
+            value = unquote(raw_value.replace("+", " "), errors="strict")
+        except UnicodeDecodeError:
+            return name, _NOT_UTF8
+        if reason := unstorable_reason(value):
+            return name, reason
+    return None
 
 
 class RequestContextMiddleware:
@@ -42,6 +76,10 @@ class RequestContextMiddleware:
         incoming = header(scope, b"x-request-id")
         request_id = incoming if incoming and _VALID_REQUEST_ID.match(incoming) else None
         state["request_id"] = request_id or new_request_id()
+
+        if problem := query_problem(scope.get("query_string", b"")):
+            await self._bad_query(state["request_id"], *problem, send)
+            return
 
         capped = not scope["path"].startswith(self.uncapped_prefixes)
         declared = header(scope, b"content-length")
@@ -95,18 +133,29 @@ class RequestContextMiddleware:
             f"Request bodies are limited to {self.max_body_bytes} bytes.",
             413,
         )
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"x-request-id", request_id.encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await _send_error(send, request_id, 413, body)
+
+    async def _bad_query(self, request_id: str, field: str, message: str, send: Send) -> None:
+        # Like malformed JSON, this is refused before the key is checked: the request cannot
+        # be read as the API reads requests.
+        details = [{"field": field, "message": message}]
+        body = _error_message(request_id, "VALIDATION_ERROR", f"{field}: {message}", 400, details)
+        await _send_error(send, request_id, 400, body)
+
+
+async def _send_error(send: Send, request_id: str, status: int, body: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"x-request-id", request_id.encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 def header(scope: Scope, name: bytes) -> str | None:

@@ -7,6 +7,11 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
+MAX_LIMIT = 200
+# Far beyond any real list, and far inside the databases' 64-bit integers (an offset near
+# 2**63 overflows them).
+MAX_OFFSET = 1_000_000_000
+
 
 @dataclass(frozen=True)
 class PageParams:
@@ -15,8 +20,12 @@ class PageParams:
 
 
 async def page_params(
-    limit: Annotated[int, Query(ge=1, le=200, description="Items per page (1–200).")] = 50,
-    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page (1–{MAX_LIMIT}).")
+    ] = 50,
+    offset: Annotated[
+        int, Query(ge=0, le=MAX_OFFSET, description=f"Items to skip (0–{MAX_OFFSET:,}).")
+    ] = 0,
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 

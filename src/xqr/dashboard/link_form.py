@@ -60,7 +60,9 @@ class RuleCard:
             hours_start=_hhmm(hours.get("start")),
             hours_end=_hhmm(hours.get("end")),
             timezone=str(hours.get("timezone") or ""),
-            percentage="" if conditions.get("percentage") is None else str(conditions["percentage"]),
+            percentage=""
+            if conditions.get("percentage") is None
+            else str(conditions["percentage"]),
             expires_at=local_input(expiry, zone),
         )
 
@@ -73,7 +75,10 @@ class RuleCard:
         if self.device_types:
             conditions["device_types"] = self.device_types
         if self.hours_start or self.hours_end:
-            hours: dict[str, Any] = {"start": self.hours_start or None, "end": self.hours_end or None}
+            hours: dict[str, Any] = {
+                "start": self.hours_start or None,
+                "end": self.hours_end or None,
+            }
             if self.timezone:
                 hours["timezone"] = self.timezone
             conditions["hours"] = hours
@@ -81,7 +86,11 @@ class RuleCard:
             conditions["percentage"] = _number(self.percentage)
         if self.expires_at:
             conditions["expires_at"] = utc_from_input(self.expires_at, zone)
-        return {"destination": self.destination.strip(), "priority": priority, "conditions": conditions}
+        return {
+            "destination": self.destination.strip(),
+            "priority": priority,
+            "conditions": conditions,
+        }
 
 
 @dataclass
@@ -182,8 +191,10 @@ def local_input(value: str | datetime | None, zone: str) -> str:
     """An instant as a `datetime-local` input's value in `zone`."""
     if not value:
         return ""
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(
-        str(value).replace("Z", "+00:00")
+    moment = (
+        value
+        if isinstance(value, datetime)
+        else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     )
     return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M")
 

@@ -117,10 +117,10 @@ async def usage_page(request: Request, me: SignedIn, session: ReadSession) -> Re
     workspace = await workspaces.get_workspace(session, me.workspace_id)
     usage = await workspaces.usage(session, workspace, me.tenant.plan)
     meters = [
-        {"name": name, "label": label[:1].upper() + label[1:], **usage[name]}
+        {"name": name, "label": label[:1].upper() + label[1:], **getattr(usage, name).model_dump()}
         for name, label in LIMIT_LABELS.items()
     ]
-    calls = usage["api_calls"]
+    calls = usage.api_calls
     return render(
         request,
         "settings/usage.html.j2",

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from xqr.clitools import err, fail, out, parse_uuid, run, unit_of_work
 from xqr.context import AppContext
 from xqr.links import service
+from xqr.links.csvcells import join_labels, protect_cell, split_labels, unprotect_cell
 from xqr.links.service import IMPORT_FIELDS, LinkRules
 from xqr.workspaces import service as workspaces
 
@@ -55,9 +56,9 @@ def row_to_item(row: dict[str, str | None]) -> dict[str, Any]:
         name = ALIASES.get(column.strip(), column.strip())
         if name in IGNORED_ON_IMPORT or value is None or value.strip() == "":
             continue
-        value = value.strip()
+        value = unprotect_cell(value.strip())
         if name == "labels":
-            item[name] = [part for part in value.split("|") if part.strip()]
+            item[name] = split_labels(value)
         elif name == "routing_rules":
             try:
                 item[name] = json.loads(value)
@@ -75,22 +76,30 @@ def import_links(
 ) -> None:
     """Create links from a CSV file (columns: url, custom_slug, labels, expires_at, routing_rules).
 
-    `labels` are separated by `|`; `routing_rules` is JSON. Each row is validated alone: valid
-    rows are created, the others are reported with their line number. Exits 1 if any failed.
+    `labels` are separated by `|` (a `|` or `\\` inside a label is written `\\|` or `\\\\`);
+    `routing_rules` is JSON; one `'` before a cell that would start with `=`, `+`, `-`, `@`
+    is removed (export adds it). Each row is validated alone: valid rows are created, the
+    others are reported with their line number. Exits 1 if any failed.
     """
     handle: TextIO = sys.stdin if str(file) == "-" else file.open(newline="", encoding="utf-8-sig")
     with handle:
         reader = csv.DictReader(handle)
-        if reader.fieldnames is None or "url" not in {
-            ALIASES.get(f.strip(), f.strip()) for f in reader.fieldnames
-        }:
-            fail("the CSV needs a header row with a `url` column")
-        unknown = {ALIASES.get(f.strip(), f.strip()) for f in reader.fieldnames or []} - (
-            IMPORT_FIELDS | IGNORED_ON_IMPORT
-        )
-        if unknown:
-            fail(f"unknown columns: {', '.join(sorted(unknown))}")
-        rows = list(reader)
+        try:
+            fieldnames = reader.fieldnames
+            if fieldnames is None or "url" not in {
+                ALIASES.get(f.strip(), f.strip()) for f in fieldnames
+            }:
+                fail("the CSV needs a header row with a `url` column")
+            unknown = {ALIASES.get(f.strip(), f.strip()) for f in fieldnames or []} - (
+                IMPORT_FIELDS | IGNORED_ON_IMPORT
+            )
+            if unknown:
+                fail(f"unknown columns: {', '.join(sorted(unknown))}")
+            rows = list(reader)
+        except UnicodeDecodeError:
+            fail("the file is not UTF-8 text")
+        except csv.Error as exc:
+            fail(f"line {reader.line_num}: not readable as CSV: {exc}")
 
     async def _import(ctx: AppContext) -> tuple[int, list[tuple[int, str, str]]]:
         rules = LinkRules.from_settings(ctx.settings)
@@ -138,14 +147,18 @@ def export_links(
         Path, typer.Option("--output", "-o", help="CSV file to write; `-` for stdout.")
     ] = Path("-"),
 ) -> None:
-    """Write every link of a workspace as CSV (re-importable with `xqr links import`)."""
+    """Write every link of a workspace as CSV (re-importable with `xqr links import`).
+
+    A cell that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or
+    carriage return) is written with a `'` in front; import removes it.
+    """
 
     async def _export(ctx: AppContext) -> list[dict[str, Any]]:
         async with unit_of_work(ctx) as session:
             ws = await workspaces.get_workspace(session, parse_uuid(workspace, "workspace id"))
             links = await service.all_links(session, workspaces.tenant_for(ws, ctx.plans))
             base = ctx.settings.short_base
-            return [service.link_view(link, base) for link in links]
+            return [service.link_view(link, base).model_dump(mode="json") for link in links]
 
     views = run(_export)
     handle: TextIO = (
@@ -157,23 +170,22 @@ def export_links(
         columns = (TextColumn("exporting"), BarColumn(), MofNCompleteColumn())
         with Progress(*columns, console=err, transient=True) as progress:
             for view in progress.track(views, description="links"):
-                writer.writerow(
-                    {
-                        "url": view["destination"],
-                        "custom_slug": view["short_code"],
-                        "labels": "|".join(view["labels"]),
-                        "expires_at": view["expires_at"] or "",
-                        "routing_rules": json.dumps(view["routing_rules"])
-                        if view["routing_rules"]
-                        else "",
-                        "enabled": str(view["enabled"]).lower(),
-                        "id": view["id"],
-                        "short_url": view["short_url"],
-                        "scan_count": view["scan_count"],
-                        "last_scan_at": view["last_scan_at"] or "",
-                        "created_at": view["created_at"],
-                    }
-                )
+                row = {
+                    "url": view["destination"],
+                    "custom_slug": view["short_code"],
+                    "labels": join_labels(view["labels"]),
+                    "expires_at": view["expires_at"] or "",
+                    "routing_rules": json.dumps(view["routing_rules"])
+                    if view["routing_rules"]
+                    else "",
+                    "enabled": str(view["enabled"]).lower(),
+                    "id": view["id"],
+                    "short_url": view["short_url"],
+                    "scan_count": view["scan_count"],
+                    "last_scan_at": view["last_scan_at"] or "",
+                    "created_at": view["created_at"],
+                }
+                writer.writerow({k: protect_cell(str(v)) for k, v in row.items()})
     finally:
         if handle is not sys.stdout:
             handle.close()

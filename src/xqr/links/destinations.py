@@ -9,8 +9,12 @@ and intranet addresses are allowed; what is refused:
   (zero-width, bidi overrides) and backslashes (browsers read
   `\\` as `/`, so `https://a.com\\@b.com` would go somewhere other than it seems);
 - a username or password in the URL (`https://bank.com@evil.example/` is a phishing trick);
-- a host that is one of our own short-link hosts (a loop), compared case-insensitively and
-  ignoring the port and a trailing dot; sub-domains are not blocked unless listed.
+- a host that is one of our own short-link hosts (a loop), compared as browsers resolve
+  names: case, a trailing dot, the port, IPv6 brackets and spellings, the numeric IPv4 forms
+  browsers accept (`2130706433`, `0x7f.1`, `127.1`) and full-width characters do not matter,
+  and every loopback name and address (`localhost`, `*.localhost`, `127.0.0.0/8`, `::1`,
+  and `0.0.0.0`, which reaches this machine too) counts as one host, so a server on
+  `localhost` also refuses `127.0.0.1`. Sub-domains are not blocked unless listed.
 
 The URL is returned with only its scheme and host lower-cased; non-ASCII characters are kept
 as given (they are percent-encoded when the redirect is sent).
@@ -21,6 +25,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
+import string
 import unicodedata
 from urllib.parse import urlsplit
 
@@ -70,7 +75,7 @@ def check_destination(url: str, *, blocked_hosts: frozenset[str]) -> str:
         raise ValueError(f"{host!r} is not a valid host name.")
     if port == 0:
         raise ValueError("The URL's port is not valid.")
-    if _host_key(host) in _blocked_keys(blocked_hosts):
+    if is_own_host(host, blocked_hosts):
         raise ValueError("The URL points to this short-link service itself, which would loop.")
 
     # Only the scheme and the host part of the authority change case; the rest stays verbatim.
@@ -102,14 +107,77 @@ def _valid_host(host: str) -> bool:
     return all(_HOST_LABEL.fullmatch(label) for label in name.split("."))
 
 
+def is_own_host(host: str, own_hosts: frozenset[str]) -> bool:
+    """Whether `host` (a URL's host name) is one of `own_hosts`, as a browser resolves names."""
+    return _host_key(host) in _blocked_keys(own_hosts)
+
+
+# The key every loopback (and unspecified) name or address compares as.
+LOOPBACK_KEY = "localhost"
+_DECIMAL, _OCTAL, _HEX = frozenset("0123456789"), frozenset("01234567"), frozenset(string.hexdigits)
+
+
 def _host_key(host: str) -> str:
-    """A host compared without case, port, brackets or trailing dot."""
+    """A host as compared for loops: the name or address a browser would connect to, without
+    case, port, brackets or trailing dot; any loopback host is `LOOPBACK_KEY`."""
     host = host.strip().lower()
     if host.startswith("["):
-        return host[1 : host.find("]")] if "]" in host else host
-    if host.count(":") == 1:
+        host = host[1 : host.find("]")] if "]" in host else host[1:]
+    elif host.count(":") == 1:
         host = host.split(":", 1)[0]
-    return host.rstrip(".")
+    if not host.isascii():
+        # Browsers map names as IDNA does: full-width letters, digits and dots become ASCII.
+        try:
+            host = host.encode("idna").decode("ascii").lower()
+        except UnicodeError:
+            return host.rstrip(".")
+    host = host.rstrip(".")
+    address = _ip_address(host)
+    if address is not None:
+        if address.is_loopback or address.is_unspecified:
+            return LOOPBACK_KEY
+        return str(address)
+    if host == LOOPBACK_KEY or host.endswith("." + LOOPBACK_KEY):  # RFC 6761
+        return LOOPBACK_KEY
+    return host
+
+
+def _ip_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    if ":" in host:
+        try:
+            v6 = ipaddress.IPv6Address(host.split("%", 1)[0])
+        except ValueError:
+            return None
+        return v6.ipv4_mapped or v6
+    return _browser_ipv4(host)
+
+
+def _browser_ipv4(host: str) -> ipaddress.IPv4Address | None:
+    """The IPv4 address a browser reads in `host` (the URL Standard's IPv4 parser, which
+    takes `127.1`, `2130706433`, `0x7f.0.0.1` and `0177.0.0.1`), or None for a name."""
+    parts = host.split(".")
+    last = parts[-1]
+    ends_in_number = bool(last) and (
+        set(last) <= _DECIMAL or (last.startswith("0x") and set(last[2:]) <= _HEX)
+    )
+    if not ends_in_number or len(parts) > 4:
+        return None
+    numbers = []
+    for part in parts:
+        if part.startswith("0x"):
+            digits, allowed, base = part[2:], _HEX, 16
+        elif len(part) > 1 and part.startswith("0"):
+            digits, allowed, base = part[1:], _OCTAL, 8
+        else:
+            digits, allowed, base = part, _DECIMAL, 10
+        if not part or not set(digits) <= allowed:
+            return None
+        numbers.append(int(digits, base) if digits else 0)
+    *leading, final = numbers
+    if any(n > 255 for n in leading) or final >= 256 ** (5 - len(numbers)):
+        return None
+    value = final + sum(n * 256 ** (3 - i) for i, n in enumerate(leading))
+    return ipaddress.IPv4Address(value)
 
 
 @functools.lru_cache(maxsize=16)

@@ -8,20 +8,28 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from xqr.context import Ctx, DbSession
-from xqr.core.envelope import no_content, ok, page
-from xqr.core.openapi import Envelope, ListEnvelope
+from xqr.core.envelope import Envelope, ListEnvelope, no_content
+from xqr.core.openapi import error_responses
 from xqr.core.pagination import Pagination
 from xqr.links import service
 from xqr.links.auth import LinksRead, LinksWrite
-from xqr.links.schemas import BatchOut, BulkCreate, BulkOut, LinkCreate, LinkOut, LinkUpdate
+from xqr.links.schemas import (
+    BatchOut,
+    BulkCreate,
+    BulkError,
+    BulkOut,
+    LinkCreate,
+    LinkOut,
+    LinkUpdate,
+)
 
 router = APIRouter(prefix="/links", tags=["Links"])
 
 
-@router.post("", summary="Create link", status_code=201, response_model=Envelope[LinkOut])
+@router.post("", summary="Create link", status_code=201, responses=error_responses(409))
 async def create_link(
     request: Request, body: LinkCreate, principal: LinksWrite, session: DbSession, ctx: Ctx
-) -> Response:
+) -> Envelope[LinkOut]:
     """Create a short link, optionally with a custom slug, labels, routing rules and expiry.
 
     Scope: `links:write`. Routing rules need a plan that includes them (not Free).
@@ -29,10 +37,10 @@ async def create_link(
     rules = service.LinkRules.from_settings(ctx.settings)
     link = await service.create_link(session, principal.tenant, rules, body)
     await session.commit()
-    return ok(request, service.link_view(link, rules.short_base), status=201)
+    return Envelope[LinkOut].of(request, service.link_view(link, rules.short_base))
 
 
-@router.get("", summary="List links", response_model=ListEnvelope[LinkOut])
+@router.get("", summary="List links")
 async def list_links(
     request: Request,
     principal: LinksRead,
@@ -43,7 +51,7 @@ async def list_links(
     search: Annotated[
         str | None, Query(max_length=2048, description="Substring of the destination URL.")
     ] = None,
-) -> Response:
+) -> ListEnvelope[LinkOut]:
     """Links of the workspace, newest first. Scope: `links:read`."""
     links, total = await service.list_links(
         session,
@@ -54,7 +62,7 @@ async def list_links(
         offset=pagination.offset,
     )
     base = ctx.settings.short_base
-    return page(
+    return ListEnvelope[LinkOut].of(
         request,
         [service.link_view(link, base) for link in links],
         total=total,
@@ -63,12 +71,10 @@ async def list_links(
     )
 
 
-@router.post(
-    "/bulk", summary="Bulk create links", status_code=201, response_model=Envelope[BulkOut]
-)
+@router.post("/bulk", summary="Bulk create links", status_code=201)
 async def bulk_create(
     request: Request, body: BulkCreate, principal: LinksWrite, session: DbSession, ctx: Ctx
-) -> Response:
+) -> Envelope[BulkOut]:
     """Create up to 100 links; each item is validated alone and the valid ones are created.
 
     Scope: `links:write`. `data.errors` lists `{index, code, message}` for the items refused.
@@ -76,36 +82,35 @@ async def bulk_create(
     rules = service.LinkRules.from_settings(ctx.settings)
     batch, created, errors = await service.bulk_create(session, principal.tenant, rules, body.links)
     await session.commit()
-    return ok(
+    return Envelope[BulkOut].of(
         request,
-        {
-            "batch_id": str(batch.id),
-            "created": [service.link_view(link, rules.short_base) for link in created],
-            "errors": errors,
-        },
-        status=201,
+        BulkOut(
+            batch_id=batch.id,
+            created=[service.link_view(link, rules.short_base) for link in created],
+            errors=[BulkError(**error) for error in errors],
+        ),
     )
 
 
-@router.get("/bulk/{batch_id}", summary="Bulk status", response_model=Envelope[BatchOut])
+@router.get("/bulk/{batch_id}", summary="Bulk status")
 async def bulk_status(
     request: Request, batch_id: str, principal: LinksRead, session: DbSession
-) -> Response:
+) -> Envelope[BatchOut]:
     """Status, progress and per-item results of a bulk create. Scope: `links:read`."""
     batch = await service.get_batch(session, principal.tenant, batch_id)
-    return ok(request, service.batch_view(batch))
+    return Envelope[BatchOut].of(request, service.batch_view(batch))
 
 
-@router.get("/{link_id}", summary="Get link", response_model=Envelope[LinkOut])
+@router.get("/{link_id}", summary="Get link")
 async def get_link(
     request: Request, link_id: str, principal: LinksRead, session: DbSession, ctx: Ctx
-) -> Response:
+) -> Envelope[LinkOut]:
     """One link. Scope: `links:read`."""
     link = await service.get_link(session, principal.tenant, link_id)
-    return ok(request, service.link_view(link, ctx.settings.short_base))
+    return Envelope[LinkOut].of(request, service.link_view(link, ctx.settings.short_base))
 
 
-@router.patch("/{link_id}", summary="Update link", response_model=Envelope[LinkOut])
+@router.patch("/{link_id}", summary="Update link", responses=error_responses(409))
 async def update_link(
     request: Request,
     link_id: str,
@@ -113,7 +118,7 @@ async def update_link(
     principal: LinksWrite,
     session: DbSession,
     ctx: Ctx,
-) -> Response:
+) -> Envelope[LinkOut]:
     """Change any of `url`, `custom_slug`, `labels`, `routing_rules`, `enabled`, `expires_at`.
 
     Scope: `links:write`. Changes apply to redirects at once; a new slug frees the old one.
@@ -121,7 +126,7 @@ async def update_link(
     rules = service.LinkRules.from_settings(ctx.settings)
     link = await service.update_link(session, principal.tenant, rules, link_id, body)
     await session.commit()
-    return ok(request, service.link_view(link, rules.short_base))
+    return Envelope[LinkOut].of(request, service.link_view(link, rules.short_base))
 
 
 @router.delete("/{link_id}", summary="Delete link", status_code=204)

@@ -1,21 +1,15 @@
-"""Request and response bodies of the links endpoints."""
+"""Request and response bodies of the links endpoints (routing rules: `routing_schemas`)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from xqr.core.schemas import RequestModel
-
-ROUTING_RULES_EXAMPLE = [
-    {
-        "destination": "https://example.de/promo",
-        "priority": 1,
-        "conditions": {"countries": ["DE", "AT", "CH"], "country_mode": "include"},
-    }
-]
+from xqr.core.schemas import RequestModel, ResponseModel, Timestamp, omitted_when_none
+from xqr.links.routing_schemas import RoutingRuleOut, RoutingRules
 
 
 class LinkCreate(RequestModel):
@@ -26,11 +20,7 @@ class LinkCreate(RequestModel):
         None, description="Custom short code: 3–64 letters, digits and hyphens."
     )
     labels: list[str] | None = Field(None, description="Up to 10 labels, 1–50 characters each.")
-    routing_rules: list[Any] | None = Field(
-        None,
-        description="Conditional routing rules (at most 20).",
-        examples=[ROUTING_RULES_EXAMPLE],
-    )
+    routing_rules: RoutingRules | None = None
     expires_at: datetime | None = Field(None, description="ISO 8601; must be in the future.")
 
 
@@ -38,12 +28,16 @@ class LinkUpdate(RequestModel):
     url: str | None = None
     custom_slug: str | None = None
     labels: list[str] | None = None
-    routing_rules: list[Any] | None = None
+    routing_rules: RoutingRules | None = Field(
+        None, description="The whole new list; `[]` or null removes every rule."
+    )
     enabled: bool | None = None
     expires_at: datetime | None = None
 
 
 class BulkCreate(RequestModel):
+    items_validated_alone = frozenset({"links"})
+
     links: list[Any] = Field(
         description="Up to 100 `{url, custom_slug?, labels?}` objects, each validated alone.",
         examples=[
@@ -55,39 +49,52 @@ class BulkCreate(RequestModel):
     )
 
 
-class LinkOut(BaseModel):
-    id: str
-    short_url: str
+class LinkOut(ResponseModel):
+    id: uuid.UUID
+    short_url: str = Field(examples=["https://xqr.co/spring"])
     short_code: str
     destination: str
     enabled: bool
     labels: list[str]
-    routing_rules: list[dict[str, Any]]
+    routing_rules: list[RoutingRuleOut]
     scan_count: int
-    last_scan_at: str | None
-    expires_at: str | None
-    created_at: str
-    updated_at: str
+    last_scan_at: Timestamp | None
+    expires_at: Timestamp | None
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
-class BulkError(BaseModel):
-    index: int
+class BulkError(ResponseModel):
+    index: int = Field(description="Position of the refused item in `links`.")
     code: str
     message: str
 
 
-class BulkOut(BaseModel):
-    batch_id: str
+class BulkOut(ResponseModel):
+    batch_id: uuid.UUID
     created: list[LinkOut]
     errors: list[BulkError]
 
 
-class BatchOut(BaseModel):
-    id: str
-    status: str
+class BatchItemOut(ResponseModel):
+    """One item of a bulk create: `link_id` and `short_code` when created, else the error."""
+
+    # In the order the items were always written: a failed one's `code` and `message` come
+    # before its `status`.
+    index: int
+    code: str | None = Field(None, exclude_if=omitted_when_none)
+    message: str | None = Field(None, exclude_if=omitted_when_none)
+    status: Literal["created", "failed"]
+    link_id: uuid.UUID | None = Field(None, exclude_if=omitted_when_none)
+    short_code: str | None = Field(None, exclude_if=omitted_when_none)
+
+
+class BatchOut(ResponseModel):
+    id: uuid.UUID
+    status: str = Field(examples=["completed"])
     total: int
     succeeded: int
     failed: int
-    progress: int
-    results: list[dict[str, Any]]
-    created_at: str
+    progress: int = Field(description="Percent of the items processed.")
+    results: list[BatchItemOut]
+    created_at: Timestamp

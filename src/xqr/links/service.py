@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import operator
 import uuid
 from collections.abc import Sequence
@@ -15,15 +14,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xqr.config import Settings
-from xqr.core.clock import isoformat, utcnow
+from xqr.core.clock import utcnow
 from xqr.core.errors import ApiError, not_found, validation_error
 from xqr.core.handlers import validation_failed
+from xqr.core.text import find_unstorable, plain_text_problem
 from xqr.db.engine import on_commit
 from xqr.links import repository
 from xqr.links.destinations import check_destination
 from xqr.links.models import Link, LinkBatch
-from xqr.links.routing import MAX_RULES, RuleError, parse_rules, rules_to_json
-from xqr.links.schemas import LinkCreate, LinkUpdate
+from xqr.links.routing_schemas import RoutingRule, RoutingRuleOut
+from xqr.links.schemas import BatchItemOut, BatchOut, LinkCreate, LinkOut, LinkUpdate
 from xqr.links.slugs import check_custom_slug, random_code
 from xqr.redirect.cache import invalidate_everywhere
 from xqr.webhooks.events import SCAN_THRESHOLDS
@@ -49,7 +49,7 @@ class LinkRules:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LinkRules:
-        return cls(short_base=settings.short_base, blocked_hosts=settings.short_hosts)
+        return cls(short_base=settings.short_base, blocked_hosts=settings.loop_hosts)
 
     def destination(self, url: str, field: str = "url") -> str:
         try:
@@ -58,21 +58,27 @@ class LinkRules:
             raise validation_error(field, str(exc)) from exc
 
 
-def link_view(link: Link, short_base: str) -> dict[str, Any]:
-    return {
-        "id": str(link.id),
-        "short_url": f"{short_base}/{link.code}",
-        "short_code": link.code,
-        "destination": link.destination,
-        "enabled": link.enabled,
-        "labels": list(link.labels or []),
-        "routing_rules": list(link.routing_rules or []),
-        "scan_count": int(link.scan_count or 0),
-        "last_scan_at": isoformat(link.last_scan_at),
-        "expires_at": isoformat(link.expires_at),
-        "created_at": isoformat(link.created_at),
-        "updated_at": isoformat(link.updated_at),
-    }
+def link_view(link: Link, short_base: str) -> LinkOut:
+    """The link object of the API (and of link.* webhook payloads)."""
+    return LinkOut(
+        id=link.id,
+        short_url=f"{short_base}/{link.code}",
+        short_code=link.code,
+        destination=link.destination,
+        enabled=link.enabled,
+        labels=list(link.labels or []),
+        routing_rules=[RoutingRuleOut.model_validate(rule) for rule in link.routing_rules or []],
+        scan_count=int(link.scan_count or 0),
+        last_scan_at=link.last_scan_at,
+        expires_at=link.expires_at,
+        created_at=link.created_at,
+        updated_at=link.updated_at,
+    )
+
+
+def _payload(link: Link, rules: LinkRules) -> dict[str, Any]:
+    """The link object as a webhook payload's `data`."""
+    return link_view(link, rules.short_base).model_dump(mode="json")
 
 
 def _labels(labels: list[str] | None) -> list[str]:
@@ -85,6 +91,8 @@ def _labels(labels: list[str] | None) -> list[str]:
         label = label.strip()
         if not 1 <= len(label) <= MAX_LABEL_LENGTH:
             raise validation_error(f"labels[{index}]", f"must be 1–{MAX_LABEL_LENGTH} characters")
+        if problem := plain_text_problem(label):
+            raise validation_error(f"labels[{index}]", problem)
         if label not in cleaned:
             cleaned.append(label)
     if len(cleaned) > MAX_LABELS:
@@ -102,22 +110,19 @@ def _expiry(expires_at: datetime | None) -> datetime | None:
     return expires_at
 
 
-def _rules(tenant: Tenant, rules: LinkRules, raw: list[Any] | None) -> list[dict[str, Any]]:
-    if not raw:
+def _rules(
+    tenant: Tenant, rules: LinkRules, given: list[RoutingRule] | None
+) -> list[dict[str, Any]]:
+    """The stored form of validated rules; their destinations are checked here, as `url` is."""
+    if not given:
         return []
     tenant.ensure_feature("routing_rules", "routing rules")
-    if len(raw) > MAX_RULES:
-        raise validation_error("routing_rules", f"at most {MAX_RULES} rules")
-    try:
-        parsed = parse_rules(
-            raw,
-            check_destination=functools.partial(
-                check_destination, blocked_hosts=rules.blocked_hosts
-            ),
-        )
-    except RuleError as exc:
-        raise validation_error(exc.field, exc.message) from exc
-    return rules_to_json(parsed)
+    return [
+        rule.stored(
+            rules.destination(rule.destination, f"routing_rules[{index}].destination")
+        ).model_dump(mode="json")
+        for index, rule in enumerate(given)
+    ]
 
 
 def _slug(slug: str) -> str:
@@ -177,7 +182,7 @@ async def create_link(
     await repository.set_labels(session, link, link.labels)
     await repository.log_change(session, link.code)
     _changed(session, link.code)
-    await emit(session, tenant.workspace_id, "link.created", link_view(link, rules.short_base))
+    await emit(session, tenant.workspace_id, "link.created", _payload(link, rules))
     return link
 
 
@@ -267,7 +272,7 @@ async def update_link(
     codes = {old_code, link.code}
     await repository.log_change(session, *codes)
     _changed(session, *codes)
-    await emit(session, tenant.workspace_id, "link.updated", link_view(link, rules.short_base))
+    await emit(session, tenant.workspace_id, "link.updated", _payload(link, rules))
     return link
 
 
@@ -276,7 +281,7 @@ async def delete_link(
 ) -> None:
     """Delete; the code stops resolving at once. Emits link.deleted."""
     link = await get_link(session, tenant, link_id)
-    view = link_view(link, rules.short_base)
+    view = _payload(link, rules)
     await session.delete(link)
     await session.flush()
     await repository.log_change(session, link.code)
@@ -292,6 +297,10 @@ def parse_item(raw: Any, allowed: frozenset[str] = BULK_FIELDS) -> LinkCreate:
     """One bulk or import item, validated alone."""
     if not isinstance(raw, dict):
         raise validation_error("link", "must be an object")
+    # Before the unknown-field check, which names the field: a name must be storable text.
+    if found := find_unstorable(raw):
+        at, reason = found
+        raise validation_failed([{"loc": at or ("link",), "msg": reason}])
     unknown = sorted(set(raw) - allowed)
     if unknown:
         raise validation_error(unknown[0], "Unknown field.")
@@ -355,18 +364,18 @@ async def all_links(session: AsyncSession, tenant: Tenant) -> Sequence[Link]:
     return await repository.iterate(session, tenant.workspace_id)
 
 
-def batch_view(batch: LinkBatch) -> dict[str, Any]:
+def batch_view(batch: LinkBatch) -> BatchOut:
     done = batch.succeeded + batch.failed
-    return {
-        "id": str(batch.id),
-        "status": batch.status,
-        "total": batch.total,
-        "succeeded": batch.succeeded,
-        "failed": batch.failed,
-        "progress": 100 if batch.total == 0 else round(100 * done / batch.total),
-        "results": list(batch.results),
-        "created_at": isoformat(batch.created_at),
-    }
+    return BatchOut(
+        id=batch.id,
+        status=batch.status,
+        total=batch.total,
+        succeeded=batch.succeeded,
+        failed=batch.failed,
+        progress=100 if batch.total == 0 else round(100 * done / batch.total),
+        results=[BatchItemOut.model_validate(item) for item in batch.results],
+        created_at=batch.created_at,
+    )
 
 
 async def get_batch(session: AsyncSession, tenant: Tenant, batch_id: str) -> LinkBatch:

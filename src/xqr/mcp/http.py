@@ -1,7 +1,8 @@
 """The MCP server over streamable HTTP, for `/mcp` on `xqr serve` (see runtime.py).
 
 Every HTTP request carries its caller's API key; the tools call the API in process with that
-key, so scopes, plan limits and quotas apply exactly as over REST.
+key, so scopes, plan limits and quotas apply exactly as over REST. Those calls take no burst
+token: the message that makes them took one (runtime.py).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import httpx
 from mcp.server import MCPServer
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.transport_security import TransportSecuritySettings
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from xqr.auth.dependencies import ON_BEHALF_OF_MESSAGE
 from xqr.client import AsyncXQR
 from xqr.mcp.server import build_server
 
@@ -58,12 +60,22 @@ async def caller_key_middleware(
         _caller_key.reset(token)
 
 
+def on_behalf_of_message(api: ASGIApp) -> ASGIApp:
+    """The API app as the tools reach it: each call marked as made for an authorized message."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        scope.setdefault("state", {})[ON_BEHALF_OF_MESSAGE] = True
+        await api(scope, receive, send)
+
+    return app
+
+
 def build_http_app(api: ASGIApp) -> tuple[MCPServer, ASGIApp]:
     """The MCP server and its streamable-HTTP ASGI app, calling the API app `api` in process."""
     client = CallerKeyClient(
         api_key="per-request",
         base_url="http://xqr.internal",
-        http_client=httpx.AsyncClient(transport=httpx.ASGITransport(app=api)),
+        http_client=httpx.AsyncClient(transport=httpx.ASGITransport(app=on_behalf_of_message(api))),
     )
     server = build_server(client, middleware=[caller_key_middleware])
     # The SDK logs every stateless request's teardown at INFO; keep the server's log readable.

@@ -9,7 +9,15 @@ from typing import Annotated
 import typer
 
 from xqr.clitools import fail
-from xqr.qr.render import CORNER_STYLES, DOT_STYLES, ERROR_CORRECTIONS, Design, DesignError, render
+from xqr.qr.render import (
+    CORNER_STYLES,
+    DOT_STYLES,
+    ERROR_CORRECTIONS,
+    MAX_PNG_SIDE,
+    Design,
+    DesignError,
+    render,
+)
 
 # The engine names fields as the API does; the CLI's user typed options.
 _OPTION_OF_FIELD = {
@@ -51,7 +59,10 @@ def qr(
             "--format", help="png or svg; default from the output's extension (svg for -)."
         ),
     ] = None,
-    size: Annotated[int, typer.Option(help="Pixels per module, 1–50.")] = 10,
+    size: Annotated[
+        int,
+        typer.Option(help=f"Pixels per module, 1–50; a PNG is at most {MAX_PNG_SIDE:,} px a side."),
+    ] = 10,
     dot_style: Annotated[str, typer.Option(help=f"One of: {', '.join(DOT_STYLES)}.")] = "square",
     corner_style: Annotated[
         str, typer.Option(help=f"One of: {', '.join(CORNER_STYLES)}.")

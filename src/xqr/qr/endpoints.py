@@ -6,11 +6,11 @@ import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from xqr.context import Ctx, DbSession, ReadSession
-from xqr.core.envelope import no_content, ok, page
-from xqr.core.openapi import Envelope, ListEnvelope
+from xqr.core.envelope import Envelope, ListEnvelope, no_content
 from xqr.core.pagination import Pagination
 from xqr.links.service import get_link
 from xqr.qr import service
@@ -50,8 +50,15 @@ IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
 _BARE_HEX = re.compile(r"(?:[0-9a-fA-F]{3}){1,2}")
 
 
-async def _image(request: Request, renderer: QrRenderer, prepared: PreparedImage) -> Response:
-    """The image, or 304 when the client already holds it."""
+async def _image(
+    request: Request, session: AsyncSession, renderer: QrRenderer, prepared: PreparedImage
+) -> Response:
+    """The image, or 304 when the client already holds it.
+
+    The request has read all it needs: its connection goes back to the pool first, so renders
+    waiting their turn hold none.
+    """
+    await session.close()
     return await image_response(request.headers.get("if-none-match"), renderer, prepared)
 
 
@@ -73,18 +80,16 @@ async def generate(
     spec = RenderSpec(body.content, design, body.size, body.format, body.logo_url)
     renderer = QrRenderer.of(ctx)
     prepared = await renderer.prepare(session, principal.workspace_id, spec, body_fields)
-    response = await _image(request, renderer, prepared)
+    response = await _image(request, session, renderer, prepared)
     if spec.logo_url is None:  # depends on the request alone: the same bytes answer it again
         await ImageMemo.of(ctx).remember(request, principal.workspace_id, prepared)
     return response
 
 
-@router.post(
-    "/templates", summary="Create template", status_code=201, response_model=Envelope[TemplateOut]
-)
+@router.post("/templates", summary="Create template", status_code=201)
 async def create_template(
     request: Request, body: TemplateCreate, principal: QrWrite, session: DbSession, ctx: Ctx
-) -> Response:
+) -> Envelope[TemplateOut]:
     """Save a named design. Scope: `qr:write`.
 
     Design keys left out take their defaults; unknown keys, unreadable colours, low contrast
@@ -99,18 +104,18 @@ async def create_template(
         design=body.design.model_dump(exclude_unset=True) if body.design else None,
     )
     await session.commit()
-    return ok(request, service.template_view(template), status=201)
+    return Envelope[TemplateOut].of(request, service.template_view(template))
 
 
-@router.get("/templates", summary="List templates", response_model=ListEnvelope[TemplateOut])
+@router.get("/templates", summary="List templates")
 async def list_templates(
     request: Request, principal: QrRead, session: ReadSession, pagination: Pagination
-) -> Response:
+) -> ListEnvelope[TemplateOut]:
     """Templates of the workspace, newest first. Scope: `qr:read`."""
     templates, total = await service.list_templates(
         session, principal.tenant, limit=pagination.limit, offset=pagination.offset
     )
-    return page(
+    return ListEnvelope[TemplateOut].of(
         request,
         [service.template_view(t) for t in templates],
         total=total,
@@ -119,20 +124,16 @@ async def list_templates(
     )
 
 
-@router.get(
-    "/templates/{template_id}", summary="Get template", response_model=Envelope[TemplateOut]
-)
+@router.get("/templates/{template_id}", summary="Get template")
 async def get_template(
     request: Request, template_id: str, principal: QrRead, session: ReadSession
-) -> Response:
+) -> Envelope[TemplateOut]:
     """One template. Scope: `qr:read`."""
     template = await service.get_template(session, principal.tenant, template_id)
-    return ok(request, service.template_view(template))
+    return Envelope[TemplateOut].of(request, service.template_view(template))
 
 
-@router.patch(
-    "/templates/{template_id}", summary="Update template", response_model=Envelope[TemplateOut]
-)
+@router.patch("/templates/{template_id}", summary="Update template")
 async def update_template(
     request: Request,
     template_id: str,
@@ -140,7 +141,7 @@ async def update_template(
     principal: QrWrite,
     session: DbSession,
     ctx: Ctx,
-) -> Response:
+) -> Envelope[TemplateOut]:
     """Change `name`, `description` or design keys. Scope: `qr:write`.
 
     A merge patch: only the fields sent change, design keys merge into the stored design
@@ -153,7 +154,7 @@ async def update_template(
         session, principal.tenant, QrRenderer.of(ctx).logos, template_id, changes
     )
     await session.commit()
-    return ok(request, service.template_view(template))
+    return Envelope[TemplateOut].of(request, service.template_view(template))
 
 
 @router.delete("/templates/{template_id}", summary="Delete template", status_code=204)
@@ -187,7 +188,7 @@ async def render_template(
     spec = service.template_spec(template, body.content, body.size, body.format)
     renderer = QrRenderer.of(ctx)
     prepared = await renderer.prepare(session, principal.workspace_id, spec, template_fields)
-    return await _image(request, renderer, prepared)
+    return await _image(request, session, renderer, prepared)
 
 
 def _query_colour(value: str | None) -> str | None:
@@ -240,7 +241,7 @@ async def link_qr(
     )
     renderer = QrRenderer.of(ctx)
     prepared = await renderer.prepare(session, principal.workspace_id, spec, service.link_qr_fields)
-    response = await _image(request, renderer, prepared)
+    response = await _image(request, session, renderer, prepared)
     if template_id is None:  # depends on the request and the link's code alone
         encoded = LinkImage(link.code, link.id)
         await ImageMemo.of(ctx).remember(request, principal.workspace_id, prepared, encoded)

@@ -227,7 +227,13 @@ class CachedImages:
             return
         response: Response
         try:
-            await authorize(self.ctx, scope.setdefault("state", {}), authorization, RENDER_SCOPE)
+            await authorize(
+                self.ctx,
+                scope.setdefault("state", {}),
+                authorization,
+                RENDER_SCOPE,
+                connection=scope,  # failed keys count against the client's address here too
+            )
             if_none_match = header(scope, b"if-none-match")
             response = await image_response(if_none_match, self.renderer, remembered.prepared)
         except Exception as exc:

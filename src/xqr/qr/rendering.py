@@ -1,15 +1,16 @@
 """From a validated request to image bytes: logo, cache key (the ETag), cached rendering.
 
 `QrRenderer` is the app's one rendering runtime (`ctx.parts["qr.renderer"]`): the logo
-resolver with its guarded client and the byte-bounded LRU of rendered images. A request is
-first `prepare`d — design, size and format checked, the logo resolved, the cache key computed —
-so a matching `If-None-Match` is answered without drawing anything; `image` then returns the
-bytes from the cache or renders them in a worker thread.
+resolver with its guarded client, the byte-bounded LRU of rendered images and the limit on
+renders at once. A request is first `prepare`d — design, size and format checked, the logo
+resolved, the cache key computed — so a matching `If-None-Match` is answered without drawing
+anything; `image` then returns the bytes from the cache or renders them in a worker thread.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,10 @@ if TYPE_CHECKING:
 
 RENDERER_PART = "qr.renderer"
 MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
+# Renders at once by default: one per CPU core available, at most this many. A render holds
+# the GIL for much of its time, so more threads than cores only slow the event loop (and the
+# redirects it answers) without drawing faster, and each PNG in flight holds up to ~35 MB.
+DEFAULT_RENDERS_MAX = 4
 
 # How the engine's field names (`design.foreground`, `size`, …) map onto the request's.
 FieldNames = Callable[[str], str]
@@ -92,17 +97,37 @@ def _cache_key(content: str, design: Design, size: int, fmt: str, logo_digest: s
     return render_cache_key(content, design, size, fmt, logo_digest)
 
 
+def available_cpus() -> int:
+    """CPU cores this process may run on (its affinity, where the system tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def default_concurrent_renders() -> int:
+    return max(1, min(available_cpus(), DEFAULT_RENDERS_MAX))
+
+
 class QrRenderer:
-    def __init__(self, logos: LogoResolver, cache: RenderCache | None = None) -> None:
+    def __init__(
+        self,
+        logos: LogoResolver,
+        cache: RenderCache | None = None,
+        concurrent_renders: int | None = None,
+    ) -> None:
         self.logos = logos
         self.cache = cache if cache is not None else RenderCache()
+        # Renders beyond this many wait on the event loop, holding no thread and no pixels.
+        self.limiter = anyio.CapacityLimiter(concurrent_renders or default_concurrent_renders())
+        # The engine's `render`, called in a worker thread; tests wrap it to hold renders.
+        self.draw: Callable[..., bytes] = render
 
     @classmethod
     def of(cls, ctx: AppContext) -> QrRenderer:
         """The app's renderer, made on first use."""
         renderer = ctx.parts.get(RENDERER_PART)
         if not isinstance(renderer, QrRenderer):
-            renderer = cls(LogoResolver(ctx))
+            renderer = cls(LogoResolver(ctx), concurrent_renders=ctx.settings.qr_concurrent_renders)
             ctx.parts[RENDERER_PART] = renderer
         return renderer
 
@@ -131,12 +156,13 @@ class QrRenderer:
         return PreparedImage(key, spec.content, design, size, fmt, logo, fields)
 
     async def image(self, prepared: PreparedImage) -> bytes:
-        """The image bytes, from the cache or rendered off the event loop."""
+        """The image bytes, from the cache or rendered in a worker thread, `limiter` renders at
+        most at once (the event loop, and the redirects it answers, never wait on a render)."""
         body = self.cache.get(prepared.key)
         if body is not None:
             return body
         draw = functools.partial(
-            render,
+            self.draw,
             prepared.content,
             prepared.design,
             size=prepared.size,
@@ -144,7 +170,7 @@ class QrRenderer:
             logo=prepared.logo.data if prepared.logo else None,
         )
         try:
-            body = await anyio.to_thread.run_sync(draw)
+            body = await anyio.to_thread.run_sync(draw, limiter=self.limiter)
         except DesignError as exc:
             raise as_api_error(exc, prepared.fields) from None
         self.cache.put(prepared.key, body)

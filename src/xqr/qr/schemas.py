@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from xqr.core.schemas import RequestModel
-from xqr.qr.render import CORNER_STYLES, DOT_STYLES, ERROR_CORRECTIONS
+from xqr.core.schemas import RequestModel, ResponseModel, Timestamp
+from xqr.qr.render import CORNER_STYLES, DOT_STYLES, ERROR_CORRECTIONS, MAX_PNG_SIDE
 
 MAX_CONTENT = 2953  # the most bytes a QR code holds (version 40, error correction L)
 MAX_URL = 2048
@@ -29,7 +30,10 @@ LOGO_URL = (
     "Logo in the middle (xQR extra): the `public_url` of a published asset of this "
     "workspace, or a public https PNG, JPEG, GIF, WebP or SVG image of at most 1 MB."
 )
-SIZE = "Pixels per module, 1–50 (the image is (modules + 8) × size pixels wide)."
+SIZE = (
+    "Pixels per module, 1–50 (the image is (modules + 8) × size pixels wide); a PNG may be at "
+    f"most {MAX_PNG_SIDE:,} pixels a side."
+)
 FORMAT = "Image format: `svg` or `png`."
 
 
@@ -89,22 +93,24 @@ class TemplateUpdate(RequestModel):
     )
 
 
-class DesignOut(BaseModel):
-    foreground: str
-    background: str
-    error_correction: str
-    logo_url: str | None
-    dot_style: str
-    corner_style: str
+class DesignOut(ResponseModel):
+    """Every design field, defaults filled."""
+
+    foreground: str = Field(description=FOREGROUND, examples=["#000000"])
+    background: str = Field(description=BACKGROUND, examples=["#ffffff"])
+    error_correction: str = Field(description=ERROR_CORRECTION, examples=["M"])
+    logo_url: str | None = Field(description=LOGO_URL)
+    dot_style: str = Field(description=DOT_STYLE, examples=["square"])
+    corner_style: str = Field(description=CORNER_STYLE, examples=["square"])
 
 
-class TemplateOut(BaseModel):
-    id: str
+class TemplateOut(ResponseModel):
+    id: uuid.UUID
     name: str
     description: str | None
     design: DesignOut
-    created_at: str
-    updated_at: str
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class GenerateRequest(RequestModel):

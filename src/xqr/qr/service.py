@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from xqr.core.clock import isoformat, utcnow
+from xqr.core.clock import utcnow
 from xqr.core.errors import not_found, validation_error
 from xqr.links import service as links
 from xqr.links.models import Link
@@ -18,6 +18,7 @@ from xqr.qr.logos import LogoResolver
 from xqr.qr.models import QrTemplate
 from xqr.qr.render import Design, DesignError, validate_design
 from xqr.qr.rendering import RenderSpec, as_api_error, template_fields
+from xqr.qr.schemas import DesignOut, TemplateOut
 from xqr.workspaces.service import hold_limits
 from xqr.workspaces.tenant import Tenant
 
@@ -43,16 +44,16 @@ def design_view(stored: Mapping[str, Any]) -> dict[str, Any]:
     return {name: stored.get(name, DESIGN_DEFAULTS[name]) for name in DESIGN_FIELDS}
 
 
-def template_view(template: QrTemplate) -> dict[str, Any]:
+def template_view(template: QrTemplate) -> TemplateOut:
     """The template object of the API."""
-    return {
-        "id": str(template.id),
-        "name": template.name,
-        "description": template.description,
-        "design": design_view(template.design),
-        "created_at": isoformat(template.created_at),
-        "updated_at": isoformat(template.updated_at),
-    }
+    return TemplateOut(
+        id=template.id,
+        name=template.name,
+        description=template.description,
+        design=DesignOut(**design_view(template.design)),
+        created_at=template.created_at,
+        updated_at=template.updated_at,
+    )
 
 
 def engine_design(values: Mapping[str, Any]) -> Design:
@@ -215,7 +216,7 @@ async def delete_template(session: AsyncSession, tenant: Tenant, template_id: st
 
 def link_qr_content(link: Link, short_base: str) -> str:
     """What a link's QR code encodes: its short URL with `qr=1`, so scans count as `qr`."""
-    short_url: str = links.link_view(link, short_base)["short_url"]
+    short_url = links.link_view(link, short_base).short_url
     separator = "&" if "?" in short_url else "?"
     return f"{short_url}{separator}{LINK_QR_PARAMETER}"
 

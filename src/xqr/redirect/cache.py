@@ -16,6 +16,7 @@ from xqr.core.cache import MISSING, LoadingCache
 from xqr.db.base import UTCDateTime
 from xqr.links.routing import Rule, parse_rules
 from xqr.links.slugs import is_code_shaped
+from xqr.redirect.loops import Home, home_of
 
 # Characters left as they are in Location; anything else (spaces, non-ASCII) is escaped.
 _URL_SAFE = "!#$%&'()*+,-./:;=?@[]_~"
@@ -36,6 +37,9 @@ class LinkEntry:
     rules: tuple[Rule, ...]
     enabled: bool
     expires_at: datetime | None
+    # How `destination`, and each rule destination that can, may lead back to this server.
+    home: Home | None = None
+    rule_homes: dict[str, Home] = field(default_factory=dict)
     # The Location header for `destination` as it is (no rules, no query string to add).
     location: bytes = field(init=False)
 
@@ -67,9 +71,16 @@ class LinkCache(LoadingCache):
     """code → LinkEntry (or MISSING). Only code-shaped keys are ever stored, so a key found
     in `entries` is known to be code-shaped (the HTTP server's fast path relies on it)."""
 
-    def __init__(self, engine: AsyncEngine, *, max_entries: int = 200_000) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        max_entries: int = 200_000,
+        own_hosts: frozenset[str] = frozenset(),
+    ) -> None:
         super().__init__(max_entries=max_entries)
         self.engine = engine
+        self.own_hosts = own_hosts  # names of this server (see `redirect.loops`)
 
     async def get(self, key: str) -> Any:
         if not is_code_shaped(key):
@@ -81,14 +92,18 @@ class LinkCache(LoadingCache):
             row = (await conn.execute(_LOOKUP, {"code": code})).first()
         if row is None:
             return MISSING
+        rules = _stored_rules(row.routing_rules)
+        rule_homes = {r.destination: home_of(r.destination, self.own_hosts) for r in rules}
         return LinkEntry(
             link_id=row.id,
             link_id_str=str(row.id),
             workspace_id=row.workspace_id,
             destination=row.destination,
-            rules=_stored_rules(row.routing_rules),
+            rules=rules,
             enabled=bool(row.enabled),
             expires_at=row.expires_at,
+            home=home_of(row.destination, self.own_hosts),
+            rule_homes={url: home for url, home in rule_homes.items() if home is not None},
         )
 
 

@@ -16,7 +16,8 @@ from xqr.core.clock import clock
 from xqr.links.routing import Visitor, resolve_destination
 from xqr.links.slugs import is_code_shaped
 from xqr.redirect.cache import MISSING, LinkCache, LinkEntry, location_header
-from xqr.redirect.pages import EXPIRED, NOT_FOUND, PAGE_HEADERS
+from xqr.redirect.loops import HOP_PARAM, MAX_HOPS, hop_of
+from xqr.redirect.pages import EXPIRED, LOOP, NOT_FOUND, PAGE_HEADERS
 from xqr.scans import enrichment
 from xqr.scans.buffer import RawScan, ScanBuffer
 from xqr.scans.enricher import Enricher
@@ -34,6 +35,7 @@ CLIENT_IP_MEMO = 65_536  # (peer, X-Forwarded-For) pairs remembered
 ROUTING_MEMO = 20_000  # visitors of links with routing rules remembered for the day
 _NOT_FOUND: Answer = (404, [*PAGE_HEADERS, (b"content-length", b"%d" % len(NOT_FOUND))], NOT_FOUND)
 _EXPIRED: Answer = (410, [*PAGE_HEADERS, (b"content-length", b"%d" % len(EXPIRED))], EXPIRED)
+_LOOP: Answer = (508, [*PAGE_HEADERS, (b"content-length", b"%d" % len(LOOP))], LOOP)
 
 
 def with_query(destination: str, incoming: list[tuple[str, str]]) -> str:
@@ -101,10 +103,12 @@ class RedirectHandler:
         now = clock.now()
         if entry.expires_at is not None and now >= entry.expires_at:
             return _EXPIRED
-        user_agent = referer = forwarded = country = b""
+        user_agent = referer = forwarded = country = host = b""
         for name, value in headers:
             if name == b"user-agent":
                 user_agent = value
+            elif name == b"host":
+                host = value
             elif name == b"referer":
                 referer = value
             elif name == b"x-forwarded-for":
@@ -119,15 +123,25 @@ class RedirectHandler:
         if entry.rules:
             destination = self._route(entry, ip, ua, country_value, now)
             location = None
+            home = entry.rule_homes.get(destination) if entry.rule_homes else None
         else:
-            destination, location = entry.destination, entry.location
+            destination, location, home = entry.destination, entry.location, entry.home
         qr = False
+        hop = 0
+        incoming: list[tuple[str, str]] | None = None
         if query_string:
-            incoming = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
-            qr = ("qr", "1") in incoming
-            incoming = [(k, v) for k, v in incoming if k != "qr"]
-            if incoming:
-                destination, location = with_query(destination, incoming), None
+            pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+            qr = ("qr", "1") in pairs
+            incoming = [(k, v) for k, v in pairs if k != "qr" and k != HOP_PARAM]
+            if len(incoming) < len(pairs):
+                hop = hop_of(pairs)
+                if hop >= MAX_HOPS:
+                    return _LOOP  # not recorded: the visit is going round in circles
+        # A redirect that leads back here counts its hops (see `redirect.loops`).
+        if hop or (home is not None and (home.known or home.netloc == host)):
+            incoming = [*(incoming or ()), (HOP_PARAM, str(hop + 1))]
+        if incoming:
+            destination, location = with_query(destination, incoming), None
         if is_get:
             # Positional: keyword arguments cost half a µs more a redirect.
             self.buffer.add(

@@ -30,6 +30,12 @@ EXPIRED = _PAGE.format(
     message="This short link has expired and no longer leads anywhere.",
 ).encode()
 
+LOOP = _PAGE.format(
+    style=_STYLE,
+    title="Link loops",
+    message="This short link leads back to itself, so it cannot be opened.",
+).encode()
+
 PAGE_HEADERS = [
     (b"content-type", b"text/html; charset=utf-8"),
     (b"cache-control", b"private, max-age=0"),

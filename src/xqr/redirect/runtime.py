@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 def install(app: XqrApp) -> None:
     settings = app.ctx.settings
-    cache = LinkCache(app.ctx.read_engine)
+    cache = LinkCache(app.ctx.read_engine, own_hosts=settings.loop_hosts)
     short = normalise_host(urlsplit(settings.short_base).netloc).decode()
     public = normalise_host(urlsplit(settings.public_url).netloc).decode()
     handler = RedirectHandler(

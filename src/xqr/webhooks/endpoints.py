@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from xqr.context import Ctx, DbSession
-from xqr.core.envelope import no_content, ok, page
-from xqr.core.openapi import Envelope, ListEnvelope
+from xqr.core.envelope import Envelope, ListEnvelope, no_content
+from xqr.core.openapi import error_responses
 from xqr.core.pagination import Pagination
 from xqr.webhooks import service
 from xqr.webhooks.auth import WebhooksRead, WebhooksWrite
@@ -25,15 +25,10 @@ from xqr.webhooks.secret_store import SECRETS_PART
 router = APIRouter(prefix="/webhooks", tags=["Webhooks"])
 
 
-@router.post(
-    "",
-    summary="Create webhook",
-    status_code=201,
-    response_model=Envelope[WebhookWithSecretOut],
-)
+@router.post("", summary="Create webhook", status_code=201)
 async def create_webhook(
     request: Request, body: WebhookCreate, principal: WebhooksWrite, session: DbSession, ctx: Ctx
-) -> Response:
+) -> Envelope[WebhookWithSecretOut]:
     """Register an HTTPS endpoint for some events (or `["*"]`). Scope: `webhooks:write`.
 
     The response carries `signing_secret` (`whsec_…`) this once; keep it to verify
@@ -48,20 +43,20 @@ async def create_webhook(
         allow_private=ctx.settings.webhooks_allow_private,
         secrets=ctx.parts[SECRETS_PART],
     )
-    data = service.webhook_view(endpoint, signing_secret=secret)
+    data = service.webhook_view_with_secret(endpoint, secret)
     await session.commit()
-    return ok(request, data, status=201)
+    return Envelope[WebhookWithSecretOut].of(request, data)
 
 
-@router.get("", summary="List webhooks", response_model=ListEnvelope[WebhookOut])
+@router.get("", summary="List webhooks")
 async def list_webhooks(
     request: Request, principal: WebhooksRead, session: DbSession, pagination: Pagination
-) -> Response:
+) -> ListEnvelope[WebhookOut]:
     """The workspace's webhook endpoints, newest first. Scope: `webhooks:read`."""
     rows, total = await service.list_webhooks(
         session, principal.workspace_id, limit=pagination.limit, offset=pagination.offset
     )
-    return page(
+    return ListEnvelope[WebhookOut].of(
         request,
         [service.webhook_view(e) for e in rows],
         total=total,
@@ -70,16 +65,16 @@ async def list_webhooks(
     )
 
 
-@router.get("/{webhook_id}", summary="Get webhook", response_model=Envelope[WebhookOut])
+@router.get("/{webhook_id}", summary="Get webhook")
 async def get_webhook(
     request: Request, webhook_id: str, principal: WebhooksRead, session: DbSession
-) -> Response:
+) -> Envelope[WebhookOut]:
     """One webhook endpoint (never its secret). Scope: `webhooks:read`."""
     endpoint = await service.get_webhook(session, principal.workspace_id, webhook_id)
-    return ok(request, service.webhook_view(endpoint))
+    return Envelope[WebhookOut].of(request, service.webhook_view(endpoint))
 
 
-@router.patch("/{webhook_id}", summary="Update webhook", response_model=Envelope[WebhookOut])
+@router.patch("/{webhook_id}", summary="Update webhook")
 async def update_webhook(
     request: Request,
     webhook_id: str,
@@ -87,7 +82,7 @@ async def update_webhook(
     principal: WebhooksWrite,
     session: DbSession,
     ctx: Ctx,
-) -> Response:
+) -> Envelope[WebhookOut]:
     """Change `url`, `events`, `description` or `enabled`. Scope: `webhooks:write`.
 
     Setting `enabled` to true resumes deliveries and clears `disabled_reason` and
@@ -102,7 +97,7 @@ async def update_webhook(
     )
     data = service.webhook_view(endpoint)
     await session.commit()
-    return ok(request, data)
+    return Envelope[WebhookOut].of(request, data)
 
 
 @router.delete("/{webhook_id}", summary="Delete webhook", status_code=204)
@@ -113,11 +108,7 @@ async def delete_webhook(webhook_id: str, principal: WebhooksWrite, session: DbS
     return no_content()
 
 
-@router.get(
-    "/{webhook_id}/deliveries",
-    summary="List deliveries",
-    response_model=ListEnvelope[DeliveryOut],
-)
+@router.get("/{webhook_id}/deliveries", summary="List deliveries")
 async def list_deliveries(
     request: Request,
     webhook_id: str,
@@ -130,7 +121,7 @@ async def list_deliveries(
             description="Only deliveries in this status: pending, delivering, succeeded, failed."
         ),
     ] = None,
-) -> Response:
+) -> ListEnvelope[DeliveryOut]:
     """Recent deliveries, newest first, with every attempt's status code, response time and
     response excerpt, and the payload sent. Scope: `webhooks:read`."""
     items, total = await service.list_deliveries(
@@ -141,27 +132,26 @@ async def list_deliveries(
         limit=pagination.limit,
         offset=pagination.offset,
     )
-    return page(request, items, total=total, limit=pagination.limit, offset=pagination.offset)
+    return ListEnvelope[DeliveryOut].of(
+        request, items, total=total, limit=pagination.limit, offset=pagination.offset
+    )
 
 
-@router.get(
-    "/{webhook_id}/deliveries/{delivery_id}",
-    summary="Get delivery",
-    response_model=Envelope[DeliveryOut],
-)
+@router.get("/{webhook_id}/deliveries/{delivery_id}", summary="Get delivery")
 async def get_delivery(
     request: Request, webhook_id: str, delivery_id: str, principal: WebhooksRead, session: DbSession
-) -> Response:
+) -> Envelope[DeliveryOut]:
     """One delivery with all its attempts. Scope: `webhooks:read`."""
     delivery = await service.get_delivery(session, principal.workspace_id, webhook_id, delivery_id)
-    return ok(request, (await service.delivery_views(session, [delivery]))[0])
+    [data] = await service.delivery_views(session, [delivery])
+    return Envelope[DeliveryOut].of(request, data)
 
 
 @router.post(
     "/{webhook_id}/deliveries/{delivery_id}/retry",
     summary="Retry delivery",
     status_code=202,
-    response_model=Envelope[DeliveryOut],
+    responses=error_responses(409),
 )
 async def retry_delivery(
     request: Request,
@@ -169,7 +159,7 @@ async def retry_delivery(
     delivery_id: str,
     principal: WebhooksWrite,
     session: DbSession,
-) -> Response:
+) -> Envelope[DeliveryOut]:
     """Send a delivery again now, as a new series of up to 6 attempts. Scope: `webhooks:write`.
 
     Receivers get the same payload and `X-XQR-Delivery` id again.
@@ -177,35 +167,31 @@ async def retry_delivery(
     delivery = await service.retry_delivery(
         session, principal.workspace_id, webhook_id, delivery_id
     )
-    data = (await service.delivery_views(session, [delivery]))[0]
+    [data] = await service.delivery_views(session, [delivery])
     await session.commit()
-    return ok(request, data, status=202)
+    return Envelope[DeliveryOut].of(request, data)
 
 
 @router.post(
     "/{webhook_id}/test",
     summary="Send test event",
     status_code=202,
-    response_model=Envelope[DeliveryOut],
+    responses=error_responses(409),
 )
 async def send_test(
     request: Request, webhook_id: str, principal: WebhooksWrite, session: DbSession
-) -> Response:
+) -> Envelope[DeliveryOut]:
     """Queue a `test.ping` event to this endpoint only. Scope: `webhooks:write`."""
     delivery = await service.send_test(session, principal.workspace_id, webhook_id)
-    data = (await service.delivery_views(session, [delivery]))[0]
+    [data] = await service.delivery_views(session, [delivery])
     await session.commit()
-    return ok(request, data, status=202)
+    return Envelope[DeliveryOut].of(request, data)
 
 
-@router.post(
-    "/{webhook_id}/rotate-secret",
-    summary="Rotate signing secret",
-    response_model=Envelope[WebhookWithSecretOut],
-)
+@router.post("/{webhook_id}/rotate-secret", summary="Rotate signing secret")
 async def rotate_secret(
     request: Request, webhook_id: str, principal: WebhooksWrite, session: DbSession, ctx: Ctx
-) -> Response:
+) -> Envelope[WebhookWithSecretOut]:
     """Replace the signing secret and return the new one, once. Scope: `webhooks:write`.
 
     Deliveries sent from now on, retries included, are signed with the new secret.
@@ -213,6 +199,6 @@ async def rotate_secret(
     endpoint, secret = await service.rotate_secret(
         session, principal.workspace_id, webhook_id, ctx.parts[SECRETS_PART]
     )
-    data = service.webhook_view(endpoint, signing_secret=secret)
+    data = service.webhook_view_with_secret(endpoint, secret)
     await session.commit()
-    return ok(request, data)
+    return Envelope[WebhookWithSecretOut].of(request, data)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from xqr.core.schemas import RequestModel
+from xqr.core.schemas import RequestModel, ResponseModel, Timestamp
 
 
 class WebhookCreate(RequestModel):
@@ -40,37 +41,39 @@ class WebhookUpdate(RequestModel):
     )
 
 
-class WebhookOut(BaseModel):
-    id: str
+class WebhookOut(ResponseModel):
+    id: uuid.UUID
     url: str
-    events: list[str]
+    events: list[str] = Field(examples=[["link.created", "link.threshold"]])
     description: str | None
     enabled: bool
-    disabled_reason: str | None
-    failing_since: str | None
-    created_at: str
-    updated_at: str
+    disabled_reason: str | None = Field(description="Why deliveries stopped, when they did.")
+    failing_since: Timestamp | None = Field(
+        description="First failure of the current failing streak; any 2xx clears it."
+    )
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class WebhookWithSecretOut(WebhookOut):
     signing_secret: str = Field(description="`whsec_…`: shown only on creation and rotation.")
 
 
-class AttemptOut(BaseModel):
+class AttemptOut(ResponseModel):
     attempt: int = Field(description="1–6 within its series.")
     series: int = Field(description="1, then one more for every manual retry.")
-    at: str
+    at: Timestamp
     status_code: int | None
     response_ms: int | None
     error: str | None
     response_excerpt: str | None = Field(description="The response body's first 20 KB.")
 
 
-class DeliveryOut(BaseModel):
-    id: str = Field(description="Also sent as `X-XQR-Delivery`; dedupe on it.")
+class DeliveryOut(ResponseModel):
+    id: uuid.UUID = Field(description="Also sent as `X-XQR-Delivery`; dedupe on it.")
     event: str
-    status: str = Field(description="pending, delivering, succeeded or failed.")
+    status: Literal["pending", "delivering", "succeeded", "failed"]
     attempts: list[AttemptOut]
-    payload: dict[str, Any]
-    created_at: str
-    next_attempt_at: str | None
+    payload: dict[str, Any] = Field(description="The JSON body sent.")
+    created_at: Timestamp
+    next_attempt_at: Timestamp | None = Field(description="While pending or delivering.")

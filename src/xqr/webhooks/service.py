@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from xqr.core.clock import isoformat, utcnow
+from xqr.core.clock import utcnow
 from xqr.core.errors import ApiError, not_found, validation_error
 from xqr.core.ids import uuid7
 from xqr.core.netguard import UnsafeURLError, check_url
@@ -17,6 +17,7 @@ from xqr.webhooks import repository
 from xqr.webhooks.events import EVENT_TYPES
 from xqr.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from xqr.webhooks.outbox import emit
+from xqr.webhooks.schemas import AttemptOut, DeliveryOut, WebhookOut, WebhookWithSecretOut
 from xqr.webhooks.secret_store import SigningSecrets
 from xqr.webhooks.signing import new_signing_secret
 from xqr.workspaces.service import hold_limits
@@ -197,7 +198,7 @@ async def list_deliveries(
     status: str | None,
     limit: int,
     offset: int,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[DeliveryOut], int]:
     endpoint = await get_webhook(session, workspace_id, webhook_id)
     if status is not None and status not in DELIVERY_STATUSES:
         raise validation_error("status", f"must be one of {', '.join(DELIVERY_STATUSES)}")
@@ -243,50 +244,57 @@ async def retry_delivery(
     return delivery
 
 
-def webhook_view(endpoint: WebhookEndpoint, *, signing_secret: str | None = None) -> dict[str, Any]:
-    view: dict[str, Any] = {
-        "id": str(endpoint.id),
+def webhook_view(endpoint: WebhookEndpoint) -> WebhookOut:
+    """The webhook object of the API, without its secret."""
+    return WebhookOut(**_webhook_fields(endpoint))
+
+
+def webhook_view_with_secret(
+    endpoint: WebhookEndpoint, signing_secret: str
+) -> WebhookWithSecretOut:
+    """The webhook object with its signing secret: only on creation and rotation."""
+    return WebhookWithSecretOut(**_webhook_fields(endpoint), signing_secret=signing_secret)
+
+
+def _webhook_fields(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    return {
+        "id": endpoint.id,
         "url": endpoint.url,
         "events": list(endpoint.events),
         "description": endpoint.description,
         "enabled": endpoint.enabled,
         "disabled_reason": endpoint.disabled_reason,
-        "failing_since": isoformat(endpoint.failing_since),
-        "created_at": isoformat(endpoint.created_at),
-        "updated_at": isoformat(endpoint.updated_at),
+        "failing_since": endpoint.failing_since,
+        "created_at": endpoint.created_at,
+        "updated_at": endpoint.updated_at,
     }
-    if signing_secret is not None:
-        view["signing_secret"] = signing_secret
-    return view
 
 
-def attempt_view(attempt: WebhookAttempt) -> dict[str, Any]:
-    return {
-        "attempt": attempt.attempt,
-        "series": attempt.series,
-        "at": isoformat(attempt.at),
-        "status_code": attempt.status_code,
-        "response_ms": attempt.response_ms,
-        "error": attempt.error,
-        "response_excerpt": attempt.response_excerpt,
-    }
+def attempt_view(attempt: WebhookAttempt) -> AttemptOut:
+    return AttemptOut(
+        attempt=attempt.attempt,
+        series=attempt.series,
+        at=attempt.at,
+        status_code=attempt.status_code,
+        response_ms=attempt.response_ms,
+        error=attempt.error,
+        response_excerpt=attempt.response_excerpt,
+    )
 
 
 async def delivery_views(
     session: AsyncSession, deliveries: Sequence[WebhookDelivery]
-) -> list[dict[str, Any]]:
+) -> list[DeliveryOut]:
     attempts = await repository.attempts_of(session, [d.id for d in deliveries])
     return [
-        {
-            "id": str(d.id),
-            "event": d.event,
-            "status": d.status,
-            "attempts": [attempt_view(a) for a in attempts[d.id]],
-            "payload": json.loads(d.payload),
-            "created_at": isoformat(d.created_at),
-            "next_attempt_at": isoformat(d.next_attempt_at)
-            if d.status in ("pending", "delivering")
-            else None,
-        }
+        DeliveryOut(
+            id=d.id,
+            event=d.event,
+            status=d.status,
+            attempts=[attempt_view(a) for a in attempts[d.id]],
+            payload=json.loads(d.payload),
+            created_at=d.created_at,
+            next_attempt_at=d.next_attempt_at if d.status in ("pending", "delivering") else None,
+        )
         for d in deliveries
     ]

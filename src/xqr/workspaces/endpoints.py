@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from starlette.responses import Response
 
 from xqr.context import Ctx, DbSession
-from xqr.core.envelope import ok, page
-from xqr.core.openapi import Envelope, ListEnvelope
+from xqr.core.envelope import Envelope, ListEnvelope
 from xqr.core.pagination import Pagination
 from xqr.workspaces import service
 from xqr.workspaces.auth import WorkspaceRead
@@ -16,22 +14,24 @@ from xqr.workspaces.schemas import MemberOut, UsageOut, WorkspaceOut
 router = APIRouter(prefix="/workspace", tags=["Workspace"])
 
 
-@router.get("", summary="Get workspace", response_model=Envelope[WorkspaceOut])
-async def get_workspace(request: Request, principal: WorkspaceRead, session: DbSession) -> Response:
+@router.get("", summary="Get workspace")
+async def get_workspace(
+    request: Request, principal: WorkspaceRead, session: DbSession
+) -> Envelope[WorkspaceOut]:
     """Workspace name, plan, owner and creation time. Scope: `workspace:read`."""
     workspace = await service.get_workspace(session, principal.workspace_id)
-    return ok(request, await service.describe(session, workspace))
+    return Envelope[WorkspaceOut].of(request, await service.describe(session, workspace))
 
 
-@router.get("/members", summary="List members", response_model=ListEnvelope[MemberOut])
+@router.get("/members", summary="List members")
 async def list_members(
     request: Request, principal: WorkspaceRead, session: DbSession, pagination: Pagination
-) -> Response:
+) -> ListEnvelope[MemberOut]:
     """Members with their roles (owner, admin, member, viewer). Scope: `workspace:read`."""
     members, total = await service.list_members(
         session, principal.workspace_id, limit=pagination.limit, offset=pagination.offset
     )
-    return page(
+    return ListEnvelope[MemberOut].of(
         request,
         [service.member_view(m) for m in members],
         total=total,
@@ -40,13 +40,14 @@ async def list_members(
     )
 
 
-@router.get("/usage", summary="Get usage", response_model=Envelope[UsageOut])
+@router.get("/usage", summary="Get usage")
 async def get_usage(
     request: Request, principal: WorkspaceRead, session: DbSession, ctx: Ctx
-) -> Response:
+) -> Envelope[UsageOut]:
     """Current usage against the plan's limits, and API calls in this billing cycle.
 
     Scope: `workspace:read`. A `limit` of null means unlimited.
     """
     workspace = await service.get_workspace(session, principal.workspace_id)
-    return ok(request, await service.usage(session, workspace, ctx.plans[workspace.plan]))
+    usage = await service.usage(session, workspace, ctx.plans[workspace.plan])
+    return Envelope[UsageOut].of(request, usage)

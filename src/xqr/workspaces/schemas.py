@@ -1,36 +1,40 @@
-"""Response shapes of the workspace endpoints (for the OpenAPI document)."""
+"""Response bodies of the workspace endpoints."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+import uuid
+
+from pydantic import Field
+
+from xqr.core.schemas import ResponseModel, Timestamp
 
 
-class WorkspaceOut(BaseModel):
-    id: str
+class WorkspaceOut(ResponseModel):
+    id: uuid.UUID
     name: str
-    plan: str
-    owner: str | None
-    created_at: str
+    plan: str = Field(examples=["pro"])
+    owner: str | None = Field(description="The owner's email.")
+    created_at: Timestamp
 
 
-class MemberOut(BaseModel):
-    id: str
+class MemberOut(ResponseModel):
+    id: uuid.UUID
     email: str
-    role: str
-    created_at: str
+    role: str = Field(description="owner, admin, member or viewer.")
+    created_at: Timestamp
 
 
-class UsedVsLimit(BaseModel):
+class UsedVsLimit(ResponseModel):
     used: int
-    limit: int | None
+    limit: int | None = Field(description="null means unlimited.")
 
 
 class ApiCallsUsage(UsedVsLimit):
-    cycle_start: str
-    cycle_end: str
+    cycle_start: Timestamp
+    cycle_end: Timestamp
 
 
-class UsageOut(BaseModel):
+class UsageOut(ResponseModel):
     plan: str
     api_keys: UsedVsLimit
     links: UsedVsLimit

@@ -7,12 +7,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xqr.auth.cache import EVERYTHING, log_auth_change
-from xqr.core.clock import isoformat, utcnow
+from xqr.core.clock import utcnow
 from xqr.core.errors import ApiError, not_found, validation_error
 from xqr.webhooks.outbox import emit
 from xqr.workspaces import repository
@@ -20,6 +19,7 @@ from xqr.workspaces.billing import cycle_bounds
 from xqr.workspaces.models import ROLES, Member, Workspace
 from xqr.workspaces.plans import LIMIT_LABELS, PLAN_ORDER, Plan
 from xqr.workspaces.roles import require
+from xqr.workspaces.schemas import ApiCallsUsage, MemberOut, UsageOut, UsedVsLimit, WorkspaceOut
 from xqr.workspaces.tenant import Tenant
 from xqr.workspaces.usage import count_usage
 
@@ -73,14 +73,15 @@ async def list_workspaces(session: AsyncSession) -> Sequence[Workspace]:
     return await repository.list_all(session)
 
 
-async def describe(session: AsyncSession, workspace: Workspace) -> dict[str, Any]:
-    return {
-        "id": str(workspace.id),
-        "name": workspace.name,
-        "plan": workspace.plan,
-        "owner": await repository.owner_email(session, workspace.id),
-        "created_at": isoformat(workspace.created_at),
-    }
+async def describe(session: AsyncSession, workspace: Workspace) -> WorkspaceOut:
+    """The workspace object of the API (and of `xqr admin workspace --json`)."""
+    return WorkspaceOut(
+        id=workspace.id,
+        name=workspace.name,
+        plan=workspace.plan,
+        owner=await repository.owner_email(session, workspace.id),
+        created_at=workspace.created_at,
+    )
 
 
 async def set_plan(session: AsyncSession, workspace: Workspace, plan: str) -> Workspace:
@@ -259,33 +260,30 @@ async def list_members(
     return await repository.list_members(session, workspace_id, limit, offset)
 
 
-def member_view(member: Member) -> dict[str, Any]:
-    return {
-        "id": str(member.id),
-        "email": member.email,
-        "role": member.role,
-        "created_at": isoformat(member.created_at),
-    }
+def member_view(member: Member) -> MemberOut:
+    return MemberOut(
+        id=member.id, email=member.email, role=member.role, created_at=member.created_at
+    )
 
 
 def current_cycle(workspace: Workspace, now: datetime | None = None) -> tuple[datetime, datetime]:
     return cycle_bounds(workspace.created_at, now or utcnow())
 
 
-async def usage(session: AsyncSession, workspace: Workspace, plan: Plan) -> dict[str, Any]:
+async def usage(session: AsyncSession, workspace: Workspace, plan: Plan) -> UsageOut:
     """Used vs limit for every plan limit, and API calls in the current cycle."""
     start, end = current_cycle(workspace)
-    counts: dict[str, Any] = {}
+    counts: dict[str, UsedVsLimit] = {}
     for name in LIMIT_LABELS:
         if name == "members":
             used = await repository.count_members(session, workspace.id)
         else:
             used = await count_usage(session, workspace.id, name)
-        counts[name] = {"used": used, "limit": plan.limit(name)}
-    counts["api_calls"] = {
-        "used": await repository.calls_in_cycle(session, workspace.id, start),
-        "limit": plan.monthly_calls,
-        "cycle_start": isoformat(start),
-        "cycle_end": isoformat(end),
-    }
-    return {"plan": plan.name, **counts}
+        counts[name] = UsedVsLimit(used=used, limit=plan.limit(name))
+    api_calls = ApiCallsUsage(
+        used=await repository.calls_in_cycle(session, workspace.id, start),
+        limit=plan.monthly_calls,
+        cycle_start=start,
+        cycle_end=end,
+    )
+    return UsageOut(plan=plan.name, **counts, api_calls=api_calls)

@@ -11,13 +11,14 @@ from xqr.qr.render.design import (
     validate_design,
     validate_size,
 )
-from xqr.qr.render.engine import RENDERER_VERSION, render, render_cache_key
+from xqr.qr.render.engine import MAX_PNG_SIDE, RENDERER_VERSION, render, render_cache_key
 
 __all__ = [
     "CORNER_STYLES",
     "DOT_STYLES",
     "ERROR_CORRECTIONS",
     "FORMATS",
+    "MAX_PNG_SIDE",
     "MIN_CONTRAST_RATIO",
     "RENDERER_VERSION",
     "Design",
