@@ -6,15 +6,17 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.conftest import Account, AccountFactory
+from tests.conftest import Account, AccountFactory, make_settings
 from xqr.accounts import service as accounts
 from xqr.app import XqrApp
+from xqr.config import Settings
 from xqr.context import AppContext
 from xqr.workspaces import service as workspaces
 
@@ -77,6 +79,12 @@ async def add_person(
         if password is not None:
             await accounts.set_password(session, account, password)
         await session.commit()
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    """The test server's settings, with the visitor's country taken from `CF-IPCountry`."""
+    return make_settings(db_url, tmp_path / "data", country_header="CF-IPCountry")
 
 
 @pytest.fixture

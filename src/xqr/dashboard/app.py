@@ -6,6 +6,7 @@ domains' services with a principal built from the session (never the HTTP API).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import quote
 
@@ -32,6 +33,7 @@ from xqr.dashboard.web import (
 )
 from xqr.workspaces.roles import RoleRequired
 
+logger = logging.getLogger("xqr.dashboard")
 _ERROR_TITLES = {400: "Bad request", 404: "Not found", 405: "Not allowed", 413: "Too large"}
 
 
@@ -92,6 +94,19 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return _error_page(request, DashboardError(status, _ERROR_TITLES[status], message))
 
 
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    request_id = request.scope.get("state", {}).get("request_id")
+    logger.exception("dashboard request %s failed", request_id, exc_info=exc)
+    return _error_page(
+        request,
+        DashboardError(
+            500,
+            "Something went wrong",
+            f"The server could not finish this. Quote {request_id} when reporting it.",
+        ),
+    )
+
+
 async def _invalid_request(request: Request, exc: Exception) -> Response:
     return _error_page(
         request, DashboardError(400, "Bad request", "The request could not be understood.")
@@ -114,7 +129,7 @@ class SecurityHeaders:
                 headers.extend(SECURITY_HEADERS)
                 if is_static:
                     headers.append((b"cache-control", b"public, max-age=31536000, immutable"))
-                else:
+                elif all(name.lower() != b"cache-control" for name, _ in headers):
                     headers.append((b"cache-control", b"no-store"))
                 message = {**message, "headers": headers}
             await send(message)
@@ -147,6 +162,7 @@ def build_dashboard(ctx: AppContext) -> FastAPI:
     dashboard.add_exception_handler(ApiError, _api_error)
     dashboard.add_exception_handler(StarletteHTTPException, _http_error)
     dashboard.add_exception_handler(RequestValidationError, _invalid_request)
+    dashboard.add_exception_handler(Exception, _unexpected)
     return dashboard
 
 

@@ -103,14 +103,18 @@ class LinkForm:
     rules: list[RuleCard] = field(default_factory=list)
 
     @classmethod
-    def from_link(cls, link: dict[str, Any], zone: str) -> LinkForm:
+    def from_link(cls, link: Any, zone: str) -> LinkForm:
+        """The form of a saved link (the API's link object)."""
         return cls(
-            url=link["destination"],
-            custom_slug=link["short_code"],
-            labels=", ".join(link["labels"]),
-            expires_at=local_input(link["expires_at"], zone),
-            enabled=bool(link["enabled"]),
-            rules=[RuleCard.from_stored(rule, zone) for rule in link["routing_rules"]],
+            url=link.destination,
+            custom_slug=link.short_code,
+            labels=", ".join(link.labels),
+            expires_at=local_input(link.expires_at, zone),
+            enabled=bool(link.enabled),
+            rules=[
+                RuleCard.from_stored(rule.model_dump(mode="json"), zone)
+                for rule in link.routing_rules
+            ],
         )
 
     @classmethod

@@ -22,6 +22,7 @@ from xqr.db.engine import on_commit
 from xqr.links import repository
 from xqr.links.destinations import check_destination
 from xqr.links.models import Link, LinkBatch
+from xqr.links.routing import Rule, parse_rules
 from xqr.links.routing_schemas import RoutingRule, RoutingRuleOut
 from xqr.links.schemas import BatchItemOut, BatchOut, LinkCreate, LinkOut, LinkUpdate
 from xqr.links.slugs import check_custom_slug, random_code
@@ -130,6 +131,27 @@ def _slug(slug: str) -> str:
         return check_custom_slug(slug)
     except ValueError as exc:
         raise validation_error("custom_slug", str(exc)) from exc
+
+
+async def code_availability(
+    session: AsyncSession, slug: str, *, except_link: str | None = None
+) -> tuple[str, str]:
+    """(`free`, `taken`, `invalid` or `empty`, and a sentence) for a wished-for short code,
+    judged as creating the link would: the slug rules, reserved words, codes differing only
+    in case."""
+    if not slug:
+        return "empty", ""
+    try:
+        slug = check_custom_slug(slug)
+    except ValueError as exc:
+        return "invalid", str(exc)[:1].upper() + str(exc)[1:] + "."
+    try:
+        except_id = uuid.UUID(except_link) if except_link else None
+    except ValueError:
+        except_id = None
+    if await repository.code_taken(session, slug, except_id=except_id):
+        return "taken", f"{slug} is already in use."
+    return "free", f"{slug} is available."
 
 
 def _changed(session: AsyncSession, *codes: str) -> None:
@@ -308,6 +330,21 @@ def parse_item(raw: Any, allowed: frozenset[str] = BULK_FIELDS) -> LinkCreate:
         return LinkCreate.model_validate(raw)
     except ValidationError as exc:
         raise validation_failed([dict(e) for e in exc.errors()]) from exc
+
+
+def parse_update(raw: dict[str, Any]) -> LinkUpdate:
+    """A change of a link from plain values (the dashboard's form), validated as the API's."""
+    try:
+        return LinkUpdate.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_failed([dict(e) for e in exc.errors()]) from exc
+
+
+def preview_rules(tenant: Tenant, rules: LinkRules, raw: list[Any]) -> list[Rule]:
+    """Routing rules not saved yet, validated as a save would and in evaluation order, to see
+    where visitors would go."""
+    checked = _rules(tenant, rules, parse_update({"routing_rules": raw}).routing_rules)
+    return parse_rules(checked)
 
 
 async def create_many(
