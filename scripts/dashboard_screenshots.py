@@ -35,11 +35,25 @@ def seed(base: str, key: str, hook_url: str) -> dict[str, str]:
         ("https://events.example.org/tickets/2027", ["events"], None),
         ("https://example.com/manual/coffee-grinder-x200.pdf", ["packaging"], None),
     ]
+    ids: dict[str, str] = {}
     for url, labels, slug in campaigns:
         body: dict[str, object] = {"url": url, "labels": labels}
         if slug:
             body["custom_slug"] = slug
-        api.post("/links", json=body).raise_for_status()
+        if slug == "spring":
+            body["routing_rules"] = [
+                {
+                    "destination": "https://shop.example.com/de/fruehling",
+                    "conditions": {"countries": ["DE", "AT", "CH"], "device_types": ["mobile"]},
+                },
+                {
+                    "destination": "https://shop.example.com/spring-sale?variant=b",
+                    "conditions": {"percentage": 50},
+                },
+            ]
+        created = api.post("/links", json=body)
+        created.raise_for_status()
+        ids[slug or url] = created.json()["data"]["id"]
     for n, code in enumerate(["spring", "spring", "menu", "spring", "get-the-app"] * 3):
         httpx.get(
             f"{base}/{code}?qr=1",
@@ -76,7 +90,7 @@ def seed(base: str, key: str, hook_url: str) -> dict[str, str]:
             "description": "CRM sync",
         },
     ).json()["data"]
-    return {"webhook_id": hook["id"]}
+    return {"webhook_id": hook["id"], "spring": ids["spring"]}
 
 
 def shoot(page: Any, name: str, *, phone: bool = False) -> None:
@@ -124,6 +138,15 @@ def main() -> int:
             ]:
                 page.goto(f"{server.url}/dashboard{path}")
                 shoot(page, name, phone=phone)
+            page.goto(f"{server.url}/dashboard/links/{ids['spring']}")
+            page.get_by_role("button", name="Test", exact=True).click()
+            page.locator("#test-result p").wait_for()
+            shoot(page, "link-editor", phone=True)
+            page.goto(f"{server.url}/dashboard/links/new")
+            page.get_by_label("Destination URL").first.fill("https://example.com/new")
+            page.get_by_label("Short code").fill("menu")
+            page.locator("#slug-status span").wait_for()
+            shoot(page, "link-new")
             page.goto(f"{server.url}/dashboard/settings/developers")
             page.get_by_label("Name").fill("Website build")
             page.get_by_role("checkbox", name="links:read").check()

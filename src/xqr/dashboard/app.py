@@ -22,7 +22,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from xqr.context import AppContext
 from xqr.core.errors import ApiError
 from xqr.core.middleware import RequestContextMiddleware, header
-from xqr.dashboard import areas, links, members, settings_pages, signin, webhooks_pages
+from xqr.dashboard import (
+    areas,
+    links,
+    members,
+    qr_pages,
+    settings_pages,
+    signin,
+    webhooks_pages,
+)
 from xqr.dashboard.web import (
     PREFIX,
     SECURITY_HEADERS,
@@ -143,6 +151,7 @@ def build_dashboard(ctx: AppContext) -> FastAPI:
     for router in (
         signin.router,
         links.router,
+        qr_pages.router,
         areas.router,
         settings_pages.router,
         members.router,

@@ -12,7 +12,6 @@ from xqr.bio import service as bio
 from xqr.context import ReadSession
 from xqr.dashboard.session import SignedIn
 from xqr.dashboard.web import ctx_of, render
-from xqr.qr import service as qr
 
 router = APIRouter()
 PER_PAGE = 50
@@ -22,20 +21,6 @@ MAX_OFFSET = 10_000_000
 def _offset(request: Request) -> int:
     raw = request.query_params.get("offset", "0")
     return min(int(raw), MAX_OFFSET) if raw.isdigit() else 0
-
-
-@router.get("/qr")
-async def qr_page(request: Request, me: SignedIn, session: ReadSession) -> Response:
-    offset = _offset(request)
-    rows, total = await qr.list_templates(session, me.tenant, limit=PER_PAGE, offset=offset)
-    return render(
-        request,
-        "areas/qr.html.j2",
-        me=me,
-        section="qr",
-        templates=[qr.template_view(t) for t in rows],
-        paging={"total": total, "limit": PER_PAGE, "offset": offset},
-    )
 
 
 @router.get("/analytics")

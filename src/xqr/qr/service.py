@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xqr.core.clock import utcnow
@@ -17,7 +18,8 @@ from xqr.qr import repository
 from xqr.qr.logos import LogoResolver
 from xqr.qr.models import QrTemplate
 from xqr.qr.render import Design, DesignError, validate_design
-from xqr.qr.rendering import RenderSpec, as_api_error, template_fields
+from xqr.qr.rendering import QrRenderer, RenderSpec, as_api_error, template_fields
+from xqr.qr.scannability import ScanResult, check_png
 from xqr.qr.schemas import DesignOut, TemplateOut
 from xqr.workspaces.service import hold_limits
 from xqr.workspaces.tenant import Tenant
@@ -241,3 +243,23 @@ async def link_qr_spec(
     if background is not None:
         design["background"] = background
     return RenderSpec(content, engine_design(design), size, fmt, design["logo_url"])
+
+
+SCAN_CHECK_SIZE = 8  # pixels per module of the image a scan check decodes
+
+
+async def scan_check(
+    session: AsyncSession,
+    tenant: Tenant,
+    renderer: QrRenderer,
+    content: str,
+    design: Mapping[str, Any],
+) -> ScanResult:
+    """Render `content` with `design` as the API would and decode it with zxing-cpp.
+
+    A design the API refuses (contrast, colours, styles, logo) raises its ApiError."""
+    values = design_view({**DESIGN_DEFAULTS, **_unset_means_default(design)})
+    spec = RenderSpec(content, engine_design(values), SCAN_CHECK_SIZE, "png", values["logo_url"])
+    prepared = await renderer.prepare(session, tenant.workspace_id, spec, template_fields)
+    png = await renderer.image(prepared)
+    return await anyio.to_thread.run_sync(check_png, png, content)

@@ -261,3 +261,19 @@ for (const controls of document.querySelectorAll("[data-qr-controls]")) {
   controls.addEventListener("input", refresh);
   controls.addEventListener("change", refresh);
 }
+
+// The QR designer's preview follows its controls.
+for (const form of document.querySelectorAll("[data-designer]")) {
+  const image = document.getElementById("qr-preview");
+  const names = ["foreground", "background", "error_correction", "dot_style", "corner_style", "logo_url"];
+  const refresh = () => {
+    const values = new FormData(form);
+    const query = new URLSearchParams();
+    for (const name of names) if (values.get(name)) query.set(name, values.get(name));
+    image.setAttribute("aria-busy", "true");
+    image.src = `${image.dataset.preview}?${query}`;
+  };
+  image.addEventListener("load", () => image.removeAttribute("aria-busy"));
+  form.addEventListener("input", refresh);
+  form.addEventListener("change", refresh);
+}
