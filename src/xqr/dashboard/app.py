@@ -24,6 +24,7 @@ from xqr.core.errors import ApiError
 from xqr.core.middleware import RequestContextMiddleware, header
 from xqr.dashboard import (
     areas,
+    link_import,
     links,
     members,
     qr_pages,
@@ -150,6 +151,7 @@ def build_dashboard(ctx: AppContext) -> FastAPI:
     dashboard.state.ctx = ctx
     for router in (
         signin.router,
+        link_import.router,  # before links: /links/import is not a link id
         links.router,
         qr_pages.router,
         areas.router,
@@ -188,7 +190,8 @@ class DashboardFront:
         self.app: Any = RequestContextMiddleware(
             SecurityHeaders(build_dashboard(ctx)),
             max_body_bytes=ctx.settings.max_body_bytes,
-            uncapped_prefixes=(),
+            # CSV imports carry their own, larger limit (IMPORT_MAX_BYTES).
+            uncapped_prefixes=(f"{PREFIX}/links/import",),
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> bool:

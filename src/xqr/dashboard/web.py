@@ -294,9 +294,11 @@ def _same_origin(request: Request) -> bool:
     }
 
 
-async def checked_form(request: Request, expected: str) -> FormData:
+async def checked_form(
+    request: Request, expected: str, *, max_part_size: int = 1024 * 1024
+) -> FormData:
     """The request's form, once its CSRF token (field or `X-CSRF-Token`) equals `expected`."""
-    form = await request.form()
+    form = await request.form(max_part_size=max_part_size)
     sent = request.headers.get(CSRF_HEADER) or form.get(CSRF_FIELD)
     if (
         not isinstance(sent, str)

@@ -397,6 +397,28 @@ async def bulk_create(
     return batch, created, errors
 
 
+async def advance_batch(
+    session: AsyncSession,
+    batch_id: uuid.UUID,
+    *,
+    succeeded: int,
+    failed: int,
+    results: list[dict[str, Any]],
+    done: bool,
+) -> None:
+    """Count a processed part of a batch (an import's chunk), in the caller's transaction."""
+    batch = await session.get(LinkBatch, batch_id)
+    if batch is None:
+        return
+    batch.succeeded += succeeded
+    batch.failed += failed
+    batch.results = [*batch.results, *results]
+    batch.updated_at = utcnow()
+    if done:
+        batch.status = "completed"
+    await session.flush()
+
+
 async def all_links(session: AsyncSession, tenant: Tenant) -> Sequence[Link]:
     return await repository.iterate(session, tenant.workspace_id)
 
