@@ -4,6 +4,7 @@ rules, "Test a visitor", the code check and the live QR code."""
 from __future__ import annotations
 
 import io
+import zipfile
 from typing import Any
 
 import httpx
@@ -374,3 +375,24 @@ async def test_a_free_workspace_cannot_add_rules(
     )
     assert forced.status_code == 400
     assert "does not include routing rules" in text_of(forced)
+
+
+async def test_the_selected_links_qr_codes_download_as_one_zip(
+    browser: Dashboard, owner: Account, client: httpx.AsyncClient
+) -> None:
+    made = [
+        await _api_link(client, owner, url=f"https://example.com/{n}", custom_slug=f"zip-{n}")
+        for n in range(3)
+    ]
+    await browser.sign_in("maria@example.com")
+    await browser.get("/dashboard/links")
+    answer = await browser.post(
+        "/dashboard/links/bulk", {"ids": [link["id"] for link in made], "action": "qr-zip"}
+    )
+    assert answer.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(answer.content)) as archive:
+        assert sorted(archive.namelist()) == ["zip-0.png", "zip-1.png", "zip-2.png"]
+        for link in made:
+            image = Image.open(io.BytesIO(archive.read(f"{link['short_code']}.png")))
+            [decoded] = zxingcpp.read_barcodes(image)
+            assert decoded.text == f"{link['short_url']}?qr=1"

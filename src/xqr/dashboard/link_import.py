@@ -12,8 +12,8 @@ import asyncio
 import csv
 import io
 import logging
-from typing import Any
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import APIRouter
 from starlette.datastructures import UploadFile
