@@ -147,6 +147,30 @@ def main() -> int:
             page.get_by_label("Short code").fill("menu")
             page.locator("#slug-status span").wait_for()
             shoot(page, "link-new")
+            page.goto(f"{server.url}/dashboard/qr/templates/new")
+            page.get_by_label("Name").fill("Poster blue")
+            page.get_by_label("Dots colour").fill("#1f4fd1")
+            page.get_by_label("Dot style").select_option("rounded")
+            page.get_by_text("✓ Scannable").wait_for()
+            shoot(page, "qr-designer")
+            page.get_by_label("Dots colour").fill("#cccccc")
+            page.get_by_text("✗ Not scannable").wait_for()
+            shoot(page, "qr-designer-refused")
+            sample = work / "links.csv"
+            sample.write_text(
+                "url,custom_slug,labels\n"
+                "https://shop.example.com/autumn,autumn,season|posters\n"
+                "not a url,,posters\n"
+                "https://shop.example.com/winter,,season\n"
+            )
+            page.goto(f"{server.url}/dashboard/links/import")
+            page.get_by_label("File").set_input_files(str(sample))
+            page.get_by_role("button", name="Preview").click()
+            page.get_by_role("heading", name="Import 3 rows?").wait_for()
+            shoot(page, "links-import-preview")
+            page.get_by_role("button", name="Import 3 links").click()
+            page.get_by_role("heading", name="Import finished").wait_for()
+            shoot(page, "links-import-done")
             page.goto(f"{server.url}/dashboard/settings/developers")
             page.get_by_label("Name").fill("Website build")
             page.get_by_role("checkbox", name="links:read").check()

@@ -83,6 +83,15 @@ async def forget_failures(session: AsyncSession, *, email: str, before: datetime
     )
 
 
+async def forget_failures_before(session: AsyncSession, before: datetime) -> None:
+    """Failed sign-ins too old to count any more."""
+    await session.execute(delete(SignInFailure).where(SignInFailure.at <= before))
+
+
+async def delete_expired_tokens(session: AsyncSession, now: datetime) -> None:
+    await session.execute(delete(AccountToken).where(AccountToken.expires_at <= now))
+
+
 async def count_accounts(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.count()).select_from(Account)) or 0)
 

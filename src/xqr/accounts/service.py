@@ -126,6 +126,7 @@ async def create_setup_link_token(
 ) -> str:
     """A one-time token for `/dashboard/setup?token=…` (choose a password), valid `lifetime`."""
     token = secrets.token_urlsafe(32)
+    await repository.delete_expired_tokens(session, utcnow())
     session.add(
         AccountToken(id=token_id(token), account_id=account.id, expires_at=utcnow() + lifetime)
     )
@@ -181,6 +182,7 @@ async def sign_in(session: AsyncSession, email: str, password: str, address: str
     matches = await anyio.to_thread.run_sync(passwords.verify_password, hashed, password)
     if account is None or not matches:
         session.add(SignInFailure(email=email, address=address[:64], at=now))
+        await repository.forget_failures_before(session, now - THROTTLE_WINDOW)
         await session.flush()
         raise SignInRefused
     await repository.forget_failures(session, email=email, before=now - THROTTLE_WINDOW)
