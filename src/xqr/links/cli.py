@@ -6,16 +6,14 @@ import csv
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from xqr.clitools import err, fail, out, parse_uuid, run, unit_of_work
-from xqr.context import AppContext
-from xqr.links import service
-from xqr.links.service import IMPORT_FIELDS, LinkRules
-from xqr.workspaces import service as workspaces
+
+if TYPE_CHECKING:
+    from xqr.context import AppContext
 
 app = typer.Typer(help="Import and export links as CSV.", no_args_is_help=True)
 
@@ -78,6 +76,12 @@ def import_links(
     `labels` are separated by `|`; `routing_rules` is JSON. Each row is validated alone: valid
     rows are created, the others are reported with their line number. Exits 1 if any failed.
     """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from xqr.links import service
+    from xqr.links.service import IMPORT_FIELDS, LinkRules
+    from xqr.workspaces import service as workspaces
+
     handle: TextIO = sys.stdin if str(file) == "-" else file.open(newline="", encoding="utf-8-sig")
     with handle:
         reader = csv.DictReader(handle)
@@ -139,6 +143,10 @@ def export_links(
     ] = Path("-"),
 ) -> None:
     """Write every link of a workspace as CSV (re-importable with `xqr links import`)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from xqr.links import service
+    from xqr.workspaces import service as workspaces
 
     async def _export(ctx: AppContext) -> list[dict[str, Any]]:
         async with unit_of_work(ctx) as session:
