@@ -68,7 +68,7 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 _cluster: postgres.TemporaryPostgres | None = None
 # pytest-timeout: a hang fails with a traceback. The default (pyproject.toml) is for tests in
 # process; tests marked e2e or slow start servers, workers or a browser, so get longer.
-SLOW_TIMEOUT = 600
+SLOW_TIMEOUT = 900
 
 
 def pytest_configure(config: pytest.Config) -> None:
