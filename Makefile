@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Test processes per database (pytest-xdist). The tests mostly wait (processes starting,
 # servers, the database), so more than the machine's cores pays; see docs/decisions.md.
-TEST_WORKERS ?= 3
+TEST_WORKERS ?= 4
 PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 .PHONY: run test lint typecheck test-sqlite test-postgres docs bench clean
