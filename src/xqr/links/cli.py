@@ -6,17 +6,15 @@ import csv
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from xqr.clitools import err, fail, out, parse_uuid, run, unit_of_work
-from xqr.context import AppContext
-from xqr.links import service
 from xqr.links.csvcells import join_labels, protect_cell, split_labels, unprotect_cell
-from xqr.links.service import IMPORT_FIELDS, LinkRules
-from xqr.workspaces import service as workspaces
+
+if TYPE_CHECKING:
+    from xqr.context import AppContext
 
 app = typer.Typer(help="Import and export links as CSV.", no_args_is_help=True)
 
@@ -81,6 +79,12 @@ def import_links(
     is removed (export adds it). Each row is validated alone: valid rows are created, the
     others are reported with their line number. Exits 1 if any failed.
     """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from xqr.links import service
+    from xqr.links.service import IMPORT_FIELDS, LinkRules
+    from xqr.workspaces import service as workspaces
+
     handle: TextIO = sys.stdin if str(file) == "-" else file.open(newline="", encoding="utf-8-sig")
     with handle:
         reader = csv.DictReader(handle)
@@ -152,6 +156,10 @@ def export_links(
     A cell that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or
     carriage return) is written with a `'` in front; import removes it.
     """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from xqr.links import service
+    from xqr.workspaces import service as workspaces
 
     async def _export(ctx: AppContext) -> list[dict[str, Any]]:
         async with unit_of_work(ctx) as session:
