@@ -2,13 +2,17 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Test processes per database (pytest-xdist). The tests mostly wait (processes starting,
+# servers, the database), so more than the machine's cores pays; see docs/decisions.md.
+TEST_WORKERS ?= 4
+PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 .PHONY: run test lint typecheck test-sqlite test-postgres docs bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e '.[server]'
 	touch $@
 
 $(VENV)/.test-installed: pyproject.toml $(VENV)/.installed
@@ -19,12 +23,11 @@ $(VENV)/.test-installed: pyproject.toml $(VENV)/.installed
 run: $(VENV)/.installed
 	$(BIN)/xqr serve
 
-## The whole suite: lint, types, layer contracts, tests on SQLite and on PostgreSQL.
+## The whole suite: lint, types, layer contracts, tests on SQLite and on PostgreSQL, the
+## three side by side; each one's output is printed whole when it ends.
 test: $(VENV)/.test-installed
 	./scripts/test-deps
-	$(MAKE) lint
-	$(MAKE) test-sqlite
-	$(MAKE) test-postgres
+	$(MAKE) --no-print-directory -j3 --output-sync=target lint test-sqlite test-postgres
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests bench scripts
@@ -33,11 +36,11 @@ lint: $(VENV)/.test-installed
 	$(BIN)/lint-imports
 
 test-sqlite: $(VENV)/.test-installed
-	XQR_TEST_DB=sqlite $(BIN)/pytest
+	XQR_TEST_DB=sqlite $(PYTEST)
 
 test-postgres: $(VENV)/.test-installed
 	@if ./scripts/has-postgres; then \
-		XQR_TEST_DB=postgres $(BIN)/pytest; \
+		XQR_TEST_DB=postgres $(PYTEST); \
 	else \
 		echo "PostgreSQL binaries (initdb, pg_ctl) not found: PostgreSQL suite skipped."; \
 	fi

@@ -234,7 +234,7 @@ def report(results: dict[str, Any]) -> None:
     backends = [b for b in ("sqlite", "postgres") if b in results]
     print(f"\n{results['links']:,} links, {results['keys']} API keys; "
           f"{results['requests']} requests per page (ms)\n")  # fmt: skip
-XX
+    print(f"{'page':<56}" + "".join(f"{b + ' p50':>15}{b + ' p95':>15}" for b in backends))
     for name in results[backends[0]]["pages"] if backends else []:
         row = f"{name:<56}"
         for b in backends:

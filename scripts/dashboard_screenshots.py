@@ -164,7 +164,7 @@ def main() -> int:
                 "https://shop.example.com/winter,,season\n"
             )
             page.goto(f"{server.url}/dashboard/links/import")
-            page.get_by_label("File").set_input_files(str(sample))
+            page.locator("#f-file").set_input_files(str(sample))
             page.get_by_role("button", name="Preview").click()
             page.get_by_role("heading", name="Import 3 rows?").wait_for()
             shoot(page, "links-import-preview")

@@ -63,28 +63,67 @@ class DatabaseTemplate:
         return self.server_url.rsplit("/", 1)[0] + f"/{name}"
 
 
+# Parallel runs (pytest-xdist): every worker is a process of its own with its own session
+# fixtures. On PostgreSQL they share one server, so each names its template database after
+# itself ("gw0", "gw1", …; "main" without xdist); test databases carry the process id.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+_cluster: postgres.TemporaryPostgres | None = None
+# pytest-timeout: a hang fails with a traceback. The default (pyproject.toml) is for tests in
+# process; tests marked e2e or slow start servers, workers or a browser, so get longer.
+SLOW_TIMEOUT = 900
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """On PostgreSQL, start one throwaway cluster for the run, in the controlling process.
+
+    Workers inherit its address through `XQR_TEST_POSTGRES_URL`, the variable that also points
+    a run at an existing server."""
+    global _cluster
+    if BACKEND != "postgres" or hasattr(config, "workerinput"):
+        return
+    if os.environ.get("XQR_TEST_POSTGRES_URL"):
+        return
+    if not postgres.available():
+        pytest.exit("XQR_TEST_DB=postgres but initdb/pg_ctl are not installed", 2)
+    _cluster = postgres.TemporaryPostgres()
+    os.environ["XQR_TEST_POSTGRES_URL"] = _cluster.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    global _cluster
+    if _cluster is not None:
+        os.environ.pop("XQR_TEST_POSTGRES_URL", None)
+        _cluster.stop()
+        _cluster = None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked e2e or slow get `SLOW_TIMEOUT` unless they set their own."""
+    for item in items:
+        slow = item.get_closest_marker("e2e") or item.get_closest_marker("slow")
+        if slow and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(SLOW_TIMEOUT))
+
+
 @pytest.fixture(scope="session")
 def database_template() -> Iterator[DatabaseTemplate]:
     if BACKEND == "postgres":
         server_url = os.environ.get("XQR_TEST_POSTGRES_URL")
-        cluster = None
-        if not server_url:
-            if not postgres.available():
-                pytest.exit("XQR_TEST_DB=postgres but initdb/pg_ctl are not installed", 2)
-            cluster = postgres.TemporaryPostgres()
-            server_url = cluster.start()
-        template = DatabaseTemplate("postgres", "xqr_template", server_url)
+        assert server_url, "pytest_configure starts a cluster or XQR_TEST_POSTGRES_URL names one"
+        name = f"xqr_template_{WORKER}"
+        template = DatabaseTemplate("postgres", name, server_url)
         asyncio.run(
             _admin(
-                server_url, "DROP DATABASE IF EXISTS xqr_template", "CREATE DATABASE xqr_template"
+                server_url,
+                f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+                f"CREATE DATABASE {name}",
             )
         )
-        asyncio.run(_migrate(template.url_for("xqr_template")))
+        asyncio.run(_migrate(template.url_for(name)))
         try:
             yield template
         finally:
-            if cluster is not None:
-                cluster.stop()
+            asyncio.run(_admin(server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     else:
         folder = Path(tempfile.mkdtemp(prefix="xqr-sqlite-"))
         path = folder / "template.db"
@@ -103,7 +142,10 @@ async def db_url(database_template: DatabaseTemplate, tmp_path: Path) -> AsyncIt
         return
     name = f"xqr_test_{os.getpid()}_{next(_counter)}"
     assert database_template.server_url is not None
-    await _admin(database_template.server_url, f"CREATE DATABASE {name} TEMPLATE xqr_template")
+    await _admin(
+        database_template.server_url,
+        f"CREATE DATABASE {name} TEMPLATE {database_template.template}",
+    )
     yield database_template.url_for(name)
     await _admin(database_template.server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 

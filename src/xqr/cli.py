@@ -1,27 +1,101 @@
-"""The `xqr` command: serve, worker, migrate, admin, and the domain commands."""
+"""The `xqr` command: serve, worker, migrate, admin, and the domain commands.
+
+Each command imports what it needs when it runs. The domain commands' modules are imported
+only when they are named (`xqr --help` lists them from the summaries below), and the server's
+packages only by the commands that use them, so `xqr --help` or `xqr links --help` starts
+without FastAPI, SQLAlchemy or the models.
+"""
 
 from __future__ import annotations
 
+import importlib
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import typer
-from rich.table import Table
+try:
+    import typer
+except ModuleNotFoundError as missing:  # `pip install xqr` is the SDK alone
+    raise SystemExit(
+        f"The xqr command needs the server's packages ({missing.name} is missing): "
+        "pip install 'xqr[server]'"
+    ) from missing
+import typer.core
+import typer.main
 
 from xqr.accounts.cli import app as admin_member
-from xqr.assets.cli import app as assets_cli
 from xqr.clitools import fail, out, parse_uuid, print_json, run, unit_of_work
-from xqr.config import Settings, get_settings
-from xqr.context import AppContext
-from xqr.core.clock import isoformat, parse_datetime
-from xqr.links.cli import app as links_cli
-from xqr.mcp.cli import mcp
-from xqr.qr.cli import qr
-from xqr.scans.cli import app as scans_cli
-from xqr.scans.cli import dev as dev_cli
-from xqr.webhooks.cli import worker
+
+if TYPE_CHECKING:
+    from xqr.config import Settings
+    from xqr.context import AppContext
+
+# Commands defined in other modules, imported when named: "module:attribute" of a function (a
+# command) or of a Typer app (a group), and the summary `xqr --help` lists without importing
+# them (the first paragraph of their help; tests/test_cli_startup.py keeps the two the same).
+# Typer lists commands before groups; these keep that order around the ones defined here.
+LAZY_COMMANDS = {
+    "worker": (
+        "xqr.webhooks.cli:worker",
+        "Deliver webhooks until SIGTERM or Ctrl-C (finishes the sends in flight first).",
+    ),
+    "qr": (
+        "xqr.qr.cli:qr",
+        "Render a QR code to a PNG or SVG file with the same engine as the API.",
+    ),
+    "mcp": (
+        "xqr.mcp.cli:mcp",
+        "Run the MCP server on stdio for AI agents (Claude, Cursor, VS Code, …).",
+    ),
+}
+LAZY_GROUPS = {
+    "assets": ("xqr.assets.cli:app", "Manage stored assets."),
+    "scans": ("xqr.scans.cli:app", "Scan data: pruning raw events."),
+    "dev": ("xqr.scans.cli:dev", "Development helpers: realistic demo data."),
+    "links": ("xqr.links.cli:app", "Import and export links as CSV."),
+}
+LAZY = {**LAZY_COMMANDS, **LAZY_GROUPS}
+
+
+def load_command(name: str) -> Any:
+    """The Click command of a lazily imported command or group.
+
+    Click types are `Any` here: recent Typer versions carry a copy of Click of their own."""
+    module, _, attribute = LAZY[name][0].partition(":")
+    found = getattr(importlib.import_module(module), attribute)
+    holder = typer.Typer(add_completion=False)  # built as `app` would (no completion options)
+    if isinstance(found, typer.Typer):
+        holder.add_typer(found, name=name)
+    else:
+        holder.command(name)(found)
+    return typer.main.get_group(holder).commands[name]
+
+
+class LazyGroup(typer.core.TyperGroup):
+    """The top-level group: the commands of `LAZY` are imported the first time they are
+    looked up, except to list them in this group's help."""
+
+    _listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*LAZY_COMMANDS, *super().list_commands(ctx), *LAZY_GROUPS]
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in LAZY and cmd_name not in self.commands:
+            if self._listing:
+                return typer.core.TyperCommand(cmd_name, help=LAZY[cmd_name][1])
+            self.commands[cmd_name] = load_command(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
 
 app = typer.Typer(
+    cls=LazyGroup,
     help="xQR: short links, QR codes, scan analytics, bio pages, assets and webhooks.",
     no_args_is_help=True,
     add_completion=False,
@@ -35,13 +109,6 @@ admin.add_typer(admin_workspace, name="workspace")
 admin.add_typer(admin_member, name="member")
 admin.add_typer(admin_key, name="key")
 app.add_typer(admin, name="admin")
-app.add_typer(assets_cli, name="assets")
-app.add_typer(scans_cli, name="scans")
-app.add_typer(dev_cli, name="dev")
-app.add_typer(links_cli, name="links")
-app.command("worker")(worker)
-app.command("qr")(qr)
-app.command("mcp")(mcp)
 
 
 @app.command()
@@ -65,6 +132,7 @@ def serve(
     import uvicorn
 
     from xqr.accounts.bootstrap import first_owner_setup_link
+    from xqr.config import get_settings
     from xqr.core.logging import configure_logging
     from xqr.workspaces.bootstrap import bootstrap
 
@@ -158,6 +226,8 @@ def workspace_list(
     if as_json:
         print_json(rows)
         return
+    from rich.table import Table
+
     table = Table("id", "name", "plan", "owner", "created_at")
     for row in rows:
         table.add_row(row["id"], row["name"], row["plan"], row["owner"] or "", row["created_at"])
@@ -196,6 +266,7 @@ def key_create(
 ) -> None:
     """Create an API key. The key is printed once and cannot be shown again."""
     from xqr.auth import service as keys
+    from xqr.core.clock import isoformat, parse_datetime
     from xqr.workspaces import service
 
     expiry = None
@@ -248,6 +319,8 @@ def key_list(
     if as_json:
         print_json(rows)
         return
+    from rich.table import Table
+
     table = Table("id", "prefix", "name", "scopes", "expires_at", "revoked_at", "last_used_at")
     for row in rows:
         table.add_row(

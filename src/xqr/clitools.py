@@ -8,16 +8,15 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from xqr.config import get_settings
-from xqr.context import AppContext
-from xqr.core.errors import ApiError
-from xqr.workspaces.plans import PlansFileError
+if TYPE_CHECKING:  # imported when a command runs, not when `xqr` starts
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from xqr.context import AppContext
 
 T = TypeVar("T")
 
@@ -32,6 +31,10 @@ def fail(message: str, code: int = 1) -> None:
 
 def run(coro_factory: Callable[[AppContext], Awaitable[T]]) -> T:
     """Run an async command with an app context, turning API errors into clean exits."""
+    from xqr.config import get_settings
+    from xqr.context import AppContext
+    from xqr.core.errors import ApiError
+    from xqr.workspaces.plans import PlansFileError
 
     async def _main() -> T:
         try:

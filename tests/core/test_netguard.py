@@ -239,7 +239,7 @@ class LocalServer:
             send("500 Internal Server Error", {"Content-Length": "0"})
         elif path == "/slow":
             send("200 OK", {"Content-Type": "image/png"})
-            for _ in range(100):
+            for _ in range(100):  # a server that drips its body: the delay is the test
                 writer.write(b"z")
                 await writer.drain()
                 await asyncio.sleep(0.05)

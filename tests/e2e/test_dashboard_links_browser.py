@@ -230,7 +230,7 @@ def test_a_csv_of_1000_rows_with_3_bad_ones_imports_997_and_lists_the_3(
             writer.writerow([bad.get(line, f"https://example.com/csv/{line}"), "csv-browser"])
     page.goto("/dashboard/links")
     page.get_by_role("link", name="Import CSV").click()
-    page.get_by_label("File").set_input_files(str(path))
+    page.locator("#f-file").set_input_files(str(path))
     page.get_by_role("button", name="Preview").click()
     page.get_by_role("heading", name="Import 1,000 rows?").wait_for()
     page.get_by_role("button", name="Import 1,000 links").click()

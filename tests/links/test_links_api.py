@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from tests.conftest import BACKEND, Account, AccountFactory, assert_error, set_plan
 from tests.links.linkkit import (
@@ -23,7 +24,9 @@ from tests.links.linkkit import (
     quiet_settings,
     running,
 )
+from tests.support.waiting import eventually
 from xqr.app import XqrApp
+from xqr.context import AppContext
 from xqr.core.clock import clock
 
 LINKS = "/api/v1/links"
@@ -816,6 +819,18 @@ async def test_a_free_workspace_has_no_api_access(app: XqrApp) -> None:
     assert_error(response, 403, "FEATURE_NOT_AVAILABLE")
 
 
+async def _waiting_for_a_lock(ctx: AppContext) -> bool:
+    """PostgreSQL: a session of this database waits for a lock another holds."""
+    async with ctx.engine.connect() as conn:
+        waiting = await conn.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        )
+    return bool(waiting)
+
+
 @pytest.mark.skipif(BACKEND != "postgres", reason="SQLite runs write transactions one at a time")
 async def test_concurrent_creates_cannot_pass_the_link_limit(db_url: str, tmp_path: Path) -> None:
     from xqr.core.errors import ApiError
@@ -847,7 +862,9 @@ async def test_concurrent_creates_cannot_pass_the_link_limit(db_url: str, tmp_pa
                 return "created"
 
             racing = asyncio.create_task(other_request())
-            await asyncio.sleep(0.3)  # it counts now (or waits for a lock, once there is one)
+            # it waits for the workspace's lock that the first holds (or, were there no such
+            # lock, counts and finishes on its own)
+            await eventually(lambda: racing.done() or _waiting_for_a_lock(ctx), "the other")
             await first.commit()
             outcome = await asyncio.wait_for(racing, 10)
         listed = await client.get(LINKS, headers=pro.headers)

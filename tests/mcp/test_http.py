@@ -19,7 +19,8 @@ from xqr.client import AsyncXQR
 async def http_session(live: LiveServer, key: str) -> AsyncIterator[ClientSession]:
     headers = {"Authorization": f"Bearer {key}"}
     async with (
-        httpx2.AsyncClient(headers=headers) as http,
+        # httpx's default 5 s is too short for a busy machine running tests side by side
+        httpx2.AsyncClient(headers=headers, timeout=60) as http,
         streamable_http_client(f"{live.url}/mcp", http_client=http) as (read, write),
         ClientSession(read, write) as session,
     ):

@@ -430,8 +430,7 @@ async def test_concurrent_redirects_are_each_recorded_exactly_once(
             if total >= counted or time.monotonic() > deadline:
                 break
             await asyncio.sleep(0.05)
-        await asyncio.sleep(0.2)
-        await flush(app)
+        await flush(app)  # writes what is buffered, after any batch being written
         totals = [(await get_link(client, account, link["id"]))["scan_count"] for link in links]
         assert sum(totals) == counted
         for i, link in enumerate(links):

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from tests.analytics.test_analytics_reference import analytics_settings, random_scans
 from tests.conftest import Account
 from tests.links.linkkit import create_link, new_account, running, scalar
+from tests.support.waiting import eventually, loop_turns
 from xqr.app import XqrApp
 from xqr.config import Settings
 from xqr.context import AppContext
@@ -124,12 +125,10 @@ async def test_the_background_writer_retries_until_the_database_recovers(
         await _fail_inserts(app.ctx, "scan_visitors")
         for scan in scans:
             buffer.add(scan)
-        while writer.failures < 2:
-            await asyncio.sleep(0.02)
+        await eventually(lambda: writer.failures >= 2, "two failed attempts")
         assert (await _counts(app.ctx))["scan_events"] == 0
         await _recover(app.ctx, "scan_visitors")
-        while writer.written + writer.skipped_bots < len(scans):
-            await asyncio.sleep(0.02)
+        await eventually(lambda: writer.written + writer.skipped_bots == len(scans), "all written")
         counts = await _counts(app.ctx)
     assert counts["scan_events"] == counts["rolled_up"] == counts["link_counters"]
     assert counts["scan_events"] == len(scans) - writer.skipped_bots
@@ -146,7 +145,8 @@ async def test_shutdown_writes_everything_still_buffered(db_url: str, tmp_path: 
         buffer = app.ctx.parts["scan_buffer"]
         for scan in scans[:50]:  # fewer than a batch: nothing wakes the writer
             buffer.add(scan)
-        await asyncio.sleep(0.05)
+        await loop_turns()  # a woken writer would have taken them from the buffer by now
+        assert len(buffer) == 50
         assert int(await scalar(app.ctx, "SELECT COUNT(*) FROM scan_events")) == 0
         for scan in scans[50:]:
             buffer.add(scan)
@@ -216,16 +216,14 @@ async def test_under_sustained_load_one_transaction_starts_per_interval(
         writer, buffer = app.ctx.parts["scan_writer"], app.ctx.parts["scan_buffer"]
         for scan in scans[:10]:
             buffer.add(scan)
-        for _ in range(250):  # the first batch wakes the idle writer
-            if writer.written + writer.skipped_bots == 10:
-                break
-            await asyncio.sleep(0.02)
-        assert writer.written + writer.skipped_bots == 10
+        # the first batch wakes the idle writer
+        await eventually(lambda: writer.written + writer.skipped_bots == 10, "a first batch")
         assert len(scans) > 20
         for scan in scans[10:]:
             buffer.add(scan)  # more batches
-        await asyncio.sleep(0.5)
-        assert writer.written + writer.skipped_bots == 10  # the interval has not passed
+        await loop_turns()  # a writer that did not wait would have taken them by now
+        assert len(buffer) == len(scans) - 10  # the interval has not passed
+        assert writer.written + writer.skipped_bots == 10
         await writer.stop()
         assert writer.written + writer.skipped_bots == len(scans)
         assert len(buffer) == 0
@@ -284,17 +282,15 @@ async def test_pruning_removes_old_raw_events_but_keeps_the_rollups(
         for scan in scans:
             app.ctx.parts["scan_buffer"].add(scan)
         writer = app.ctx.parts["scan_writer"]
-        while writer.written + writer.skipped_bots < len(scans):
-            await asyncio.sleep(0.02)
+        await eventually(lambda: writer.written + writer.skipped_bots == len(scans), "all written")
         cutoff = NOW - timedelta(days=30)
-        for _ in range(200):  # the writer prunes after a flush once retention is set
-            if not await scalar(
-                app.ctx,
-                "SELECT COUNT(*) FROM scan_events WHERE occurred_at < :c",
-                c=_param(app, cutoff),
-            ):
-                break
-            await asyncio.sleep(0.02)
+
+        async def pruned() -> bool:
+            old = "SELECT COUNT(*) FROM scan_events WHERE occurred_at < :c"
+            return not await scalar(app.ctx, old, c=_param(app, cutoff))
+
+        # the writer prunes after a flush once retention is set
+        await eventually(pruned, "old events pruned")
         counts = await _counts(app.ctx)
         summary = await client.get(
             "/api/v1/analytics/summary", params={"period": "all"}, headers=account.headers

@@ -7,6 +7,7 @@ a stamp in `node_modules` remembers which lock file they came from.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import shutil
@@ -47,18 +48,27 @@ def missing_tools() -> str | None:
 
 
 def install_node_packages() -> None:
-    """`npm ci` in tests/e2e/browser unless node_modules already matches the lock file."""
+    """`npm ci` in tests/e2e/browser unless node_modules already matches the lock file.
+
+    Test processes running side by side (pytest-xdist) take turns: one installs, the others
+    wait for it and find the stamp."""
     lock = hashlib.sha256((BROWSER_DIR / "package-lock.json").read_bytes()).hexdigest()
-    if _STAMP.exists() and _STAMP.read_text().strip() == lock:
-        return
-    subprocess.run(
-        ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-        cwd=BROWSER_DIR,
-        check=True,
-        capture_output=True,
-        timeout=300,
+    turns = (
+        Path(tempfile.gettempdir())
+        / f"xqr-npm-ci-{hashlib.sha256(bytes(BROWSER_DIR)).hexdigest()[:12]}.lock"
     )
-    _STAMP.write_text(lock)
+    with turns.open("w") as turn:
+        fcntl.flock(turn, fcntl.LOCK_EX)
+        if _STAMP.exists() and _STAMP.read_text().strip() == lock:
+            return
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=BROWSER_DIR,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        _STAMP.write_text(lock)
 
 
 def drive(steps: list[dict[str, Any]], *, user_agent: str = USER_AGENT) -> list[dict[str, Any]]:

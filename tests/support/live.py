@@ -65,7 +65,7 @@ def module_database(template: Any, folder: Path) -> Iterator[str]:
         yield f"sqlite+aiosqlite:///{target}"
         return
     name = f"xqr_live_{os.getpid()}_{next(_names)}"
-    _run(_admin(template.server_url, f"CREATE DATABASE {name} TEMPLATE xqr_template"))
+    _run(_admin(template.server_url, f"CREATE DATABASE {name} TEMPLATE {template.template}"))
     try:
         yield template.url_for(name)
     finally:

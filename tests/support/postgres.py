@@ -39,7 +39,7 @@ class TemporaryPostgres:
         options = (
             f"-k {self.dir} -p {self.port} -c listen_addresses=127.0.0.1 "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-            "-c max_connections=300"
+            "-c max_connections=500"
         )
         self._run(
             "pg_ctl",

@@ -8,6 +8,7 @@ drop one whose response was not read to the end, and speak TLS with the URL's ho
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 import uuid
 from collections.abc import AsyncIterator
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.tls import self_signed_certificate
+from tests.support.waiting import eventually
 from xqr.webhooks.attempts import ClaimedDelivery
 from xqr.webhooks.sender import EXCERPT_BYTES, Sender
 
@@ -25,6 +27,7 @@ class KeepAliveServer:
 
     def __init__(self) -> None:
         self.connections = 0
+        self.closed = 0  # connections it has closed (the socket, not only the stream)
         self.requests: list[tuple[bytes, bytes]] = []  # (head, body)
         self.body = b"ok"
         self.close_after_reply = False  # close the connection, without saying so, after replying
@@ -56,6 +59,9 @@ class KeepAliveServer:
             return  # the sender closed the connection: the normal end of a keep-alive one
         finally:
             writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+            self.closed += 1
 
     def url(self, host: str = "127.0.0.1", scheme: str = "http") -> str:
         return f"{scheme}://{host}:{self.port}/hook?source=test"
@@ -140,10 +146,10 @@ async def test_a_connection_the_server_closed_is_not_reused(
     server: KeepAliveServer, sender: Sender
 ) -> None:
     server.close_after_reply = True  # and no "Connection: close": the sender must notice
-    for _ in range(3):
+    for sent in range(1, 4):
         outcome = await sender.send(_delivery(server.url()))
         assert outcome.status_code == 200 and outcome.error is None
-        await asyncio.sleep(0.05)  # the close reaches the sender's event loop
+        await eventually(lambda sent=sent: server.closed == sent, "the server closed it")
     assert server.connections == 3
 
 

@@ -11,17 +11,18 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
 
 import httpx
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from tests.conftest import TEST_SECRET_KEY, Account
 from tests.support.receiver import Receiver, Reply
 from tests.support.server import XQR, ServerProcess, xqr_env
+from tests.support.waiting import eventually
 from tests.webhooks.conftest import FAST_SCHEDULE
 from xqr.context import AppContext
 from xqr.core.clock import utcnow
@@ -125,6 +126,23 @@ async def _endpoint(ctx: AppContext, account: Account, url: str) -> uuid.UUID:
         return endpoint.id
 
 
+async def _listening_and_idle(ctx: AppContext, since: datetime) -> bool:
+    """PostgreSQL: the connections opened since `since` (a worker's) are all idle, one of
+    them after a LISTEN. Seen in `pg_stat_activity`, as an operator would look."""
+    async with ctx.engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT state, query FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND pid <> pg_backend_pid() AND backend_start > :since"
+                ),
+                {"since": since},
+            )
+        ).all()
+    listening = any(query.startswith("LISTEN") for _, query in rows)
+    return listening and len(rows) >= 2 and all(state == "idle" for state, _ in rows)
+
+
 async def _emit(ctx: AppContext, account: Account, count: int, start: int = 0) -> None:
     async with ctx.sessionmaker() as session:
         for n in range(start, start + count):
@@ -184,10 +202,11 @@ async def test_a_claimed_but_unsent_delivery_is_sent_once_its_lease_expires(
                 )
             )
             await session.commit()
-        new_worker(workers, db_url, tmp_path)
+        worker = new_worker(workers, db_url, tmp_path)
         [request] = await receiver.wait_for(1, timeout=15)
         assert request.received_at >= expires.timestamp() - 0.05
-        await asyncio.sleep(0.3)
+        worker.signal(signal.SIGTERM)  # it finishes what it sends first: nothing comes later
+        assert worker.wait() == 0, worker.output()
         assert len(receiver.requests) == 1
 
 
@@ -203,10 +222,12 @@ async def test_two_workers_never_send_one_attempt_twice(
             worker.ready()
         for start in range(80, per_receiver, 40):  # more events while both are working
             await _emit(ctx, account, 40, start)
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(0.02)  # paced, so the events arrive while both are sending
         await one.wait_for(per_receiver, timeout=60)
         await two.wait_for(per_receiver, timeout=60)
-        await asyncio.sleep(0.5)  # anything sent twice would have arrived by now
+        for worker in workers:  # they finish what they send first: nothing comes later
+            worker.signal(signal.SIGTERM)
+            assert worker.wait() == 0, worker.output()
         received = [r.delivery_id for r in one.requests + two.requests]
     assert len(received) == 2 * per_receiver
     assert len(set(received)) == 2 * per_receiver
@@ -216,9 +237,6 @@ async def test_two_workers_never_send_one_attempt_twice(
         await asyncio.sleep(0.05)
     assert await _statuses(ctx) == {"succeeded": 2 * per_receiver}
     assert await _attempt_count(ctx) == 2 * per_receiver
-    for worker in workers:
-        worker.signal(signal.SIGTERM)
-        assert worker.wait() == 0, worker.output()
 
 
 async def test_sigterm_lets_the_send_in_flight_finish_and_be_recorded(
@@ -243,8 +261,11 @@ async def test_on_postgresql_workers_hear_of_new_events_without_polling(
         pytest.skip("SQLite has no cross-process notification: workers find events by polling")
     with Receiver() as receiver:
         await _endpoint(ctx, account, receiver.url)
+        async with ctx.engine.connect() as conn:
+            launched = (await conn.execute(text("SELECT clock_timestamp()"))).scalar_one()
         new_worker(workers, db_url, tmp_path, XQR_WEBHOOK_POLL_INTERVAL_MS="30000")
-        await asyncio.sleep(0.5)  # its first look found nothing; the next poll is 30 s away
+        # it listens, and its first look found nothing: the next poll is 30 s away
+        await eventually(lambda: _listening_and_idle(ctx, launched), "the worker listening")
         started = time.monotonic()
         await _emit(ctx, account, 1)
         await receiver.wait_for(1, timeout=10)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from xqr.clitools import fail, out, parse_uuid, run, unit_of_work
-from xqr.context import AppContext
+
+if TYPE_CHECKING:
+    from xqr.context import AppContext
 
 app = typer.Typer(
     help="Manage workspace members and the passwords they sign in to the dashboard with.",

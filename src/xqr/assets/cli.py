@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from xqr.assets import service
 from xqr.client.cli import upload_asset
 from xqr.clitools import out, run, unit_of_work
-from xqr.context import AppContext
+
+if TYPE_CHECKING:
+    from xqr.context import AppContext
 
 app = typer.Typer(help="Manage stored assets.", no_args_is_help=True)
 app.command("upload")(upload_asset)

@@ -6,13 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TransferSpeedColumn,
-)
 
 from xqr.clitools import err, fail, print_json
 
@@ -52,6 +45,8 @@ def upload_asset(
     as_json: Annotated[bool, typer.Option("--json", help="Print the asset as JSON.")] = False,
 ) -> None:
     """Upload FILE to a running server: presign, PUT the bytes, confirm (and publish)."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
     from xqr.client import XQR, APIError, XQRError
 
     try:

@@ -36,6 +36,14 @@ router = APIRouter(prefix="/qr")
 PAGE = f"{PREFIX}/qr"
 PER_PAGE = 50
 QUICK_CONTENT_MAX = 2000
+CANNOT_DRAW = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 200">'
+    '<rect width="200" height="200" fill="#f3f4f6"/>'
+    '<text x="100" y="96" font-family="sans-serif" font-size="13" text-anchor="middle" '
+    'fill="#56606b">This design</text>'
+    '<text x="100" y="114" font-family="sans-serif" font-size="13" text-anchor="middle" '
+    'fill="#56606b">cannot be drawn</text></svg>'
+)
 EC_LABELS = {"L": "L — 7% can be lost", "M": "M — 15%", "Q": "Q — 25%", "H": "H — 30%"}
 
 
@@ -280,9 +288,13 @@ async def preview(request: Request, me: SignedIn, session: ReadSession) -> Respo
         design.logo_url or None,
     )
     renderer = _renderer(request)
-    prepared = await renderer.prepare(session, me.workspace_id, spec, template_fields)
-    await session.close()
-    return await image_response(request.headers.get("if-none-match"), renderer, prepared)
+    try:
+        prepared = await renderer.prepare(session, me.workspace_id, spec, template_fields)
+        await session.close()
+        return await image_response(request.headers.get("if-none-match"), renderer, prepared)
+    except ApiError:
+        # The scan report beside it says why; the image says that there is nothing to show.
+        return Response(CANNOT_DRAW, status_code=400, media_type="image/svg+xml")
 
 
 @router.get("/check")

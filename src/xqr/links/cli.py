@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from xqr.clitools import err, fail, out, parse_uuid, run, unit_of_work
-from xqr.context import AppContext
-from xqr.links import csvfile, service
-from xqr.links.schemas import LinkOut
-from xqr.workspaces import service as workspaces
+
+if TYPE_CHECKING:
+    from xqr.context import AppContext
+    from xqr.links.schemas import LinkOut
 
 app = typer.Typer(help="Import and export links as CSV.", no_args_is_help=True)
 
@@ -30,6 +29,11 @@ def import_links(
     is removed (export adds it). Each row is validated alone: valid rows are created, the
     others are reported with their line number. Exits 1 if any failed.
     """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from xqr.links import csvfile
+    from xqr.workspaces import service as workspaces
+
     handle: TextIO = sys.stdin if str(file) == "-" else file.open(newline="", encoding="utf-8-sig")
     with handle:
         try:
@@ -70,6 +74,8 @@ def export_links(
     A cell that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or
     carriage return) is written with a `'` in front; import removes it.
     """
+    from xqr.links import csvfile, service
+    from xqr.workspaces import service as workspaces
 
     async def _export(ctx: AppContext) -> list[LinkOut]:
         async with unit_of_work(ctx) as session:

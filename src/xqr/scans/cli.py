@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from xqr.context import AppContext
+if TYPE_CHECKING:
+    from xqr.context import AppContext
 
 app = typer.Typer(help="Scan data: pruning raw events.", no_args_is_help=True)
 dev = typer.Typer(help="Development helpers: realistic demo data.", no_args_is_help=True)

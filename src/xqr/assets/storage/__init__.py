@@ -11,7 +11,14 @@ __all__ = ["AssetStorage", "ObjectChanged", "ObjectInfo", "PresignedUpload", "bu
 def build_storage(settings: Settings) -> AssetStorage:
     """The backend `XQR_STORAGE_BACKEND` names."""
     if settings.storage_backend == "s3":
-        from xqr.assets.storage.s3 import S3Storage
+        try:
+            from xqr.assets.storage.s3 import S3Storage
+        except ModuleNotFoundError as missing:  # boto3 is the `s3` extra
+            if missing.name not in {"boto3", "botocore"}:
+                raise
+            raise RuntimeError(
+                "XQR_STORAGE_BACKEND=s3 needs boto3, which is not installed: pip install 'xqr[s3]'"
+            ) from missing
 
         return S3Storage(settings)
     from xqr.assets.storage.filesystem import FilesystemStorage
