@@ -1,21 +1,23 @@
 """Redirects and memory while large QR codes render: `xqr serve` under a burst of PNG renders.
 
 For each number of renders allowed at once (`XQR_QR_CONCURRENT_RENDERS`), a fresh `xqr serve`
-(SQLite, pinned to one core) receives `--renders` concurrent `POST /api/v1/qr/generate`
-requests for the largest PNG the API draws: 2,900 random characters (a version 40 symbol) at
-error correction L, `dots` style, `--size` 22 (4,070 px a side, just under the cap), each with
-its own content so nothing is cached. Meanwhile one client sends cached redirects one after
-another until the last render is answered. The client runs on the other core.
+(SQLite, in a session of its own, pinned with its render workers to core 0, or to
+`--server-cores`) receives `--renders` concurrent `POST /api/v1/qr/generate` requests for the
+largest PNG the API draws: 2,900 random characters (a version 40 symbol) at error correction L,
+`dots` style, `--size` 22 (4,070 px a side, just under the cap), each with its own content so
+nothing is cached. Meanwhile one client sends cached redirects one after another until the
+last render is answered. The client runs on core 1.
 
 Reported per setting: how long the burst took, the redirects' median, 99th percentile and
-slowest answer during it (and, before the burst, with nothing else running), and the server's
-peak resident memory (VmHWM). The largest setting stands for the behaviour without a limit
-(anyio's default of 40 worker threads). A last row sends the burst at `--refused-size` 50,
-which the cap refuses with 400. `--xqr` runs another build's `xqr` (one without the cap, to
-compare: `--settings 40 --size 50 --refused-size 0`).
+slowest answer during it (and, before the burst, with nothing else running), the server's
+peak resident memory (VmHWM) and the sum of its child processes' peaks (the render workers and
+multiprocessing's resource tracker). A last row sends the burst at `--refused-size` 50, which
+the cap refuses with 400. `--runs` repeats each row and reports the median of each figure (the
+machine the figures come from is shared and noisy). `--xqr` runs another build's `xqr`, to
+compare builds (one without the cap: `--settings 40 --size 50 --refused-size 0`).
 
-    python bench/qr_load.py [--renders 40] [--settings 1,2,4,40] [--size 22]
-                            [--refused-size 50] [--xqr PATH]
+    python bench/qr_load.py [--renders 40] [--settings 1,2,4] [--size 22]
+                            [--refused-size 50] [--runs 1] [--server-cores 0] [--xqr PATH]
 
 Prints a table and writes bench/results/qr_load.json.
 """
@@ -55,9 +57,9 @@ monthly_calls = 1000000000
 """
 
 
-def pinned(core: int, command: list[str]) -> list[str]:
-    if (os.cpu_count() or 1) > 1:
-        return ["taskset", "-c", str(core), *command]
+def pinned(cores: str, command: list[str]) -> list[str]:
+    if (os.cpu_count() or 1) > 1 and cores != "all":
+        return ["taskset", "-c", cores, *command]
     return command
 
 
@@ -75,10 +77,23 @@ def peak_memory_mb(pid: int) -> float:
     return round(int(found.group(1)) / 1024, 1) if found else float("nan")
 
 
+def children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found.extend(int(child) for child in (task / "children").read_text().split())
+    return found
+
+
+def children_peak_memory_mb(pid: int) -> float:
+    """The sum of the peaks of `pid`'s child processes (an upper bound of what they held at
+    once); 0 without children."""
+    return round(sum(peak_memory_mb(child) for child in children(pid)), 1)
+
+
 class Server:
     """`xqr serve` on a fresh SQLite database with `renders_at_once` renders allowed."""
 
-    def __init__(self, workdir: Path, renders_at_once: int, xqr: str) -> None:
+    def __init__(self, workdir: Path, renders_at_once: int, xqr: str, cores: str = "0") -> None:
         folder = Path(tempfile.mkdtemp(dir=workdir))
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -97,10 +112,13 @@ class Server:
         self.output = folder / "serve.out"
         with self.output.open("wb") as out:
             self.process = subprocess.Popen(
-                pinned(0, [xqr, "serve", "--port", str(self.port)]),
+                pinned(cores, [xqr, "serve", "--port", str(self.port)]),
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
+                # A session of its own, as a service manager or a terminal starts a server:
+                # not one the kernel's CPU sharing lumps together with this client's.
+                start_new_session=True,
             )
 
     def wait_ready(self) -> str:
@@ -188,27 +206,46 @@ async def burst(args: argparse.Namespace, server: Server, size: int) -> dict[str
         "redirect_p99_ms": round(percentile(during, 0.99), 2),
         "redirect_max_ms": round(max(during), 2),
         "peak_rss_mb": peak_memory_mb(server.process.pid),
+        "children_peak_rss_mb": children_peak_memory_mb(server.process.pid),
+        "children": len(children(server.process.pid)),
     }
 
 
-def run(args: argparse.Namespace, workdir: Path, renders_at_once: int, size: int) -> dict:
-    server = Server(workdir, renders_at_once, args.xqr)
+def run_once(args: argparse.Namespace, workdir: Path, renders_at_once: int, size: int) -> dict:
+    server = Server(workdir, renders_at_once, args.xqr, args.server_cores)
     try:
         return {"renders_at_once": renders_at_once, **asyncio.run(burst(args, server, size))}
     finally:
         server.stop()
 
 
+def run(args: argparse.Namespace, workdir: Path, renders_at_once: int, size: int) -> dict:
+    """The row of `--runs` runs: the median of each figure, and every run's."""
+    runs = [run_once(args, workdir, renders_at_once, size) for _ in range(args.runs)]
+    row = dict(runs[0])
+    for name, value in runs[0].items():
+        if isinstance(value, float) and name != "size":
+            row[name] = round(statistics.median(r[name] for r in runs), 2)
+    row["runs"] = runs
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--renders", type=int, default=40, help="concurrent render requests")
     parser.add_argument(
-        "--settings", default="1,2,4,40", help="values of XQR_QR_CONCURRENT_RENDERS to run"
+        "--settings", default="1,2,4", help="values of XQR_QR_CONCURRENT_RENDERS to run"
     )
     parser.add_argument("--size", type=int, default=LARGEST_SIZE, help="pixels per module")
     parser.add_argument(
         "--refused-size", type=int, default=REFUSED_SIZE, help="size of the last row; 0: none"
     )
+    parser.add_argument(
+        "--server-cores",
+        default="0",
+        help="cores of the server and its workers (taskset -c), or all; the client uses core 1",
+    )
+    parser.add_argument("--runs", type=int, default=1, help="runs of each row (medians shown)")
     parser.add_argument("--xqr", default=XQR, help="the xqr executable to serve with")
     args = parser.parse_args()
     if (os.cpu_count() or 1) > 1:
@@ -228,7 +265,7 @@ def main() -> None:
     )
     header = (
         f"{'at once':>7} {'size':>4} {'answers':>10} {'burst s':>8} {'idle p50':>9} "
-        f"{'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'peak MB':>8}"
+        f"{'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'peak MB':>8} {'children MB':>12}"
     )
     print(header)
     for r in rows:
@@ -236,7 +273,7 @@ def main() -> None:
         print(
             f"{r['renders_at_once']:>7} {r['size']:>4} {answers:>10} {r['burst_s']:>8} "
             f"{r['idle_redirect_p50_ms']:>9} {r['redirect_p50_ms']:>7} {r['redirect_p99_ms']:>7} "
-            f"{r['redirect_max_ms']:>7} {r['peak_rss_mb']:>8}"
+            f"{r['redirect_max_ms']:>7} {r['peak_rss_mb']:>8} {r['children_peak_rss_mb']:>12}"
         )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
@@ -245,6 +282,8 @@ def main() -> None:
                 "benchmark": "qr_load",
                 "renders": args.renders,
                 "size": args.size,
+                "runs": args.runs,
+                "server_cores": args.server_cores,
                 "xqr": args.xqr,
                 "python": platform.python_version(),
                 "machine": platform.machine(),

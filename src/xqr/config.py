@@ -129,8 +129,9 @@ class Settings(BaseSettings):
     qr_concurrent_renders: int | None = Field(
         None,
         ge=1,
-        description="QR images drawn at once per process (each in a worker thread); more wait "
-        "their turn. Default: the CPU cores available to the process, at most 4.",
+        description="QR images drawn at once per server process, each by a render worker "
+        "process of its own (see docs/qr.md); more wait their turn. Default: the CPU cores "
+        "available to the process, at most 4.",
     )
     auth_failure_limit: int = Field(
         20,

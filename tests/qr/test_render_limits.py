@@ -1,26 +1,40 @@
-"""Rendering stays bounded: PNGs have a pixel cap, few renders run at once, in worker threads,
-and redirects are answered while renders are in flight."""
+"""Rendering stays bounded: PNGs have a pixel cap, few renders run at once, in worker processes
+that stop with the app, and redirects are answered while renders are in flight."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
+import multiprocessing
+import os
 import random
+import signal
 import string
-import threading
+import subprocess
+import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from PIL import Image
 
 from tests.conftest import Account, AccountFactory, assert_error, make_settings
+from tests.qr.conftest import decoded
+from tests.qr.render_gate import (
+    RenderGate,
+    held_draw,
+    imported_modules,
+    open_gate,
+    session_and_niceness,
+)
 from xqr.app import XqrApp, create_app
 from xqr.config import Settings
-from xqr.qr.render import MAX_PNG_SIDE
+from xqr.qr.render import MAX_PNG_SIDE, Design
+from xqr.qr.render.worker import WORKER_NICENESS, RenderJob
+from xqr.qr.render_pool import RenderPool
 from xqr.qr.rendering import QrRenderer
 
 GENERATE = "/api/v1/qr/generate"
@@ -113,43 +127,29 @@ async def test_link_qr_codes_have_the_same_cap(long_short_urls: tuple[XqrApp, Ac
         assert (await client.get(f"{qr}?format=svg&size=50", headers=account.headers)).is_success
 
 
-class HeldRenders:
-    """Wraps the renderer's engine: every render counts itself in, then waits for `release`."""
-
-    def __init__(self, draw: Callable[..., bytes]) -> None:
-        self.draw = draw
-        self.released = threading.Event()
-        self.lock = threading.Lock()
-        self.entered = 0
-        self.running = 0
-        self.most_at_once = 0
-
-    def __call__(self, *args: Any, **kwargs: Any) -> bytes:
-        with self.lock:
-            self.entered += 1
-            self.running += 1
-            self.most_at_once = max(self.most_at_once, self.running)
-        try:
-            if not self.released.wait(timeout=60):
-                raise RuntimeError("the test never released the render")
-            return self.draw(*args, **kwargs)
-        finally:
-            with self.lock:
-                self.running -= 1
-
-    def release(self) -> None:
-        self.released.set()
-
-
 @pytest.fixture
-def held(app: XqrApp) -> HeldRenders:
-    renderer = QrRenderer.of(app.ctx)
-    renders = HeldRenders(renderer.draw)
-    renderer.draw = renders
-    return renders
+def held(app: XqrApp) -> Iterator[RenderGate]:
+    """The app's renders, drawn in its worker processes once the test releases them."""
+    pool = QrRenderer.of(app.ctx).pool
+    gate = RenderGate.new()
+    pool.task = held_draw
+    pool.worker_setup = functools.partial(open_gate, gate)
+    try:
+        yield gate
+    finally:
+        gate.release()  # a failed test must not leave the app's stop waiting on its renders
 
 
-async def until(condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+def alive(pid: int) -> bool:
+    """Whether process `pid` exists and has not exited (a zombie has)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+async def until(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -158,7 +158,7 @@ async def until(condition: Callable[[], bool], what: str, timeout: float = 10.0)
 
 
 async def test_redirects_are_answered_while_a_render_is_in_flight(
-    client: httpx.AsyncClient, account: Account, held: HeldRenders
+    client: httpx.AsyncClient, account: Account, held: RenderGate
 ) -> None:
     link = await client.post(
         "/api/v1/links", json={"url": "https://example.com/landing"}, headers=account.headers
@@ -168,20 +168,20 @@ async def test_redirects_are_answered_while_a_render_is_in_flight(
         client.post(GENERATE, json={**OVERSIZED, "size": 4}, headers=account.headers)
     )
     try:
-        await until(lambda: held.entered == 1, "the render started")
+        await until(lambda: held.entered.value == 1, "the render started")
         redirect = await client.get(f"/{code}")
         assert redirect.status_code == 302
         assert redirect.headers["location"] == "https://example.com/landing"
-        assert held.running == 1 and not render.done()  # the render is still held
+        assert held.running.value == 1 and not render.done()  # the render is still held
     finally:
         held.release()
     assert (await render).status_code == 200
 
 
 async def test_no_more_renders_run_at_once_than_the_setting_allows(
-    app: XqrApp, client: httpx.AsyncClient, account: Account, held: HeldRenders
+    app: XqrApp, client: httpx.AsyncClient, account: Account, held: RenderGate
 ) -> None:
-    limiter = QrRenderer.of(app.ctx).limiter
+    limiter = QrRenderer.of(app.ctx).pool.limiter
     requests = 5
     renders = [
         asyncio.create_task(
@@ -194,26 +194,26 @@ async def test_no_more_renders_run_at_once_than_the_setting_allows(
     try:
         # Every request has either started drawing or is waiting for a turn.
         await until(
-            lambda: held.entered + limiter.statistics().tasks_waiting == requests,
+            lambda: held.entered.value + limiter.statistics().tasks_waiting == requests,
             "every request reached its render",
         )
-        assert held.running == RENDERS_AT_ONCE
+        assert held.running.value == RENDERS_AT_ONCE
     finally:
         held.release()
     responses = await asyncio.gather(*renders)
     assert [response.status_code for response in responses] == [200] * requests
-    assert held.entered == requests
-    assert held.most_at_once == RENDERS_AT_ONCE
+    assert held.entered.value == requests
+    assert held.most_at_once.value == RENDERS_AT_ONCE
 
 
 async def test_renders_waiting_their_turn_hold_no_database_connection(
-    app: XqrApp, client: httpx.AsyncClient, account: Account, held: HeldRenders
+    app: XqrApp, client: httpx.AsyncClient, account: Account, held: RenderGate
 ) -> None:
     link = await client.post(
         "/api/v1/links", json={"url": "https://example.com/"}, headers=account.headers
     )
     qr = f"/api/v1/links/{link.json()['data']['id']}/qr"
-    limiter = QrRenderer.of(app.ctx).limiter
+    limiter = QrRenderer.of(app.ctx).pool.limiter
     pool = app.ctx.read_engine.pool
     requests = 12
     renders = [
@@ -222,13 +222,144 @@ async def test_renders_waiting_their_turn_hold_no_database_connection(
     ]
     try:
         await until(
-            lambda: held.entered + limiter.statistics().tasks_waiting == requests,
+            lambda: held.entered.value + limiter.statistics().tasks_waiting == requests,
             "every request reached its render",
         )
         # Background parts may borrow a connection for a moment; the requests keep none.
         await until(lambda: pool.checkedout() == 0, "no connection is checked out")
-        assert held.running == RENDERS_AT_ONCE
+        assert held.running.value == RENDERS_AT_ONCE
     finally:
         held.release()
     responses = await asyncio.gather(*renders)
     assert [response.status_code for response in responses] == [200] * requests
+
+
+async def test_renders_are_drawn_in_worker_processes(
+    client: httpx.AsyncClient, account: Account, held: RenderGate
+) -> None:
+    held.release()
+    response = await client.post(
+        GENERATE, json={"content": "drawn elsewhere", "format": "png"}, headers=account.headers
+    )
+    assert response.status_code == 200, response.text
+    assert decoded(response) == "drawn elsewhere"
+    [pid] = held.drawn_by()
+    assert pid != os.getpid()
+    assert pid in {child.pid for child in multiprocessing.active_children()}
+
+
+async def test_the_workers_stop_with_the_app(settings: Settings) -> None:
+    before = {child.pid for child in multiprocessing.active_children()}
+    application = create_app(settings)
+    async with application.api.router.lifespan_context(application.api):
+        account = await AccountFactory(application.ctx)()
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            responses = await asyncio.gather(
+                *(
+                    client.post(GENERATE, json={"content": f"code {n}"}, headers=account.headers)
+                    for n in range(RENDERS_AT_ONCE)
+                )
+            )
+        assert [response.status_code for response in responses] == [200] * RENDERS_AT_ONCE
+        workers = {child.pid for child in multiprocessing.active_children()} - before
+        assert workers
+    assert not workers & {child.pid for child in multiprocessing.active_children()}
+    assert [pid for pid in workers if alive(pid)] == []
+
+
+async def test_a_cancelled_request_keeps_its_turn_until_its_drawing_ends(
+    app: XqrApp, client: httpx.AsyncClient, account: Account, held: RenderGate
+) -> None:
+    limiter = QrRenderer.of(app.ctx).pool.limiter
+    request = asyncio.create_task(
+        client.post(GENERATE, json={"content": "given up"}, headers=account.headers)
+    )
+    await until(lambda: held.entered.value == 1, "the render started")
+    request.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await request
+    # The worker is still drawing it: the turn stays taken, so no other job queues behind it.
+    assert limiter.statistics().borrowed_tokens == 1
+    held.release()
+    await until(lambda: limiter.statistics().borrowed_tokens == 0, "the turn was given back")
+    response = await client.post(GENERATE, json={"content": "next"}, headers=account.headers)
+    assert response.status_code == 200, response.text
+
+
+async def test_a_worker_that_dies_fails_its_render_and_is_replaced(
+    client: httpx.AsyncClient, account: Account, held: RenderGate
+) -> None:
+    render = asyncio.create_task(
+        client.post(GENERATE, json={"content": "doomed"}, headers=account.headers)
+    )
+    await until(lambda: held.entered.value == 1, "the render started")
+    os.kill(held.drawn_by()[0], signal.SIGKILL)
+    assert_error(await render, 500, "INTERNAL_ERROR")
+    held.release()
+    response = await client.post(
+        GENERATE, json={"content": "after the crash", "format": "png"}, headers=account.headers
+    )
+    assert decoded(response) == "after the crash"
+    assert held.drawn_by()[-1] != held.drawn_by()[0]
+
+
+async def test_a_worker_imports_the_engine_and_not_the_app() -> None:
+    pool = RenderPool(1, task=imported_modules)
+    try:
+        listing = await pool.render(RenderJob("anything", Design(), 10, "svg"))
+    finally:
+        await pool.stop()
+    modules = set(listing.decode().split())
+    assert "xqr.qr.render.engine" in modules
+    # Not the app, nor what the main module of the process that started the worker imports
+    # (pytest's here, the `xqr` command's in a server: the whole app again).
+    assert not modules & {"xqr.app", "xqr.cli", "fastapi", "sqlalchemy", "anyio", "_pytest"}
+
+
+async def test_a_worker_is_a_session_of_its_own_at_a_lower_priority() -> None:
+    """Where the kernel shares the CPU between sessions, drawing is not charged to the server's
+    (whose event loop answers redirects); where they share a core, the server runs first."""
+    pool = RenderPool(1, task=session_and_niceness)
+    try:
+        answer = await pool.render(RenderJob("anything", Design(), 10, "svg"))
+    finally:
+        await pool.stop()
+    session, niceness = (int(value) for value in answer.split())
+    assert session != os.getsid(0)
+    assert niceness == min(19, os.getpriority(os.PRIO_PROCESS, 0) + WORKER_NICENESS)
+
+
+WORKERS_THEN_SIGKILL = """
+import asyncio, multiprocessing, os, signal
+from xqr.qr.render import Design
+from xqr.qr.render.worker import WORKER_NICENESS, RenderJob
+from xqr.qr.render_pool import RenderPool
+
+async def main():
+    pool = RenderPool(2)
+    jobs = [RenderJob(f"code {n}", Design(), 10, "png") for n in range(2)]
+    await asyncio.gather(*(pool.render(job) for job in jobs))
+    print(*(child.pid for child in multiprocessing.active_children()), flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+asyncio.run(main())
+"""
+
+
+def test_the_workers_exit_when_their_server_is_killed(tmp_path: Path) -> None:
+    output = tmp_path / "server.out"
+    with output.open("w") as out:  # a file: workers left behind would hold a pipe open
+        server = subprocess.Popen([sys.executable, "-c", WORKERS_THEN_SIGKILL], stdout=out)
+        assert server.wait(timeout=120) == -signal.SIGKILL
+    workers = [int(pid) for pid in output.read_text().split()]
+    assert workers
+    try:
+        deadline = time.monotonic() + 30
+        while any(alive(pid) for pid in workers):
+            assert time.monotonic() < deadline, "the workers outlived their server"
+            time.sleep(0.05)
+    finally:
+        for pid in workers:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)

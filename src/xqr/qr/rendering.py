@@ -1,10 +1,10 @@
 """From a validated request to image bytes: logo, cache key (the ETag), cached rendering.
 
 `QrRenderer` is the app's one rendering runtime (`ctx.parts["qr.renderer"]`): the logo
-resolver with its guarded client, the byte-bounded LRU of rendered images and the limit on
-renders at once. A request is first `prepare`d — design, size and format checked, the logo
-resolved, the cache key computed — so a matching `If-None-Match` is answered without drawing
-anything; `image` then returns the bytes from the cache or renders them in a worker thread.
+resolver with its guarded client, the byte-bounded LRU of rendered images and the worker
+processes images are drawn in. A request is first `prepare`d — design, size and format checked,
+the logo resolved, the cache key computed — so a matching `If-None-Match` is answered without
+drawing anything; `image` then returns the bytes from the cache or has a worker draw them.
 """
 
 from __future__ import annotations
@@ -16,23 +16,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xqr.core.errors import ApiError, validation_error
 from xqr.qr.cache import RenderCache
 from xqr.qr.logos import LogoImage, LogoResolver
-from xqr.qr.render import Design, DesignError, render, render_cache_key, validate_design
+from xqr.qr.render import Design, DesignError, render_cache_key, validate_design
 from xqr.qr.render.design import validate_format, validate_size
+from xqr.qr.render.worker import RenderJob
+from xqr.qr.render_pool import RenderPool
 
 if TYPE_CHECKING:
     from xqr.context import AppContext
 
 RENDERER_PART = "qr.renderer"
 MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
-# Renders at once by default: one per CPU core available, at most this many. A render holds
-# the GIL for much of its time, so more threads than cores only slow the event loop (and the
-# redirects it answers) without drawing faster, and each PNG in flight holds up to ~35 MB.
+# Renders at once (worker processes) by default: one per CPU core available, at most this
+# many. More workers than cores do not draw faster, and each costs ~30 MB once started and
+# ~50 MB once it has drawn the largest PNGs.
 DEFAULT_RENDERS_MAX = 4
 
 # How the engine's field names (`design.foreground`, `size`, …) map onto the request's.
@@ -117,10 +118,8 @@ class QrRenderer:
     ) -> None:
         self.logos = logos
         self.cache = cache if cache is not None else RenderCache()
-        # Renders beyond this many wait on the event loop, holding no thread and no pixels.
-        self.limiter = anyio.CapacityLimiter(concurrent_renders or default_concurrent_renders())
-        # The engine's `render`, called in a worker thread; tests wrap it to hold renders.
-        self.draw: Callable[..., bytes] = render
+        # Renders beyond this many wait on the event loop, holding no process and no pixels.
+        self.pool = RenderPool(concurrent_renders or default_concurrent_renders())
 
     @classmethod
     def of(cls, ctx: AppContext) -> QrRenderer:
@@ -135,7 +134,10 @@ class QrRenderer:
         return None
 
     async def stop(self) -> None:
-        await self.logos.aclose()
+        try:
+            await self.pool.stop()
+        finally:
+            await self.logos.aclose()
 
     async def prepare(
         self,
@@ -156,21 +158,20 @@ class QrRenderer:
         return PreparedImage(key, spec.content, design, size, fmt, logo, fields)
 
     async def image(self, prepared: PreparedImage) -> bytes:
-        """The image bytes, from the cache or rendered in a worker thread, `limiter` renders at
-        most at once (the event loop, and the redirects it answers, never wait on a render)."""
+        """The image bytes, from the cache or drawn in a worker process (the event loop, and
+        the redirects it answers, never wait on a drawing)."""
         body = self.cache.get(prepared.key)
         if body is not None:
             return body
-        draw = functools.partial(
-            self.draw,
+        job = RenderJob(
             prepared.content,
             prepared.design,
-            size=prepared.size,
-            fmt=prepared.fmt,
-            logo=prepared.logo.data if prepared.logo else None,
+            prepared.size,
+            prepared.fmt,
+            prepared.logo.data if prepared.logo else None,
         )
         try:
-            body = await anyio.to_thread.run_sync(draw, limiter=self.limiter)
+            body = await self.pool.render(job)
         except DesignError as exc:
             raise as_api_error(exc, prepared.fields) from None
         self.cache.put(prepared.key, body)

@@ -19,5 +19,5 @@ def install(app: XqrApp) -> None:
     app.include_api(router)
     app.include_api(links_router)
     app.wrap_api(lambda api: CachedImages(api, app.ctx))
-    # A background part only so the lifespan closes its HTTP client at shutdown.
+    # A background part so the lifespan stops its render workers and closes its HTTP client.
     app.background.append(QrRenderer.of(app.ctx))
