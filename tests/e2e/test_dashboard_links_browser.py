@@ -234,7 +234,7 @@ def test_a_csv_of_1000_rows_with_3_bad_ones_imports_997_and_lists_the_3(
     page.get_by_role("button", name="Preview").click()
     page.get_by_role("heading", name="Import 1,000 rows?").wait_for()
     page.get_by_role("button", name="Import 1,000 links").click()
-    page.get_by_role("heading", name="Import finished").wait_for(timeout=120_000)
+    page.get_by_role("heading", name="Import finished").wait_for(timeout=240_000)
     assert "997 links created" in page.locator("#import-progress").inner_text()
     lines = page.locator("#import-progress table tbody tr td:first-child").all_inner_texts()
     assert lines == ["101", "502", "903"]
