@@ -19,7 +19,7 @@ from xqr.context import AppContext, Ctx
 from xqr.core.clock import utcnow
 from xqr.core.envelope import RateLimitState
 from xqr.core.errors import ApiError
-from xqr.workspaces import repository as workspaces_repository
+from xqr.workspaces import metering
 from xqr.workspaces.billing import current_cycle
 from xqr.workspaces.plans import cheapest_plan_with
 from xqr.workspaces.tenant import Tenant
@@ -98,9 +98,7 @@ async def authorize(
         burst = ctx.burst.take(str(record.key_id), plan.burst_per_second)
     if not burst.allowed:
         async with ctx.read_engine.connect() as conn:
-            used = await workspaces_repository.calls_in_cycle(
-                conn, record.workspace_id, cycle_start
-            )
+            used = await metering.calls_in_cycle(conn, record.workspace_id, cycle_start)
         state["rate_limit"] = RateLimitState(
             plan.monthly_calls,
             max(0, plan.monthly_calls - used),
@@ -125,9 +123,7 @@ async def authorize(
         )
     else:
         async with ctx.read_engine.connect() as conn:
-            used = await workspaces_repository.calls_in_cycle(
-                conn, record.workspace_id, cycle_start
-            )
+            used = await metering.calls_in_cycle(conn, record.workspace_id, cycle_start)
         calls = used if used < plan.monthly_calls else None
     if calls is None:
         state["rate_limit"] = RateLimitState(

@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from sqlalchemy import Table
-
 from xqr.db.changelog import ChangeLogPoller
-from xqr.links.models import LinkChange
+from xqr.links.service import code_changes
 from xqr.redirect.cache import LinkCache
 from xqr.redirect.handler import RedirectHandler, normalise_host
 
@@ -32,11 +30,11 @@ def install(app: XqrApp) -> None:
     app.ctx.parts["link_cache"] = cache
     app.ctx.parts["redirect_handler"] = handler
     app.front.append(handler)
-    changes: Table = LinkChange.__table__  # type: ignore[assignment]
+    changes, code = code_changes()
     app.background.append(
         ChangeLogPoller(
             changes,
-            changes.c.code,
+            code,
             cache.invalidate,
             read_engine=app.ctx.read_engine,
             write_engine=app.ctx.engine,
