@@ -10,10 +10,7 @@ from typing import Any
 from fastapi import Request
 
 from xqr.auth import service
-from xqr.auth.cache import KeyCache
 from xqr.auth.failures import AddressGuard
-from xqr.auth.quota import QuotaCounter
-from xqr.auth.runtime import FAILURES, KEY_CACHE, QUOTA
 from xqr.auth.scopes import grants
 from xqr.context import AppContext, Ctx
 from xqr.core.clock import utcnow
@@ -73,10 +70,10 @@ async def authorize(
     the client's address (failures.py). `counted=False` checks that the monthly quota has
     room without counting the request (an MCP message: the API calls it makes are counted).
     """
-    cache: KeyCache = ctx.parts[KEY_CACHE]
+    cache = ctx.parts.key_cache
     in_process = bool(state.get(ON_BEHALF_OF_MESSAGE))
     guard = (
-        AddressGuard(ctx.parts[FAILURES], connection)
+        AddressGuard(ctx.parts.failed_authentications, connection)
         if connection is not None and not in_process
         else None
     )
@@ -113,8 +110,7 @@ async def authorize(
             f"Retry after {burst.retry_after} s.",
         )
     if counted:
-        quota: QuotaCounter = ctx.parts[QUOTA]
-        calls = await quota.count(
+        calls = await ctx.parts.quota.count(
             record.workspace_id,
             cycle_start,
             plan.monthly_calls,

@@ -21,14 +21,14 @@ def install(app: XqrApp) -> None:
     public = normalise_host(urlsplit(settings.public_url).netloc).decode()
     handler = RedirectHandler(
         cache,
-        app.ctx.parts["scan_buffer"],
+        app.ctx.parts.scan_buffer,
         trusted_proxies=settings.trusted_proxies,
         country_header=settings.country_header,
         short_host=short if short != public else None,
         secret=settings.secret,
     )
-    app.ctx.parts["link_cache"] = cache
-    app.ctx.parts["redirect_handler"] = handler
+    app.ctx.parts.link_cache = cache
+    app.ctx.parts.redirect_handler = handler
     app.front.append(handler)
     changes, code = code_changes()
     app.background.append(
