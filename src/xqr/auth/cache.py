@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from xqr.auth.models import ApiKey, AuthChange
 from xqr.core.cache import MISSING, LoadingCache
+from xqr.core.memo import BoundedMemo
 from xqr.db.engine import on_commit
 from xqr.workspaces import metering
 
@@ -56,9 +57,12 @@ class KeyCache(LoadingCache):
         self.engine = engine
         # When this process last wrote each key's last_used_at.
         self.touched: dict[uuid.UUID, datetime] = {}
-        # prefix → when the answer "no such key" stops being believed (monotonic seconds).
-        self._unknown: dict[str, float] = {}
         self._clock = monotonic
+        # prefix → when the answer "no such key" stops being believed (monotonic seconds);
+        # when full, the answers still believed are kept.
+        self._unknown: BoundedMemo[str, float] = BoundedMemo(
+            MAX_UNKNOWN_PREFIXES, keep=lambda _, until: until > self._clock()
+        )
 
     def invalidate(self, keys: Iterable[str]) -> None:
         keys = list(keys)
@@ -100,12 +104,7 @@ class KeyCache(LoadingCache):
         return record
 
     def _remember_unknown(self, prefix: str) -> None:
-        now = self._clock()
-        if len(self._unknown) >= MAX_UNKNOWN_PREFIXES:
-            self._unknown = {p: until for p, until in self._unknown.items() if until > now}
-            if len(self._unknown) >= MAX_UNKNOWN_PREFIXES:
-                self._unknown.clear()
-        self._unknown[prefix] = now + UNKNOWN_PREFIX_SECONDS
+        self._unknown[prefix] = self._clock() + UNKNOWN_PREFIX_SECONDS
 
     async def _load(self, prefix: str) -> Any:
         query = select(
