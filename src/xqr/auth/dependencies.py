@@ -25,7 +25,6 @@ from xqr.workspaces.tenant import Tenant
 @dataclass(frozen=True)
 class Principal:
     key_id: uuid.UUID
-    key_prefix: str
     scopes: tuple[str, ...]
     tenant: Tenant
 
@@ -146,7 +145,6 @@ async def authorize(
         raise ApiError("INSUFFICIENT_SCOPE", f"This endpoint requires the {scope} scope.")
     return Principal(
         key_id=record.key_id,
-        key_prefix=record.prefix,
         scopes=record.scopes,
         tenant=Tenant(workspace_id=record.workspace_id, plan=plan, plans=ctx.plans),
     )

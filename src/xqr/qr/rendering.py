@@ -29,7 +29,6 @@ from xqr.qr.render_pool import RenderPool
 if TYPE_CHECKING:
     from xqr.context import AppContext
 
-RENDERER_PART = "qr.renderer"
 MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 # Renders at once (worker processes) by default: one per CPU core available, at most this
 # many. More workers than cores do not draw faster, and each costs ~30 MB once started and
