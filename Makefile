@@ -34,6 +34,7 @@ lint: $(VENV)/.test-installed
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/vulture
 
 test-sqlite: $(VENV)/.test-installed
 	XQR_TEST_DB=sqlite $(PYTEST)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xqr.accounts.models import Account, AccountSession, AccountToken, SignInFailure
@@ -90,10 +90,6 @@ async def forget_failures_before(session: AsyncSession, before: datetime) -> Non
 
 async def delete_expired_tokens(session: AsyncSession, now: datetime) -> None:
     await session.execute(delete(AccountToken).where(AccountToken.expires_at <= now))
-
-
-async def count_accounts(session: AsyncSession) -> int:
-    return int(await session.scalar(select(func.count()).select_from(Account)) or 0)
 
 
 async def any_password_set(session: AsyncSession) -> bool:

@@ -24,7 +24,7 @@ from xqr.core.errors import ApiError, validation_error
 from xqr.workspaces import service as workspaces
 
 if TYPE_CHECKING:
-    from xqr.workspaces.models import Workspace
+    from xqr.workspaces.service import Workspace
 
 SETUP_LINK_LIFETIME = timedelta(hours=24)
 SESSION_LIFETIME = timedelta(days=30)  # absolute, whatever the activity
@@ -67,10 +67,6 @@ def normalise_email(email: str) -> str:
 
 async def get_account(session: AsyncSession, account_id: uuid.UUID) -> Account | None:
     return await repository.get(session, account_id)
-
-
-async def find_account(session: AsyncSession, email: str) -> Account | None:
-    return await repository.by_email(session, normalise_email(email))
 
 
 async def ensure_account(session: AsyncSession, email: str) -> Account:

@@ -65,10 +65,6 @@ class SignInNeeded(Exception):
         super().__init__(next_path)
 
 
-def forbidden(message: str) -> DashboardError:
-    return DashboardError(403, "Not allowed", message)
-
-
 def not_found(what: str = "page") -> DashboardError:
     return DashboardError(404, "Not found", f"This {what} does not exist, or is not yours.")
 

@@ -24,7 +24,7 @@ from xqr.dashboard.web import (
 )
 from xqr.webhooks import service as webhooks
 from xqr.webhooks.events import EVENT_TYPES
-from xqr.webhooks.secret_store import SECRETS_PART, SigningSecrets
+from xqr.webhooks.secret_store import SigningSecrets
 
 router = APIRouter(prefix="/settings/webhooks")
 PAGE = f"{PREFIX}/settings/webhooks"
@@ -43,7 +43,7 @@ def _values(form: FormData) -> dict[str, Any]:
 
 
 def _secrets(request: Request) -> SigningSecrets:
-    secrets: SigningSecrets = ctx_of(request).parts[SECRETS_PART]
+    secrets: SigningSecrets = ctx_of(request).parts.webhook_secrets
     return secrets
 
 

@@ -136,19 +136,6 @@ async def log_change(session: AsyncSession, *codes: str) -> None:
     session.add_all(LinkChange(code=code) for code in codes)
 
 
-async def changes_since(session: AsyncSession, after_id: int) -> Sequence[tuple[int, str]]:
-    rows = await session.execute(
-        select(LinkChange.id, LinkChange.code)
-        .where(LinkChange.id > after_id)
-        .order_by(LinkChange.id)
-    )
-    return [(int(r[0]), str(r[1])) for r in rows.all()]
-
-
-async def prune_changes(session: AsyncSession, before: datetime) -> None:
-    await session.execute(delete(LinkChange).where(LinkChange.changed_at < before))
-
-
 async def add_scans(
     session: AsyncSession, counts: dict[uuid.UUID, tuple[int, datetime]]
 ) -> dict[uuid.UUID, tuple[int, str, uuid.UUID]]:

@@ -10,18 +10,18 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from pydantic import ValidationError
+from sqlalchemy import Column, Table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xqr.config import Settings
 from xqr.core.clock import utcnow
-from xqr.core.errors import ApiError, not_found, validation_error
-from xqr.core.handlers import validation_failed
+from xqr.core.errors import ApiError, not_found, validation_error, validation_failed
 from xqr.core.text import find_unstorable, plain_text_problem
 from xqr.db.engine import on_commit
 from xqr.links import repository
 from xqr.links.destinations import check_destination
-from xqr.links.models import Link, LinkBatch
+from xqr.links.models import Link, LinkBatch, LinkChange
 from xqr.links.routing import Rule, parse_rules
 from xqr.links.routing_schemas import RoutingRule, RoutingRuleOut
 from xqr.links.schemas import BatchItemOut, BatchOut, LinkCreate, LinkOut, LinkUpdate
@@ -63,7 +63,7 @@ def link_view(link: Link, short_base: str) -> LinkOut:
     """The link object of the API (and of link.* webhook payloads)."""
     return LinkOut(
         id=link.id,
-        short_url=f"{short_base}/{link.code}",
+        short_url=short_url(link.code, short_base),
         short_code=link.code,
         destination=link.destination,
         enabled=link.enabled,
@@ -511,3 +511,15 @@ async def record_scans(session: AsyncSession, per_link: Sequence[Sequence[LinkSc
                     "scan_count": count,
                 }
                 await emit(session, workspace_id, "link.threshold", data)
+
+
+def short_url(code: str, short_base: str) -> str:
+    """The short URL of a code (what link objects show and link QR codes encode)."""
+    return f"{short_base}/{code}"
+
+
+def code_changes() -> tuple[Table, Column[str]]:
+    """The log of changed codes and its key column, which every process polls to drop those
+    codes from its redirect cache (`xqr.redirect.runtime`)."""
+    changes: Table = LinkChange.__table__  # type: ignore[assignment]
+    return changes, changes.c.code

@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from xqr.core.clock import utcnow
 from xqr.core.errors import not_found, validation_error
 from xqr.links import service as links
-from xqr.links.models import Link
 from xqr.qr import repository
 from xqr.qr.logos import LogoResolver
 from xqr.qr.models import QrTemplate
@@ -216,9 +215,9 @@ async def delete_template(session: AsyncSession, tenant: Tenant, template_id: st
     await repository.remove(session, template)
 
 
-def link_qr_content(link: Link, short_base: str) -> str:
+def link_qr_content(code: str, short_base: str) -> str:
     """What a link's QR code encodes: its short URL with `qr=1`, so scans count as `qr`."""
-    short_url = links.link_view(link, short_base).short_url
+    short_url = links.short_url(code, short_base)
     separator = "&" if "?" in short_url else "?"
     return f"{short_url}{separator}{LINK_QR_PARAMETER}"
 

@@ -27,6 +27,17 @@ async def count_all(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.count()).select_from(Workspace)) or 0)
 
 
+async def billing_terms(
+    conn: AsyncConnection, workspace_id: uuid.UUID
+) -> tuple[str, datetime] | None:
+    row = (
+        await conn.execute(
+            select(Workspace.plan, Workspace.created_at).where(Workspace.id == workspace_id)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
 async def owner_email(session: AsyncSession, workspace_id: uuid.UUID) -> str | None:
     return await session.scalar(
         select(Member.email)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,12 +23,6 @@ from xqr.workspaces.tenant import Tenant
 from xqr.workspaces.usage import count_usage
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
-
-
-@dataclass(frozen=True)
-class WorkspaceView:
-    workspace: Workspace
-    owner: str | None
 
 
 def check_plan_name(plan: str) -> str:
