@@ -90,7 +90,8 @@ def test_admin_errors_are_clear_and_exit_non_zero(env: dict[str, str]) -> None:
     wid = _json(env, "admin", "workspace", "create", "--name", "Free", "--json")["id"]  # type: ignore[index]
     no_keys = run_xqr(env, "admin", "key", "create", "--workspace", wid)
     assert no_keys.returncode != 0
-    assert "PLAN_LIMIT_EXCEEDED" in no_keys.stderr
+    assert "FEATURE_NOT_AVAILABLE" in no_keys.stderr
+    assert "pro" in no_keys.stderr
     bad_scope = run_xqr(env, "admin", "key", "create", "--workspace", wid, "--scopes", "links:rwx")
     assert "unknown scopes" in bad_scope.stderr
     missing = run_xqr(

@@ -87,7 +87,8 @@ async def test_a_free_workspace_cannot_create_keys(make_account: AccountFactory)
 
     with pytest.raises(ApiError) as raised:
         await make_account(plan="free")
-    assert raised.value.code == "PLAN_LIMIT_EXCEEDED"
+    assert raised.value.code == "FEATURE_NOT_AVAILABLE"
+    assert "pro" in raised.value.message
 
 
 async def test_missing_scope_is_insufficient_scope_naming_the_scope(
