@@ -412,16 +412,16 @@ def main() -> int:
     paired = statistics.median(
         x["rps"] / n["rps"] for x, n in zip(xqr["runs"], nginx["runs"], strict=True)
     )
+    print(f"\nload average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(
         f"\nGET /{{code}} → 302, {args.connections} connections, {args.visitors:,} visitors, "
         f"{args.seconds}s × {args.runs} runs (medians)\n"
     )
     print(
-        f"{'server':<32}{'load':<14}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'server':<38}{'load':<14}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
         f"{'CPU µs/req':>12}{'of nginx':>10}"
     )
     label = "xqr serve (1 process, SQLite" + (", Redis)" if args.redis else ")")
-    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     servers = (("nginx return 302 (1 worker)", nginx), (label, xqr))
     for load, runs_key in (("saturation", "runs"), (f"paced {args.paced_rate:,.0f}/s", "paced")):
         for name, result in servers:
@@ -429,7 +429,7 @@ def main() -> int:
             rps = median(runs, "rps")
             ratio = f"{x_rps / n_rps:>10.0%}" if runs_key == "runs" and result is xqr else ""
             print(
-                f"{name:<32}{load:<14}{rps:>10,.0f}{median(runs, 'p50_ms'):>9.2f}"
+                f"{name:<38}{load:<14}{rps:>10,.0f}{median(runs, 'p50_ms'):>9.2f}"
                 f"{median(runs, 'p99_ms'):>9.2f}{median(runs, 'cpu_us'):>12.1f}{ratio}"
             )
     pairs = ", ".join(
