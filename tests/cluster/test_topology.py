@@ -290,6 +290,9 @@ async def test_with_redis_stopped_for_10_s_everything_answers_and_catches_up(
     span = time.monotonic() - burst_started
     statuses = Counter(r.status_code for r in burst)
     assert set(statuses) <= {200, 429}, statuses
+    # A full bucket's first token leaves 9: with one shared bucket that answer comes once
+    # (while the calls keep it from refilling); each process's own bucket gives it again.
+    fresh_buckets = sum(1 for r in burst if r.headers.get("x-ratelimit-burst-remaining") == "9")
     await redirects_and_api(browser)
 
     # A change reaches the other nodes by polling the change log.
@@ -331,13 +334,15 @@ async def test_with_redis_stopped_for_10_s_everything_answers_and_catches_up(
         away_s=round(away, 1),
         answers=dict(answers),
         burst_successes=statuses[200],
+        burst_fresh_buckets=fresh_buckets,
         burst_span_s=round(span, 2),
         propagation_by_polling_ms=round(max(by_polling) * 1000),
         propagation_after_return_ms=round(max(after) * 1000, 1),
     )
     assert set(answers) == {"redirect 302", "api 200"}, answers
-    # each process's own bucket: more than the shared bound, at most six buckets' worth
-    assert 10 + 10 * span < statuses[200] <= 6 * (10 + 10 * span), (statuses, span)
+    # each process's own bucket: several full buckets, at most six buckets' worth
+    assert fresh_buckets >= 2, (fresh_buckets, statuses)
+    assert statuses[200] <= 6 * (10 + 10 * span), (statuses, span)
     assert max(after) <= PROPAGATION_BOUND
     owner.close()
 
@@ -372,8 +377,8 @@ async def test_kill_9_of_a_node_under_redirect_load(cluster: Cluster) -> None:
         webhook = owner.post("/webhooks", json={"url": hook.url, "events": ["link.created"]})
         assert webhook.status_code == 201, webhook.text
         received: list[tuple[float, int, int]] = []  # (time, status, node)
-        load_seconds, kill_at, victim = 8.0, 3.0, 1
-        started = time.monotonic()
+        kill_at, after_kill_seconds, victim = 3.0, 4.0, 1
+        done = asyncio.Event()
         killed_at: list[float] = []
         created_ids: list[str] = []
         api_failures: Counter[int] = Counter()
@@ -381,7 +386,7 @@ async def test_kill_9_of_a_node_under_redirect_load(cluster: Cluster) -> None:
         async def visitor(n: int) -> None:
             async with httpx.AsyncClient(base_url=cluster.url, headers=BROWSER, timeout=60) as c:
                 i = n
-                while time.monotonic() - started < load_seconds:
+                while not done.is_set():
                     i += 1
                     response = await c.get(f"/{codes[i % len(codes)]}")
                     node = cluster.node_of(response.headers.get("x-upstream", ":0"))
@@ -393,7 +398,7 @@ async def test_kill_9_of_a_node_under_redirect_load(cluster: Cluster) -> None:
                 headers={"Authorization": f"Bearer {cluster.key}"},
                 timeout=60,
             ) as c:
-                while time.monotonic() - started < load_seconds:
+                while not done.is_set():
                     response = await c.post("/links", json={"url": "https://example.com/w"})
                     if response.status_code == 201:
                         created_ids.append(response.json()["data"]["id"])
@@ -407,8 +412,12 @@ async def test_kill_9_of_a_node_under_redirect_load(cluster: Cluster) -> None:
             await asyncio.to_thread(cluster.kill_node, victim)
             await asyncio.to_thread(cluster.kill_worker, 0)
             killed_at.append(time.monotonic())
+            await asyncio.sleep(after_kill_seconds)  # the load goes on without the dead node
+            done.set()
 
-        await asyncio.gather(*(visitor(n) for n in range(20)), creator(), killer())
+        await asyncio.gather(
+            *(visitor(n) for n in range(20)), *(creator() for _ in range(3)), killer()
+        )
         served = [r for r in received if r[1] == 302]
         # Without a durable journal, the scans in the dead node's buffer die with it: at most
         # what it answered (its writer stores every 250 ms, later when the database is slow).
@@ -448,7 +457,7 @@ async def test_kill_9_of_a_node_under_redirect_load(cluster: Cluster) -> None:
             missing_deliveries=len(missing),
         )
     assert len(served) == len(received), "every redirect was answered (nginx routed around)"
-    assert victim not in after_kill  # nothing more from the dead node
+    assert after_kill and victim not in after_kill  # the others answered, the dead one not
     assert 0 <= lost <= by_victim  # never counted twice; lost only with the dead node's buffer
     assert not missing
     owner.close()
