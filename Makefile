@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 TEST_WORKERS ?= 4
 PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
-.PHONY: run test lint typecheck test-sqlite test-postgres docs bench clean
+.PHONY: run test lint typecheck test-sqlite test-postgres test-cluster docs bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,12 @@ test-postgres: $(VENV)/.test-installed
 	else \
 		echo "PostgreSQL binaries (initdb, pg_ctl) not found: PostgreSQL suite skipped."; \
 	fi
+
+## The multi-node topology alone (PostgreSQL, Redis, S3, three nodes, two workers, nginx),
+## with its figures printed; `make test` runs it too, in the PostgreSQL suite.
+test-cluster: $(VENV)/.test-installed
+	./scripts/test-deps
+	XQR_TEST_DB=postgres $(BIN)/pytest -s tests/cluster
 
 ## Regenerate generated docs (QR gallery, bio theme and dashboard screenshots).
 docs: $(VENV)/.test-installed

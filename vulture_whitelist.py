@@ -69,3 +69,8 @@ _.role_of
 
 # Written for the record: when an account's password last changed.
 _.password_changed_at
+
+# Redis: the link of a process (ctx.parts.redis) and the count of changes its subscriber
+# applied, read by the cluster tests and bench/api.py to know when Redis is in use.
+_.redis
+_.applied

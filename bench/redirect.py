@@ -24,8 +24,12 @@ when they are missing. wrk counts only responses that arrive before its timer en
 in flight at that moment is still served and recorded, so `recorded` may exceed `served` by up
 to one request per connection and run. Lost scans are served minus recorded, when positive.
 
+With `--redis`, xqr serve runs with `XQR_REDIS_URL` pointing at a throwaway `redis-server`
+(installed with apt-get when missing): the redirect path never talks to Redis, so the ratio to
+nginx should not move.
+
     python bench/redirect.py [--seconds 10] [--connections 50] [--links 200] [--runs 3]
-                             [--paced-rate 10000] [--visitors 10000]
+                             [--paced-rate 10000] [--visitors 10000] [--redis]
 """
 
 from __future__ import annotations
@@ -57,16 +61,15 @@ BROWSER = (
 XQR = str(Path(sys.executable).parent / "xqr")
 
 
-def ensure_tools() -> None:
+def ensure_tools(*, redis: bool = False) -> None:
+    tools = ("wrk", "nginx", "redis-server") if redis else ("wrk", "nginx")
     missing = [
-        tool
-        for tool in ("wrk", "nginx")
-        if not shutil.which(tool) and not Path(f"/usr/sbin/{tool}").exists()
+        tool for tool in tools if not shutil.which(tool) and not Path(f"/usr/sbin/{tool}").exists()
     ]
     if missing and shutil.which("apt-get"):
         print(f"installing {' '.join(missing)} with apt-get …", flush=True)
         subprocess.run(["apt-get", "update", "-qq"], check=False)
-        packages = ["wrk" if m == "wrk" else "nginx-light" for m in missing]
+        packages = [{"nginx": "nginx-light"}.get(m, m) for m in missing]
         subprocess.run(
             ["apt-get", "install", "-y", "-qq", *packages],
             check=True,
@@ -186,8 +189,12 @@ def per_request_us(before: float | None, after: float | None, requests: int) -> 
     return (after - before) / requests * 1e6
 
 
-def start_xqr(workdir: Path, port: int) -> tuple[subprocess.Popen[bytes], str]:
+def start_xqr(
+    workdir: Path, port: int, redis_url: str | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("XQR_")}
+    if redis_url:
+        env["XQR_REDIS_URL"] = redis_url
     env.update(
         XQR_DATA_DIR=str(workdir / "data"),
         XQR_PUBLIC_URL=f"http://127.0.0.1:{port}",
@@ -274,7 +281,7 @@ def xqr_server(
 ) -> Iterator[tuple[str, str, list[str], int]]:
     """`xqr serve` with `args.links` seeded and cached links: (base URL, API key, paths, pid)."""
     port = free_port()
-    process, key = start_xqr(workdir, port)
+    process, key = start_xqr(workdir, port, args.redis_url)
     base = f"http://127.0.0.1:{port}"
     try:
         codes = seed(base, key, args.links)
@@ -383,11 +390,21 @@ def main() -> int:
     parser.add_argument(
         "--visitors", type=int, default=10_000, help="distinct client addresses in the load"
     )
+    parser.add_argument(
+        "--redis", action="store_true", help="xqr serve with XQR_REDIS_URL (a local redis-server)"
+    )
     args = parser.parse_args()
-    ensure_tools()
+    ensure_tools(redis=args.redis)
     workdir = Path(tempfile.mkdtemp(prefix="xqr-bench-"))
+    args.redis_url = None
     try:
-        xqr, nginx = bench_both(args, workdir)
+        with contextlib.ExitStack() as stack:
+            if args.redis:
+                sys.path.insert(0, str(ROOT))
+                from tests.support.redis import RedisServer
+
+                args.redis_url = stack.enter_context(RedisServer()).url
+            xqr, nginx = bench_both(args, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     n_rps, x_rps = median(nginx["runs"], "rps"), median(xqr["runs"], "rps")
@@ -395,22 +412,24 @@ def main() -> int:
     paired = statistics.median(
         x["rps"] / n["rps"] for x, n in zip(xqr["runs"], nginx["runs"], strict=True)
     )
+    print(f"\nload average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(
         f"\nGET /{{code}} → 302, {args.connections} connections, {args.visitors:,} visitors, "
         f"{args.seconds}s × {args.runs} runs (medians)\n"
     )
     print(
-        f"{'server':<32}{'load':<14}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'server':<38}{'load':<14}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
         f"{'CPU µs/req':>12}{'of nginx':>10}"
     )
-    servers = (("nginx return 302 (1 worker)", nginx), ("xqr serve (1 process, SQLite)", xqr))
+    label = "xqr serve (1 process, SQLite" + (", Redis)" if args.redis else ")")
+    servers = (("nginx return 302 (1 worker)", nginx), (label, xqr))
     for load, runs_key in (("saturation", "runs"), (f"paced {args.paced_rate:,.0f}/s", "paced")):
         for name, result in servers:
             runs: list[dict[str, Any]] = result[runs_key]
             rps = median(runs, "rps")
             ratio = f"{x_rps / n_rps:>10.0%}" if runs_key == "runs" and result is xqr else ""
             print(
-                f"{name:<32}{load:<14}{rps:>10,.0f}{median(runs, 'p50_ms'):>9.2f}"
+                f"{name:<38}{load:<14}{rps:>10,.0f}{median(runs, 'p50_ms'):>9.2f}"
                 f"{median(runs, 'p99_ms'):>9.2f}{median(runs, 'cpu_us'):>12.1f}{ratio}"
             )
     pairs = ", ".join(
@@ -435,8 +454,12 @@ def main() -> int:
         "ratio": x_rps / n_rps,
         "paired_ratio": paired,
         "lost_scans": lost,
+        "redis": bool(args.redis),
+        "load": os.getloadavg(),
     }
-    (RESULTS / "redirect.json").write_text(json.dumps(result, indent=2))
+    name = "redirect-redis.json" if args.redis else "redirect.json"
+    (RESULTS / name).write_text(json.dumps(result, indent=2))
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
 
 

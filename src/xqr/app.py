@@ -46,6 +46,7 @@ def _installers() -> list[Callable[[XqrApp], None]]:
     from xqr.assets.runtime import install as assets
     from xqr.auth.runtime import install as auth
     from xqr.bio.runtime import install as bio
+    from xqr.cluster.runtime import install as cluster
     from xqr.dashboard.runtime import install as dashboard
     from xqr.links.runtime import install as links
     from xqr.mcp.runtime import install as mcp
@@ -56,7 +57,8 @@ def _installers() -> list[Callable[[XqrApp], None]]:
     from xqr.workspaces.runtime import install as workspaces
 
     # Order matters: the redirect handler needs the scan buffer; /mcp answers before it; the
-    # dashboard's paths are reserved words, so it may come after the redirect handler.
+    # dashboard's paths are reserved words, so it may come after the redirect handler; the
+    # cluster part paces the change-log pollers the others added, so it comes last.
     return [
         auth,
         workspaces,
@@ -70,6 +72,7 @@ def _installers() -> list[Callable[[XqrApp], None]]:
         bio,
         webhooks,
         analytics,
+        cluster,
     ]
 
 
@@ -87,6 +90,9 @@ class XqrApp:
         self.ctx = ctx
         self.front: list[FrontHandler] = []
         self.background: list[Part] = []
+        # /readyz's checks beyond the database: name → (ok, reason). One failing degrades the
+        # service (reported, still 200); only the database makes a process unready (503).
+        self.readiness: dict[str, Callable[[], tuple[bool, str]]] = {}
         self.api = self._build_api()
         self._api_stack = RequestContextMiddleware(
             self.api,
@@ -146,6 +152,23 @@ class XqrApp:
             async with ctx.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
             return JSONResponse({"status": "ok", "version": __version__})
+
+        @api.get("/readyz", include_in_schema=False)
+        async def readyz() -> JSONResponse:
+            checks: dict[str, dict[str, Any]] = {}
+            try:
+                async with ctx.engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+                checks["database"] = {"ok": True, "reason": "answered"}
+            except Exception as exc:
+                checks["database"] = {"ok": False, "reason": type(exc).__name__}
+            for name, check in self.readiness.items():
+                ok, reason = check()
+                checks[name] = {"ok": ok, "reason": reason}
+            if not checks["database"]["ok"]:
+                return JSONResponse({"status": "unready", "checks": checks}, status_code=503)
+            status = "ready" if all(c["ok"] for c in checks.values()) else "degraded"
+            return JSONResponse({"status": status, "checks": checks})
 
         return api
 

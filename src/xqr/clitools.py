@@ -42,10 +42,12 @@ def run(coro_factory: Callable[[AppContext], Awaitable[T]]) -> T:
         except PlansFileError as exc:
             fail(str(exc))
         try:
+            from xqr.cluster.runtime import publishing
             from xqr.db.migrate import upgrade
 
             await upgrade(ctx.engine)
-            return await coro_factory(ctx)
+            async with publishing(ctx.settings):  # cache changes reach servers via Redis
+                return await coro_factory(ctx)
         finally:
             await ctx.close()
 

@@ -77,7 +77,9 @@ class Settings(BaseSettings):
         "hourly and by `xqr scans prune`; rollups are kept. Unset keeps everything.",
     )
     cache_poll_interval_ms: int = Field(
-        500, description="How often a process checks for link changes made by other processes."
+        500,
+        description="How often a process checks for link, key, plan and bio page changes made "
+        "by other processes (without Redis, or while it is away).",
     )
     webhook_retry_schedule: str = Field(
         "0,60,300,1800,7200,43200",
@@ -149,6 +151,26 @@ class Settings(BaseSettings):
         "",
         description="Comma-separated other names of this server (e.g. `go.acme.com,10.0.0.5`); "
         "like the short-link, public and bio hosts, links may not point at them (a loop).",
+    )
+    redis_url: str | None = Field(
+        None,
+        description="Redis for several processes or machines (`redis://host:6379/0`): burst "
+        "limits shared by all of them, and cache changes published to all at once. Unset: "
+        "burst limits per process, changes found by polling.",
+    )
+    redis_cache_poll_interval_ms: int = Field(
+        30_000,
+        ge=100,
+        le=50_000,
+        description="How often a process checks the database change log while Redis is "
+        "connected (changes arrive through Redis; the poll is the safety net). Without Redis, "
+        "or while it is away, `XQR_CACHE_POLL_INTERVAL_MS` applies.",
+    )
+    redis_timeout_ms: int = Field(
+        250,
+        ge=10,
+        description="Longest wait for Redis on an API request before the burst limit falls "
+        "back to this process's own count.",
     )
 
     @field_validator("public_url", "short_url_base", "bio_url_base", "assets_public_base_url")

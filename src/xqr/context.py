@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from xqr.auth.cache import KeyCache
     from xqr.auth.failures import FailedAuthentications
     from xqr.auth.quota import QuotaCounter
+    from xqr.auth.shared_burst import SharedBurstLimiter
     from xqr.bio.cache import BioPageCache
+    from xqr.cluster.link import RedisLink
     from xqr.qr.images import ImageMemo
     from xqr.qr.rendering import QrRenderer
     from xqr.redirect.cache import LinkCache
@@ -59,6 +61,9 @@ class Parts:
     asset_storage: AssetStorage | None = None
     qr_renderer: QrRenderer | None = None
     qr_image_memo: ImageMemo | None = None
+    # cluster: with XQR_REDIS_URL only
+    redis: RedisLink | None = None
+    shared_burst: SharedBurstLimiter | None = None
 
 
 @dataclass

@@ -20,7 +20,8 @@ from xqr.workspaces import metering
 
 EVERYTHING = "*"
 # How long "no key has this prefix" is believed. A key created meanwhile is not kept waiting:
-# its creation drops the answer (at once here, within the poll interval elsewhere). Briefly,
+# its creation drops the answer (at once here; elsewhere at once with Redis, else within the
+# poll interval). Briefly,
 # so a prefix presented again and again costs one query per interval.
 UNKNOWN_PREFIX_SECONDS = 10.0
 # Unknown prefixes are remembered apart from keys, so a flood of made-up prefixes never
@@ -41,10 +42,10 @@ class KeyRecord:
     billing_anchor: datetime
 
 
-class KeyCache(LoadingCache):
+class KeyCache(LoadingCache, kind="keys"):
     """prefix → KeyRecord (or MISSING, for UNKNOWN_PREFIX_SECONDS). Dropped on commit of a key
-    or plan change in this process, and within the poll interval in the others (the
-    `auth_changes` log)."""
+    or plan change in this process, in the others at once through Redis when configured, and
+    within the poll interval through the `auth_changes` log."""
 
     def __init__(
         self,

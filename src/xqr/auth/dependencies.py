@@ -88,7 +88,11 @@ async def authorize(
     now = utcnow()
     cycle_start, cycle_end = current_cycle(record.billing_anchor, now)
     reset = int(cycle_end.timestamp())
-    if in_process:
+    shared = ctx.parts.shared_burst  # with Redis: one bucket per key across every process
+    if shared is not None:
+        decide = shared.peek if in_process else shared.take
+        burst = await decide(str(record.key_id), plan.burst_per_second)
+    elif in_process:
         burst = ctx.burst.peek(str(record.key_id), plan.burst_per_second)
     else:
         burst = ctx.burst.take(str(record.key_id), plan.burst_per_second)

@@ -1,5 +1,6 @@
 """Rendered public pages in memory, dropped on change: at once in the process that made the
-change, within the poll interval in the others (they poll the `bio_changes` log)."""
+change, at once in the others through Redis when configured, and within the poll interval
+through the `bio_changes` log they poll."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from xqr.core.cache import MISSING, LoadingCache
 __all__ = ["MISSING", "BioPageCache", "invalidate_everywhere"]
 
 
-class BioPageCache(LoadingCache):
+class BioPageCache(LoadingCache, kind="bio"):
     """slug (lower-case) → built page or MISSING."""
 
     def __init__(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from xqr.core.memo import BoundedMemo
@@ -12,19 +12,49 @@ from xqr.core.memo import BoundedMemo
 # A key known to have nothing behind it: cached too, so unknown keys cost no query either.
 MISSING: Any = object()
 
+# Told (kind, keys) of every `invalidate_everywhere`, so that other processes drop the keys too
+# (`xqr.cluster` publishes them through Redis); empty without Redis.
+Broadcast = Callable[[str, list[str]], None]
+_broadcasts: list[Broadcast] = []
+_kinds: dict[str, type[LoadingCache]] = {}
+
+
+def add_broadcast(broadcast: Broadcast) -> None:
+    _broadcasts.append(broadcast)
+
+
+def remove_broadcast(broadcast: Broadcast) -> None:
+    if broadcast in _broadcasts:
+        _broadcasts.remove(broadcast)
+
+
+def invalidate_here(kind: str, keys: Iterable[str]) -> bool:
+    """Drop keys from this process's caches of `kind` (a change another process published);
+    False for a kind this process does not know."""
+    cache_class = _kinds.get(kind)
+    if cache_class is None:
+        return False
+    cache_class.invalidate_in_process(keys)
+    return True
+
 
 class LoadingCache:
     """key → value (or MISSING), bounded; concurrent misses of one key share one load.
 
-    Subclasses implement `_load`. Every instance of a subclass is reachable through
+    Subclasses implement `_load` and name their `kind` (`class LinkCache(LoadingCache,
+    kind="links")`). Every instance of a subclass is reachable through
     `invalidate_everywhere`, which services call after their change commits.
     """
 
     _instances: ClassVar[weakref.WeakSet[LoadingCache]]
+    kind: ClassVar[str] = ""
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, kind: str = "", **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._instances = weakref.WeakSet()
+        if kind:
+            cls.kind = kind
+            _kinds[kind] = cls
 
     def __init__(self, *, max_entries: int) -> None:
         self.entries: BoundedMemo[str, Any] = BoundedMemo(max_entries)
@@ -34,7 +64,17 @@ class LoadingCache:
 
     @classmethod
     def invalidate_everywhere(cls, keys: Iterable[str]) -> None:
-        """Drop keys from every cache of this class in the process."""
+        """Drop keys from every cache of this class in the process, and (with Redis) in every
+        other process."""
+        keys = list(keys)
+        cls.invalidate_in_process(keys)
+        if cls.kind:
+            for broadcast in list(_broadcasts):
+                broadcast(cls.kind, keys)
+
+    @classmethod
+    def invalidate_in_process(cls, keys: Iterable[str]) -> None:
+        """Drop keys from every cache of this class in this process only."""
         keys = list(keys)
         for cache in list(cls._instances):
             cache.invalidate(keys)

@@ -19,11 +19,15 @@ PRUNE_AFTER = timedelta(hours=1)
 # An id drawn before another's may commit after it (PostgreSQL sequences), so each poll also
 # re-reads the last minute of the log and applies the ids it has not seen yet.
 LOOKBACK = timedelta(seconds=60)
-_PRUNE_EVERY = 7200  # polls: about hourly at the default interval
+PRUNE_EVERY_SECONDS = 3600.0
 
 
 class ChangeLogPoller:
-    """Background part: applies changes logged by any process to this process's cache."""
+    """Background part: applies changes logged by any process to this process's cache.
+
+    Polls every `interval` seconds; `pace` changes that (longer while changes also arrive
+    through Redis), and `poll_soon` polls at once (to catch up after Redis was away).
+    """
 
     def __init__(
         self,
@@ -44,6 +48,19 @@ class ChangeLogPoller:
         self.last_id = 0
         self._seen: dict[int, datetime] = {}  # ids applied within the lookback window
         self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+
+    def pace(self, interval: float) -> None:
+        """Poll every `interval` seconds from now on (the next poll included)."""
+        self.interval = interval
+        self._wake.set()
+
+    def poll_soon(self) -> None:
+        """Poll now, then every `interval` seconds."""
+        self._soon = True
+        self._wake.set()
+
+    _soon = False
 
     async def start(self) -> None:
         id_ = self.table.c.id
@@ -90,17 +107,23 @@ class ChangeLogPoller:
             )
 
     async def _run(self) -> None:
-        polls = 0
         loop = asyncio.get_running_loop()
-        started = loop.time()
+        started = pruned = loop.time()
         while True:
             # Fixed rate: a slow poll does not push the next one further out.
-            await asyncio.sleep(max(0.0, self.interval - (loop.time() - started)))
+            while not self._soon:
+                left = self.interval - (loop.time() - started)
+                if left <= 0:
+                    break
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), left)
+            self._soon = False
             started = loop.time()
             try:
                 await self.poll_once()
-                polls += 1
-                if polls % _PRUNE_EVERY == 0:
+                if started - pruned >= PRUNE_EVERY_SECONDS:
+                    pruned = started
                     await self.prune()
             except Exception:
                 logger.exception("polling %s failed", self.table.name)

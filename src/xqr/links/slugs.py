@@ -20,6 +20,7 @@ RESERVED = frozenset(
         "cdn",
         "_uploads",
         "healthz",
+        "readyz",
         "dashboard",
         "favicon.ico",
         "robots.txt",

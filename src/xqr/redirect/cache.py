@@ -1,4 +1,5 @@
-"""The in-process cache of short codes, invalidated across processes by polling a change log."""
+"""The in-process cache of short codes, invalidated across processes through Redis (when
+configured) and by polling a change log."""
 
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ def _stored_rules(raw: list[dict[str, Any]] | None) -> tuple[Rule, ...]:
     return tuple(parse_rules(raw, check_destination=lambda url: url))
 
 
-class LinkCache(LoadingCache):
+class LinkCache(LoadingCache, kind="links"):
     """code → LinkEntry (or MISSING). Only code-shaped keys are ever stored, so a key found
     in `entries` is known to be code-shaped (the HTTP server's fast path relies on it)."""
 

@@ -173,7 +173,7 @@ class RedirectHandler:
             return False
         if not is_code_shaped(code):
             on_short_host = self.short_host is not None and self._host(scope) == self.short_host
-            if on_short_host and code != "healthz":
+            if on_short_host and code not in ("healthz", "readyz"):
                 await self._send(send, _NOT_FOUND, method)
                 return True
             return False
