@@ -9,8 +9,6 @@ from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 from fastapi import APIRouter, FastAPI
-from sqlalchemy import text
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from xqr import __version__
@@ -20,6 +18,7 @@ from xqr.core.handlers import install_error_handlers
 from xqr.core.logging import install_redaction
 from xqr.core.middleware import RequestContextMiddleware
 from xqr.core.openapi import ERROR_RESPONSES, install_openapi
+from xqr.ops.requests import RequestCounts
 
 logger = logging.getLogger("xqr")
 
@@ -49,6 +48,7 @@ def _installers() -> list[Callable[[XqrApp], None]]:
     from xqr.dashboard.runtime import install as dashboard
     from xqr.links.runtime import install as links
     from xqr.mcp.runtime import install as mcp
+    from xqr.ops.runtime import install as ops
     from xqr.qr.runtime import install as qr
     from xqr.redirect.runtime import install as redirect
     from xqr.scans.runtime import install as scans
@@ -70,6 +70,7 @@ def _installers() -> list[Callable[[XqrApp], None]]:
         bio,
         webhooks,
         analytics,
+        ops,
     ]
 
 
@@ -87,6 +88,7 @@ class XqrApp:
         self.ctx = ctx
         self.front: list[FrontHandler] = []
         self.background: list[Part] = []
+        self.requests = RequestCounts()  # by route group and status, for `/metrics`
         self.api = self._build_api()
         self._api_stack = RequestContextMiddleware(
             self.api,
@@ -140,20 +142,18 @@ class XqrApp:
         api.state.ctx = ctx
         install_error_handlers(api)
         install_openapi(api)
-
-        @api.get("/healthz", include_in_schema=False)
-        async def healthz() -> JSONResponse:
-            async with ctx.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-            return JSONResponse({"status": "ok", "version": __version__})
-
         return api
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            counted = self.requests.counting(scope["path"], send)
             for handler in self.front:
-                if await handler(scope, receive, send):
+                # The redirect handler counts its own answers (`xqr.redirect.stats`).
+                if await handler(
+                    scope, receive, send if getattr(handler, "counts_itself", False) else counted
+                ):
                     return
+            send = counted
         await self._api_stack(scope, receive, send)
 
 

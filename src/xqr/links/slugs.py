@@ -20,6 +20,8 @@ RESERVED = frozenset(
         "cdn",
         "_uploads",
         "healthz",
+        "readyz",
+        "metrics",
         "dashboard",
         "favicon.ico",
         "robots.txt",
