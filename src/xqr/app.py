@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
+import os
+import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
@@ -25,6 +29,41 @@ logger = logging.getLogger("xqr")
 API_PREFIX = "/api/v1"
 # Paths whose bodies are not capped by `max_body_bytes` (uploads carry their own limit).
 UNCAPPED_PREFIXES = ("/_uploads/",)
+
+
+# How long a shutdown waits for each background part to stop. A database outage must not hold
+# a shutdown up: what the scan writer has not stored stays in its journal for the next start.
+PART_STOP_SECONDS = 6.0
+EXIT_GRACE_SECONDS = 3.0
+
+
+async def _stop_within(part: Any, seconds: float, what: str | None = None) -> None:
+    """Stop a part, waiting at most `seconds`: one stuck on the database is left behind
+    (cancelled, not waited for: cancelling does not interrupt a driver call in progress)."""
+    name = what or type(part).__name__
+    task = asyncio.ensure_future(part.close() if what else part.stop())
+    done, _ = await asyncio.wait([task], timeout=seconds)
+    if not done:
+        task.cancel()
+        logger.warning("%s did not finish within %g s at shutdown", name, seconds)
+    elif task.exception() is not None:
+        logger.error("%s failed at shutdown: %r", name, task.exception())
+
+
+def _exit_soon() -> None:
+    """End the process `EXIT_GRACE_SECONDS` from now unless it has ended by itself.
+
+    When the database is unreachable (SQLite locked by another process, say), a driver thread
+    may still be waiting on it after every part has stopped, and the interpreter waits for such
+    threads before it exits. Everything that matters is on disk by now (the scan journal is
+    synced and closed), so a shutdown is not left waiting on the database."""
+
+    def exit_now() -> None:
+        time.sleep(EXIT_GRACE_SECONDS)
+        logging.shutdown()
+        os._exit(0)
+
+    threading.Thread(target=exit_now, name="xqr-exit", daemon=True).start()
 
 
 class Part(Protocol):
@@ -83,6 +122,9 @@ class XqrApp:
     # each full collection walks all of it, a pause of tens of milliseconds on the event loop
     # that every request in flight, redirects included, waits out.
     freeze_after_start = False
+    # Set for `xqr serve` processes too: once stopped, the process exits within seconds even
+    # if a database driver's thread is still blocked (see `_exit_soon`).
+    exit_after_stop = False
 
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
@@ -126,8 +168,10 @@ class XqrApp:
                 if frozen:
                     gc.unfreeze()
                 for part in reversed(started):
-                    await part.stop()
-                await ctx.close()
+                    await _stop_within(part, PART_STOP_SECONDS)
+                await _stop_within(ctx, PART_STOP_SECONDS, "closing the database connections")
+                if self.exit_after_stop:
+                    _exit_soon()
 
         api = FastAPI(
             title="xQR API",
@@ -169,4 +213,5 @@ def create_server_app() -> XqrApp:
     """`xqr serve`'s factory: the app of a long-running process (see `freeze_after_start`)."""
     app = create_app()
     app.freeze_after_start = True
+    app.exit_after_stop = True
     return app

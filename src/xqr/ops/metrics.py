@@ -99,6 +99,12 @@ class AppCollector(Collector):
                 writer.lag_seconds,
             ),
             ("xqr_scan_writer_lag_scans", "Scans answered, not yet stored.", writer.lag_scans),
+            (
+                "xqr_scan_buffer_scans",
+                "Scans waiting to be stored that are held in memory (the rest wait in the "
+                "journal only; at most XQR_SCAN_BUFFER_MAX_SCANS).",
+                buffer.in_memory,
+            ),
             ("xqr_scan_journal_bytes", "Size of the scan journal on disk.", journal.bytes),
             (
                 "xqr_scan_journal_max_bytes",

@@ -152,7 +152,7 @@ class ScanJournal:
         self.root = folder
         self.max_bytes = max_bytes
         self.fsync_interval = fsync_interval
-        self.segment_bytes = segment_bytes or max(64 * 1024, min(16 * 1024 * 1024, max_bytes // 8))
+        self.segment_bytes = segment_bytes or max(4096, min(16 * 1024 * 1024, max_bytes // 8))
         self.folder: Path | None = None
         self.journal_id = ""
         self.segments: list[Segment] = []
@@ -346,7 +346,13 @@ class ScanJournal:
         return index, offset, at
 
     def release(self, stored: int) -> None:
-        """Delete the segments whose records are all stored (never the active one)."""
+        """Delete the segments whose records are all stored. When everything is stored, the
+        active segment is closed and a new one started, so the journal empties entirely."""
+        if stored + 1 >= self.next_seq and self.segments[-1].size:
+            try:
+                self._new_segment()
+            except OSError:
+                logger.exception("starting a new scan journal segment failed")
         keep: list[Segment] = []
         removed = 0
         for i, segment in enumerate(self.segments):

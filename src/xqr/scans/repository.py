@@ -45,6 +45,7 @@ WRITER_CACHE_KIB = 64 * 1024
 # truncated back to `WAL_SIZE_LIMIT` after one; the writer also truncates it when idle.
 WRITER_CHECKPOINT_PAGES = 4_000
 WAL_SIZE_LIMIT = 16 * 1024 * 1024
+WRITER_BUSY_TIMEOUT_MS = 2000
 
 # Rows converted between two yields to the event loop (well under 1 ms of Python), and rows
 # per PostgreSQL statement (asyncpg encodes its arguments on the event loop).
@@ -251,6 +252,9 @@ async def tune_connection(session: AsyncSession) -> None:
         await conn.exec_driver_sql(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
         await conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={WRITER_CHECKPOINT_PAGES}")
         await conn.exec_driver_sql(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
+        # A transaction that cannot get the write lock soon fails and is retried (its scans
+        # wait in the journal), rather than holding up a shutdown for the default 30 s.
+        await conn.exec_driver_sql(f"PRAGMA busy_timeout={WRITER_BUSY_TIMEOUT_MS}")
         conn.info["xqr_scan_cache"] = True
 
 

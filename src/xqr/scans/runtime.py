@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from xqr.scans.buffer import ScanBuffer
@@ -10,6 +11,8 @@ from xqr.scans.writer import ScanWriter
 
 if TYPE_CHECKING:
     from xqr.app import XqrApp
+
+logger = logging.getLogger("xqr.scans")
 
 JOURNAL_FOLDER = "scan-journal"
 
@@ -28,6 +31,12 @@ def install(app: XqrApp) -> None:
     # What an earlier run left in the journal is read back from it (the writer skips what
     # the database already has).
     buffer.head, buffer.spilled = first, after - first
+    if after > first:
+        logger.info(
+            "%d scans left in the scan journal by the last run are stored now (any the "
+            "database already has are skipped)",
+            after - first,
+        )
     writer = ScanWriter(
         buffer,
         app.ctx.sessionmaker,

@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from xqr.core.clock import utcnow
+from xqr.db.engine import is_unavailable
 from xqr.links.service import record_scans
 from xqr.scans import repository
 from xqr.scans.aggregate import SLICE, EnrichedScan, Rollups, Steps
@@ -47,7 +48,7 @@ MAX_BATCHES = 20  # buffer batches one transaction may take when the writer is b
 MAX_BACKOFF_SECONDS = 5.0
 # How long a shutdown waits for the writer to store what is buffered; the rest stays in the
 # journal and is stored at the next start. Well inside the stop timeout of process managers.
-STOP_GRACE_SECONDS = 10.0
+STOP_GRACE_SECONDS = 4.0
 CHECKPOINT_EVERY = 30.0  # seconds between SQLite WAL truncations, when the writer is idle
 RELEASE_SLICE = 2000
 PRUNE_EVERY = timedelta(hours=1)
@@ -191,6 +192,7 @@ class ScanWriter:
         self._stopping = asyncio.Event()
         self._next_prune = 0.0
         self._next_checkpoint = 0.0
+        self._failure_logged = -math.inf
         self._lock = asyncio.Lock()
 
     @property
@@ -223,8 +225,7 @@ class ScanWriter:
             done, _ = await asyncio.wait([self._task], timeout=STOP_GRACE_SECONDS)
             if not done:
                 self._task.cancel()
-                with contextlib.suppress(BaseException):
-                    await self._task
+                await asyncio.wait([self._task], timeout=1.0)
             self._task = None
         if self._sync_task is not None:
             self._sync_task.cancel()
@@ -278,13 +279,29 @@ class ScanWriter:
                 self._stored = None  # a commit may have happened after all: read it again
                 if self._stopping.is_set():
                     return  # the journal keeps them for the next start
-                logger.exception("writing %d buffered scans failed; retrying", len(self.buffer))
+                self._log_failure(error)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
                 continue
             if self._stopping.is_set() and not len(self.buffer):
                 return
+
+    def _log_failure(self, error: Exception) -> None:
+        """A database outage: one line a minute. Anything else: its traceback, each time."""
+        waiting = self.lag_scans
+        if not is_unavailable(error):
+            logger.exception("storing %d scans failed; retrying", waiting)
+            return
+        now = time.monotonic()
+        if now - self._failure_logged >= 60:
+            self._failure_logged = now
+            logger.error(
+                "storing scans failed, the database is unavailable (%r); %d scans wait in the "
+                "scan journal, retrying",
+                error,
+                waiting,
+            )
 
     async def _wait_for_work(self, last_start: float) -> None:
         """Until a transaction is due: a batch is buffered or the interval has passed, and the
