@@ -174,7 +174,8 @@ class ScanWriter:
     ) -> None:
         self.buffer = buffer
         self.sessionmaker = sessionmaker
-        self.enricher = Enricher(secret)
+        # Two visitor-days (target and workspace) per visitor: the memo holds half as many.
+        self.enricher = Enricher(secret, memo_size=max(1000, visitor_memory_max // 2))
         self.visitors = VisitorMemory(max_keys=visitor_memory_max)
         self.interval = interval
         self.retention_days = retention_days
