@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from tests.analytics.test_analytics_reference import analytics_settings
 from tests.links.linkkit import create_link, new_account, running
+from tests.support.waiting import eventually
 from xqr.config import Settings
 from xqr.scans.buffer import RawScan, ScanBuffer
 from xqr.scans.journal import ScanJournal, decode, encode, read_records
@@ -169,3 +170,20 @@ async def test_replay_after_a_crash_stores_each_scan_exactly_once(
                 row[0] for row in await conn.execute(text("SELECT referrer_host FROM scan_events"))
             ]
         assert sorted(hosts) == sorted(f"s{n}.example" for n in range(30))
+
+
+async def test_the_sqlite_write_ahead_log_is_truncated_when_the_writer_is_idle(
+    settings: Settings, tmp_path: Path
+) -> None:
+    if not settings.is_sqlite:
+        pytest.skip("SQLite's write-ahead log")
+    fast = settings.model_copy(update={"scan_flush_interval_ms": 50})
+    async with running(fast) as (app, client):
+        app.ctx.parts.scan_writer.checkpoint_every = 0.0  # at once when idle (default: 30 s)
+        account = await new_account(app)
+        link = await create_link(client, account)
+        for _ in range(20):
+            await client.get(f"/{link['short_code']}", headers={"User-Agent": BROWSER})
+        wal = Path(app.ctx.engine.url.database or "").with_name("xqr.db-wal")
+        await eventually(lambda: app.ctx.parts.scan_writer.written >= 20, "scans stored")
+        await eventually(lambda: wal.exists() and wal.stat().st_size == 0, "the WAL truncated")

@@ -193,6 +193,8 @@ class ScanWriter:
         self._stopping = asyncio.Event()
         self._next_prune = 0.0
         self._next_checkpoint = 0.0
+        self.checkpoint_every = CHECKPOINT_EVERY
+        self._wrote = False  # since the last checkpoint
         self._failure_logged = -math.inf
         self._lock = asyncio.Lock()
 
@@ -381,6 +383,7 @@ class ScanWriter:
             if journal is not None:
                 await repository.store_journal_position(session, journal.journal_id, last, utcnow())
             await session.commit()
+        self._wrote = True
         if journal is not None:
             self._stored = last
             journal.release(last)
@@ -403,9 +406,10 @@ class ScanWriter:
     async def _checkpoint_when_due(self) -> None:
         """SQLite: when idle, fold the write-ahead log back and truncate it, so it stays small
         (see docs/scans.md for the free space it needs)."""
-        if len(self.buffer) or time.monotonic() < self._next_checkpoint:
+        if len(self.buffer) or not self._wrote or time.monotonic() < self._next_checkpoint:
             return
-        self._next_checkpoint = time.monotonic() + CHECKPOINT_EVERY
+        self._wrote = False
+        self._next_checkpoint = time.monotonic() + self.checkpoint_every
         bind = self.sessionmaker.kw.get("bind")
         if isinstance(bind, AsyncEngine):
             await repository.checkpoint_wal(bind)
