@@ -102,7 +102,7 @@ def error_response(request: Request, exc: Exception) -> Response:
     return _internal_error(request)
 
 
-_unavailable_logged = [0.0]
+_unavailable_logged = [-float("inf")]
 
 
 def _unavailable(request: Request, exc: Exception) -> Response:

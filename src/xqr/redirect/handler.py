@@ -103,7 +103,7 @@ class RedirectHandler:
         self.enricher = Enricher(secret, memo_size=ROUTING_MEMO)
         self._client_ips: BoundedMemo[tuple[str, bytes], str] = BoundedMemo(CLIENT_IP_MEMO)
         self.stats = RedirectStats()
-        self._unavailable_logged = 0.0
+        self._unavailable_logged = -float("inf")
 
     def respond(
         self,
