@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
+import os
+import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 from fastapi import APIRouter, FastAPI
-from sqlalchemy import text
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from xqr import __version__
@@ -20,12 +22,48 @@ from xqr.core.handlers import install_error_handlers
 from xqr.core.logging import install_redaction
 from xqr.core.middleware import RequestContextMiddleware
 from xqr.core.openapi import ERROR_RESPONSES, install_openapi
+from xqr.ops.requests import RequestCounts
 
 logger = logging.getLogger("xqr")
 
 API_PREFIX = "/api/v1"
 # Paths whose bodies are not capped by `max_body_bytes` (uploads carry their own limit).
 UNCAPPED_PREFIXES = ("/_uploads/",)
+
+
+# How long a shutdown waits for each background part to stop. A database outage must not hold
+# a shutdown up: what the scan writer has not stored stays in its journal for the next start.
+PART_STOP_SECONDS = 6.0
+EXIT_GRACE_SECONDS = 3.0
+
+
+async def _stop_within(part: Any, seconds: float, what: str | None = None) -> None:
+    """Stop a part, waiting at most `seconds`: one stuck on the database is left behind
+    (cancelled, not waited for: cancelling does not interrupt a driver call in progress)."""
+    name = what or type(part).__name__
+    task = asyncio.ensure_future(part.close() if what else part.stop())
+    done, _ = await asyncio.wait([task], timeout=seconds)
+    if not done:
+        task.cancel()
+        logger.warning("%s did not finish within %g s at shutdown", name, seconds)
+    elif task.exception() is not None:
+        logger.error("%s failed at shutdown: %r", name, task.exception())
+
+
+def _exit_soon() -> None:
+    """End the process `EXIT_GRACE_SECONDS` from now unless it has ended by itself.
+
+    When the database is unreachable (SQLite locked by another process, say), a driver thread
+    may still be waiting on it after every part has stopped, and the interpreter waits for such
+    threads before it exits. Everything that matters is on disk by now (the scan journal is
+    synced and closed), so a shutdown is not left waiting on the database."""
+
+    def exit_now() -> None:
+        time.sleep(EXIT_GRACE_SECONDS)
+        logging.shutdown()
+        os._exit(0)
+
+    threading.Thread(target=exit_now, name="xqr-exit", daemon=True).start()
 
 
 class Part(Protocol):
@@ -50,6 +88,7 @@ def _installers() -> list[Callable[[XqrApp], None]]:
     from xqr.dashboard.runtime import install as dashboard
     from xqr.links.runtime import install as links
     from xqr.mcp.runtime import install as mcp
+    from xqr.ops.runtime import install as ops
     from xqr.qr.runtime import install as qr
     from xqr.redirect.runtime import install as redirect
     from xqr.scans.runtime import install as scans
@@ -73,6 +112,7 @@ def _installers() -> list[Callable[[XqrApp], None]]:
         webhooks,
         analytics,
         cluster,
+        ops,
     ]
 
 
@@ -85,6 +125,9 @@ class XqrApp:
     # each full collection walks all of it, a pause of tens of milliseconds on the event loop
     # that every request in flight, redirects included, waits out.
     freeze_after_start = False
+    # Set for `xqr serve` processes too: once stopped, the process exits within seconds even
+    # if a database driver's thread is still blocked (see `_exit_soon`).
+    exit_after_stop = False
 
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
@@ -93,6 +136,7 @@ class XqrApp:
         # /readyz's checks beyond the database: name → (ok, reason). One failing degrades the
         # service (reported, still 200); only the database makes a process unready (503).
         self.readiness: dict[str, Callable[[], tuple[bool, str]]] = {}
+        self.requests = RequestCounts()  # by route group and status, for `/metrics`
         self.api = self._build_api()
         self._api_stack = RequestContextMiddleware(
             self.api,
@@ -130,8 +174,10 @@ class XqrApp:
                 if frozen:
                     gc.unfreeze()
                 for part in reversed(started):
-                    await part.stop()
-                await ctx.close()
+                    await _stop_within(part, PART_STOP_SECONDS)
+                await _stop_within(ctx, PART_STOP_SECONDS, "closing the database connections")
+                if self.exit_after_stop:
+                    _exit_soon()
 
         api = FastAPI(
             title="xQR API",
@@ -146,37 +192,18 @@ class XqrApp:
         api.state.ctx = ctx
         install_error_handlers(api)
         install_openapi(api)
-
-        @api.get("/healthz", include_in_schema=False)
-        async def healthz() -> JSONResponse:
-            async with ctx.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-            return JSONResponse({"status": "ok", "version": __version__})
-
-        @api.get("/readyz", include_in_schema=False)
-        async def readyz() -> JSONResponse:
-            checks: dict[str, dict[str, Any]] = {}
-            try:
-                async with ctx.engine.connect() as conn:
-                    await conn.execute(text("SELECT 1"))
-                checks["database"] = {"ok": True, "reason": "answered"}
-            except Exception as exc:
-                checks["database"] = {"ok": False, "reason": type(exc).__name__}
-            for name, check in self.readiness.items():
-                ok, reason = check()
-                checks[name] = {"ok": ok, "reason": reason}
-            if not checks["database"]["ok"]:
-                return JSONResponse({"status": "unready", "checks": checks}, status_code=503)
-            status = "ready" if all(c["ok"] for c in checks.values()) else "degraded"
-            return JSONResponse({"status": status, "checks": checks})
-
         return api
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            counted = self.requests.counting(scope["path"], send)
             for handler in self.front:
-                if await handler(scope, receive, send):
+                # The redirect handler counts its own answers (`xqr.redirect.stats`).
+                if await handler(
+                    scope, receive, send if getattr(handler, "counts_itself", False) else counted
+                ):
                     return
+            send = counted
         await self._api_stack(scope, receive, send)
 
 
@@ -192,4 +219,5 @@ def create_server_app() -> XqrApp:
     """`xqr serve`'s factory: the app of a long-running process (see `freeze_after_start`)."""
     app = create_app()
     app.freeze_after_start = True
+    app.exit_after_stop = True
     return app

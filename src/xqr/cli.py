@@ -138,6 +138,9 @@ def serve(
 
     settings = get_settings()
     configure_logging(settings.log_level)
+    problem = settings.data_dir_problem()
+    if problem:
+        fail(problem)
     created = run(bootstrap)
     bind_host = host or settings.host
     bind_port = port or settings.port

@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     scan_batch_size: int = Field(
         1000,
         description="Buffered scans that wake an idle writer before the interval ends; one "
-        "transaction takes up to 100 such batches.",
+        "transaction takes up to 20 such batches.",
     )
     scan_retention_days: int | None = Field(
         None,
@@ -172,6 +172,42 @@ class Settings(BaseSettings):
         description="Longest wait for Redis on an API request before the burst limit falls "
         "back to this process's own count.",
     )
+    scan_fsync_interval_ms: int = Field(
+        1000,
+        ge=0,
+        description="How often the scan journal is synced to disk: a power loss or machine "
+        "crash loses at most this much of scans (a process crash loses none). 0 leaves it to "
+        "the operating system's own write-back.",
+    )
+    scan_journal_max_bytes: int = Field(
+        1024**3,
+        ge=64 * 1024,
+        description="Largest size of the on-disk scan journal (default 1 GiB), which holds "
+        "scans not yet stored, e.g. during a database outage. Past it, redirects still work "
+        "but their scans are dropped, counted in `/metrics` and reported by `/readyz`.",
+    )
+    scan_buffer_max_scans: int = Field(
+        50_000,
+        ge=1000,
+        description="Scans waiting to be stored that are also held in memory; more wait in "
+        "the scan journal only and are read back from it.",
+    )
+    scan_visitor_memory: int = Field(
+        200_000,
+        ge=1000,
+        description="Visitor-days the scan writer remembers to spare the database a lookup "
+        "(about 200 bytes each); past it, the oldest are forgotten.",
+    )
+    ready_max_lag_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="`/readyz` answers 503 when the oldest scan not yet stored has waited "
+        "longer than this.",
+    )
+    metrics_token: str | None = Field(
+        None,
+        description="When set, `/metrics` requires `Authorization: Bearer <token>`.",
+    )
 
     @field_validator("public_url", "short_url_base", "bio_url_base", "assets_public_base_url")
     @classmethod
@@ -218,6 +254,22 @@ class Settings(BaseSettings):
     @property
     def retry_schedule(self) -> list[float]:
         return [float(part) for part in self.webhook_retry_schedule.split(",") if part.strip()]
+
+    def data_dir_problem(self) -> str | None:
+        """One sentence saying why the data folder cannot be used, or None when it can."""
+        folder = self.data_dir.resolve()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            probe = folder / f".write-check-{secrets.token_hex(4)}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as error:
+            return (
+                f"The data folder {folder} is not writable ({error.strerror}): xQR keeps its "
+                "scan journal there (and, on SQLite, its database); set XQR_DATA_DIR to a "
+                "folder the server's user can write."
+            )
+        return None
 
     @cached_property
     def secret(self) -> bytes:

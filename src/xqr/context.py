@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from xqr.redirect.cache import LinkCache
     from xqr.redirect.handler import RedirectHandler
     from xqr.scans.buffer import ScanBuffer
+    from xqr.scans.journal import ScanJournal
     from xqr.scans.writer import ScanWriter
     from xqr.webhooks.dispatcher import Dispatcher
     from xqr.webhooks.secret_store import SigningSecrets
@@ -47,6 +48,7 @@ class Parts:
     quota: QuotaCounter
     failed_authentications: FailedAuthentications
     # scans
+    scan_journal: ScanJournal
     scan_buffer: ScanBuffer
     scan_writer: ScanWriter
     # redirect

@@ -9,13 +9,20 @@ pipelined requests, upgrades) goes through the normal ASGI cycle unchanged.
 
 from __future__ import annotations
 
+from time import perf_counter
 from typing import Any, Literal
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from xqr.redirect.handler import REDIRECT_HEADERS, RedirectHandler, host_of
 
-_REASONS = {302: b"Found", 404: b"Not Found", 410: b"Gone", 508: b"Loop Detected"}
+_REASONS = {
+    302: b"Found",
+    404: b"Not Found",
+    410: b"Gone",
+    503: b"Service Unavailable",
+    508: b"Loop Detected",
+}
 
 
 def _find_handler(app: Any) -> RedirectHandler | None:
@@ -80,6 +87,7 @@ class FastRedirectProtocol(HttpToolsProtocol):
             and not self.pipeline
             and not (handler.skip_hosts and host_of(self.headers) in handler.skip_hosts)
         ):
+            started = perf_counter()
             method = self.parser.get_method()
             url = self.url
             # Origin-form targets only (`/code?query`); anything else goes the ASGI way.
@@ -102,6 +110,7 @@ class FastRedirectProtocol(HttpToolsProtocol):
                         entry, method == b"GET", query, self.headers, self.client
                     )
                     self._write(answer, method == b"HEAD")
+                    handler.stats.observe(answer[0], perf_counter() - started)
                     return
         self._begin_asgi()
         super().on_headers_complete()

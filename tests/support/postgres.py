@@ -41,18 +41,26 @@ class TemporaryPostgres:
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
             "-c max_connections=500"
         )
+        self._options = options
+        self.resume()
+        return f"postgresql+asyncpg://xqr@127.0.0.1:{self.port}/postgres"
+
+    def pause(self) -> None:
+        """Stop the server, keeping its data (`resume` starts it again): a database outage."""
+        self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
         self._run(
             "pg_ctl",
             "-D",
             str(self.dir / "data"),
             "-o",
-            options,
+            self._options,
             "-l",
             str(self.dir / "log"),
             "-w",
             "start",
         )
-        return f"postgresql+asyncpg://xqr@127.0.0.1:{self.port}/postgres"
 
     def stop(self) -> None:
         try:

@@ -42,13 +42,19 @@ ON_BEHALF_OF_MESSAGE = "auth.on_behalf_of_message"
 class Authenticator:
     """Authenticate the request and require `scope` (None: any valid key)."""
 
-    def __init__(self, scope: str | None) -> None:
+    def __init__(self, scope: str | None, *, quota_exempt: bool = False) -> None:
         self.scope = scope
+        self.quota_exempt = quota_exempt
 
     async def __call__(self, request: Request, ctx: Ctx) -> Principal:
         state = request.scope.setdefault("state", {})
         return await authorize(
-            ctx, state, request.headers.get("authorization"), self.scope, connection=request.scope
+            ctx,
+            state,
+            request.headers.get("authorization"),
+            self.scope,
+            connection=request.scope,
+            quota_exempt=self.quota_exempt,
         )
 
 
@@ -60,6 +66,7 @@ async def authorize(
     *,
     connection: Mapping[str, Any] | None = None,
     counted: bool = True,
+    quota_exempt: bool = False,
 ) -> Principal:
     """The auth step for one request: raises the first ApiError in the documented order.
 
@@ -112,7 +119,13 @@ async def authorize(
             f"More than {plan.burst_per_second} requests per second for this key. "
             f"Retry after {burst.retry_after} s.",
         )
-    if counted:
+    if quota_exempt:
+        # Neither counted nor refused for the monthly quota (reading usage: how a client
+        # learns why it gets 429); the burst limit still applies.
+        async with ctx.read_engine.connect() as conn:
+            used = await metering.calls_in_cycle(conn, record.workspace_id, cycle_start)
+        calls: int | None = min(used, plan.monthly_calls)
+    elif counted:
         calls = await ctx.parts.quota.count(
             record.workspace_id,
             cycle_start,

@@ -27,6 +27,8 @@ from xqr.redirect.cache import location_header
 from xqr.scans import enrichment
 from xqr.scans.buffer import RawScan, ScanBuffer
 
+OPS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})  # answered on the bio host too
+
 Scope = dict[str, Any]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 Headers = list[tuple[bytes, bytes]]
@@ -201,7 +203,7 @@ class BioFrontHandler:
                 return prefix, "", True
             if path.startswith(prefix) and path[len(prefix)] == "/":
                 return prefix, path[len(prefix) + 1 :], True
-        if self.host is not None and path != "/healthz" and self._host(scope) == self.host:
+        if self.host is not None and path not in OPS_PATHS and self._host(scope) == self.host:
             return "", path[1:], self.host_is_dedicated
         return None
 

@@ -53,6 +53,11 @@ ERROR_CODES: dict[str, ErrorSpec] = {
         "Unexpected server error",
         "Retry with exponential backoff; contact support with request_id",
     ),
+    "SERVICE_UNAVAILABLE": ErrorSpec(
+        503,
+        "The database cannot be reached for the moment",
+        "Retry after the Retry-After header's seconds",
+    ),
 }
 
 

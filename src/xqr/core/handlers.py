@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,8 +12,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import Match
 
+from xqr.core.counters import note_error
 from xqr.core.envelope import error_body
 from xqr.core.errors import ApiError, validation_failed
+from xqr.db.engine import is_unavailable
 
 logger = logging.getLogger("xqr.errors")
 
@@ -87,13 +90,35 @@ def _internal_error(request: Request) -> Response:
 def error_response(request: Request, exc: Exception) -> Response:
     """The envelope for an error raised outside FastAPI's handlers (the API's ASGI fast paths)."""
     if isinstance(exc, ApiError):
+        note_error(exc.code)
         if exc.status >= 500:
             logger.error("request %s failed: %s", _request_id(request), exc)
         return error_body(request, exc)
+    if is_unavailable(exc):
+        return _unavailable(request, exc)
     logger.exception(
         "request %s failed with an unexpected error", _request_id(request), exc_info=exc
     )
     return _internal_error(request)
+
+
+_unavailable_logged = [-float("inf")]
+
+
+def _unavailable(request: Request, exc: Exception) -> Response:
+    """503 in the envelope while the database is away; one log line a minute, no traceback."""
+    now = time.monotonic()
+    if now - _unavailable_logged[0] >= 60:
+        _unavailable_logged[0] = now
+        logger.error("requests answered 503: the database is unavailable (%r)", exc)
+    return error_body(
+        request,
+        ApiError(
+            "SERVICE_UNAVAILABLE",
+            "The service is temporarily unavailable. Retry in a few seconds.",
+            headers={"Retry-After": "5"},
+        ),
+    )
 
 
 def _request_id(request: Request) -> Any:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
@@ -12,6 +14,7 @@ from sqlalchemy import Column, Table, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from xqr.core.clock import utcnow
+from xqr.db.engine import is_unavailable
 
 logger = logging.getLogger("xqr.changelog")
 
@@ -49,6 +52,7 @@ class ChangeLogPoller:
         self._seen: dict[int, datetime] = {}  # ids applied within the lookback window
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self._unavailable_logged = -math.inf
 
     def pace(self, interval: float) -> None:
         """Poll every `interval` seconds from now on (the next poll included)."""
@@ -125,5 +129,10 @@ class ChangeLogPoller:
                 if started - pruned >= PRUNE_EVERY_SECONDS:
                     pruned = started
                     await self.prune()
-            except Exception:
-                logger.exception("polling %s failed", self.table.name)
+            except Exception as error:
+                if not is_unavailable(error):
+                    logger.exception("polling %s failed", self.table.name)
+                elif time.monotonic() - self._unavailable_logged >= 60:
+                    # The database is away: one line a minute, not a traceback per poll.
+                    self._unavailable_logged = time.monotonic()
+                    logger.error("polling %s failed: %r", self.table.name, error)

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -26,6 +27,18 @@ from sqlalchemy.orm import Session, SessionTransaction
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 T = TypeVar("T")
 logger = logging.getLogger("xqr.db")
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether an error means the database cannot be reached (or is locked, or refuses
+    connections) rather than a fault in the request or the code."""
+    if isinstance(error, OperationalError | InterfaceError | ConnectionError | TimeoutError):
+        return True
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    # asyncpg's own errors when a server shuts down or starts ("cannot connect now")
+    kind = type(error)
+    return kind.__module__.startswith("asyncpg") and "Connect" in kind.__name__
 
 
 def _unicode_lower(value: str | None) -> str | None:

@@ -21,6 +21,7 @@ RESERVED = frozenset(
         "_uploads",
         "healthz",
         "readyz",
+        "metrics",
         "dashboard",
         "favicon.ico",
         "robots.txt",

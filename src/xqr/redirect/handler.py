@@ -7,6 +7,8 @@ HTTP server's fast path (`xqr.server`) both call it.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -18,7 +20,8 @@ from xqr.links.routing import Visitor, resolve_destination
 from xqr.links.slugs import is_code_shaped
 from xqr.redirect.cache import MISSING, LinkCache, LinkEntry, location_header
 from xqr.redirect.loops import HOP_PARAM, MAX_HOPS, hop_of
-from xqr.redirect.pages import EXPIRED, LOOP, NOT_FOUND, PAGE_HEADERS
+from xqr.redirect.pages import EXPIRED, LOOP, NOT_FOUND, PAGE_HEADERS, UNAVAILABLE
+from xqr.redirect.stats import RedirectStats
 from xqr.scans import enrichment
 from xqr.scans.buffer import RawScan, ScanBuffer
 from xqr.scans.enricher import Enricher
@@ -37,6 +40,14 @@ ROUTING_MEMO = 20_000  # visitors of links with routing rules remembered for the
 _NOT_FOUND: Answer = (404, [*PAGE_HEADERS, (b"content-length", b"%d" % len(NOT_FOUND))], NOT_FOUND)
 _EXPIRED: Answer = (410, [*PAGE_HEADERS, (b"content-length", b"%d" % len(EXPIRED))], EXPIRED)
 _LOOP: Answer = (508, [*PAGE_HEADERS, (b"content-length", b"%d" % len(LOOP))], LOOP)
+_UNAVAILABLE: Answer = (
+    503,
+    [*PAGE_HEADERS, (b"retry-after", b"5"), (b"content-length", b"%d" % len(UNAVAILABLE))],
+    UNAVAILABLE,
+)
+# Paths of the server's health and metrics endpoints: answered on the short host too.
+OPS_CODES = frozenset({"healthz", "readyz", "metrics"})
+logger = logging.getLogger("xqr.redirect")
 
 
 def with_query(destination: str, incoming: list[tuple[str, str]]) -> str:
@@ -68,6 +79,8 @@ def host_of(headers: Headers) -> bytes | None:
 class RedirectHandler:
     """Answers short codes; passes everything else on to the API."""
 
+    counts_itself = True  # its answers are in `stats`, not in the app's request counts
+
     def __init__(
         self,
         cache: LinkCache,
@@ -89,6 +102,8 @@ class RedirectHandler:
         # Routing rules read the visitor's facts; a visitor's repeat scans reuse them.
         self.enricher = Enricher(secret, memo_size=ROUTING_MEMO)
         self._client_ips: BoundedMemo[tuple[str, bytes], str] = BoundedMemo(CLIENT_IP_MEMO)
+        self.stats = RedirectStats()
+        self._unavailable_logged = -float("inf")
 
     def respond(
         self,
@@ -173,13 +188,20 @@ class RedirectHandler:
             return False
         if not is_code_shaped(code):
             on_short_host = self.short_host is not None and self._host(scope) == self.short_host
-            if on_short_host and code not in ("healthz", "readyz"):
+            if on_short_host and code not in OPS_CODES:
                 await self._send(send, _NOT_FOUND, method)
                 return True
             return False
+        started = time.perf_counter()
         entry = self.cache.entries.get(code)
         if entry is None:
-            entry = await self.cache.get(code)
+            try:
+                entry = await self.cache.get(code)
+            except Exception as error:  # the database is away: a clean page, not a traceback
+                self._note_unavailable(error)
+                await self._send(send, _UNAVAILABLE, method)
+                self.stats.observe(503, time.perf_counter() - started)
+                return True
         answer = self.respond(
             entry,
             method == "GET",
@@ -188,7 +210,15 @@ class RedirectHandler:
             scope.get("client"),
         )
         await self._send(send, answer, method)
+        self.stats.observe(answer[0], time.perf_counter() - started)
         return True
+
+    def _note_unavailable(self, error: Exception) -> None:
+        """One log line a minute while codes cannot be looked up."""
+        now = time.monotonic()
+        if now - self._unavailable_logged >= 60:
+            self._unavailable_logged = now
+            logger.error("short codes cannot be looked up (database unavailable): %r", error)
 
     def _forwarded_ip(self, peer: str, forwarded: bytes) -> str:
         """`client_ip` for a peer and X-Forwarded-For, remembered: a visitor sends the same

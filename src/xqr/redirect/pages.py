@@ -36,6 +36,12 @@ LOOP = _PAGE.format(
     message="This short link leads back to itself, so it cannot be opened.",
 ).encode()
 
+UNAVAILABLE = _PAGE.format(
+    style=_STYLE,
+    title="Try again shortly",
+    message="This short link cannot be opened right now. Please try again in a moment.",
+).encode()
+
 PAGE_HEADERS = [
     (b"content-type", b"text/html; charset=utf-8"),
     (b"cache-control", b"private, max-age=0"),

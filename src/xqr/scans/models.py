@@ -137,3 +137,17 @@ class ScanVisitor(Base):
     visitor: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     scope_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+class ScanJournalPosition(Base):
+    """The last journal sequence number stored, per journal slot (see `xqr.scans.journal`).
+
+    Written in the transaction that stores the scans up to it, so a replay after a crash
+    skips exactly what the database already holds.
+    """
+
+    __tablename__ = "scan_journal_positions"
+
+    journal_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column()

@@ -19,8 +19,8 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import delete, func, select, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from xqr.db.base import sqlite_datetime
 from xqr.db.engine import dialect_name, on_commit
@@ -33,7 +33,7 @@ from xqr.scans.aggregate import (
     TotalKey,
     VisitorKey,
 )
-from xqr.scans.models import ScanEvent, ScanVisitor
+from xqr.scans.models import ScanEvent, ScanJournalPosition, ScanVisitor
 from xqr.scans.visitors import VisitorMemory
 
 T = TypeVar("T")
@@ -41,7 +41,11 @@ T = TypeVar("T")
 WRITER_CACHE_KIB = 64 * 1024
 # A batch rewrites the same hot pages (each link's latest rows, today's visitors) every time;
 # checkpointing after every ~1,000 WAL pages (the default) copies them back after each batch.
-WRITER_CHECKPOINT_PAGES = 16_000
+# The write-ahead log grows to about this many pages between checkpoints (4 KiB each), and is
+# truncated back to `WAL_SIZE_LIMIT` after one; the writer also truncates it when idle.
+WRITER_CHECKPOINT_PAGES = 4_000
+WAL_SIZE_LIMIT = 16 * 1024 * 1024
+WRITER_BUSY_TIMEOUT_MS = 2000
 
 # Rows converted between two yields to the event loop (well under 1 ms of Python), and rows
 # per PostgreSQL statement (asyncpg encodes its arguments on the event loop).
@@ -247,6 +251,10 @@ async def tune_connection(session: AsyncSession) -> None:
     if not conn.info.get("xqr_scan_cache"):
         await conn.exec_driver_sql(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
         await conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={WRITER_CHECKPOINT_PAGES}")
+        await conn.exec_driver_sql(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
+        # A transaction that cannot get the write lock soon fails and is retried (its scans
+        # wait in the journal), rather than holding up a shutdown for the default 30 s.
+        await conn.exec_driver_sql(f"PRAGMA busy_timeout={WRITER_BUSY_TIMEOUT_MS}")
         conn.info["xqr_scan_cache"] = True
 
 
@@ -562,3 +570,43 @@ async def prune_visitors(session: AsyncSession, before: date) -> int:
     """Delete the visitor rows of UTC days before `before` (the rollups keep their counts)."""
     result = await session.execute(delete(ScanVisitor).where(ScanVisitor.day < before))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# --- the journal's stored position -------------------------------------------------------------
+
+
+async def journal_position(session: AsyncSession, journal_id: str) -> int:
+    """The last sequence number of journal `journal_id` stored (0: none yet)."""
+    found = await session.scalar(
+        select(ScanJournalPosition.position).where(ScanJournalPosition.journal_id == journal_id)
+    )
+    return int(found or 0)
+
+
+async def store_journal_position(
+    session: AsyncSession, journal_id: str, position: int, now: datetime
+) -> None:
+    """Record, in the batch's transaction, that the journal is stored up to `position`."""
+    updated = await session.execute(
+        update(ScanJournalPosition)
+        .where(ScanJournalPosition.journal_id == journal_id)
+        .values(position=position, updated_at=now)
+    )
+    if not getattr(updated, "rowcount", 0):
+        await session.execute(
+            insert(ScanJournalPosition).values(
+                journal_id=journal_id, position=position, updated_at=now
+            )
+        )
+
+
+async def checkpoint_wal(engine: AsyncEngine) -> None:
+    """SQLite: copy the write-ahead log back into the database and truncate it to nothing
+    (outside any transaction; readers in flight just make it partial, which is harmless)."""
+    if engine.dialect.name != "sqlite":
+        return
+    async with engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        driver: Any = raw.driver_connection
+        cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        await cursor.close()

@@ -15,15 +15,22 @@ from datetime import date
 from xqr.scans.aggregate import Steps, StoredVisitors, VisitorKey
 
 KEEP_DAYS = 2  # today and yesterday (UTC): older days only get late scans
+DEFAULT_VISITOR_KEYS = 200_000  # visitor-days remembered at most (`XQR_SCAN_VISITOR_MEMORY`)
 KEYS_PER_STEP = 1000  # keys looked up or learnt between two points where a caller may yield
 
 
 class VisitorMemory:
     """Stored visitor-days, by day. Its work is stepped (see `xqr.scans.aggregate.Steps`):
-    a large batch holds a hundred thousand keys, and the writer shares the event loop."""
+    a large batch holds a hundred thousand keys, and the writer shares the event loop.
 
-    def __init__(self, keep_days: int = KEEP_DAYS) -> None:
+    It holds at most about `max_keys` keys: past that, the oldest day is forgotten, then the
+    current one is emptied (as `xqr.core.memo.BoundedMemo` does: forgetting is always safe,
+    it only costs the repository a lookup), so a day of many visitors cannot hold the
+    process's memory until the day rolls over."""
+
+    def __init__(self, keep_days: int = KEEP_DAYS, max_keys: int = DEFAULT_VISITOR_KEYS) -> None:
         self.keep_days = keep_days
+        self.max_keys = max_keys
         # per day: (visitor, scope as an int, kind); uuid.UUID.int is a plain attribute,
         # hashing the UUID itself runs Python code
         self._days: dict[date, set[tuple[int, int, str]]] = {}
@@ -63,9 +70,19 @@ class VisitorMemory:
                     if known is None:
                         known = days[day] = set()
                     known.add((visitor, scope.int, kind))
+                self._bound()
                 yield
         for day in sorted(days)[: -self.keep_days]:
             del days[day]
+
+    def _bound(self) -> None:
+        days = self._days
+        while sum(len(known) for known in days.values()) > self.max_keys:
+            oldest = min(days)
+            if len(days) > 1:
+                del days[oldest]
+            else:
+                days[oldest].clear()
 
     def __len__(self) -> int:
         return sum(len(known) for known in self._days.values()) + sum(

@@ -7,9 +7,12 @@ buffer fills while a batch is written; the next transaction then takes up to
 `MAX_BATCHES` buffer batches at once, which is what keeps SQLite's per-transaction cost (it
 writes whole pages) small per scan.
 
-Exactly once: a batch's raw scans are put back at the front of the buffer when its transaction
-fails and written again after a back-off; `stop()` keeps retrying until everything buffered is
-written (or, after `GIVE_UP_AFTER` seconds of failures at shutdown, logs how many are lost).
+Exactly once: every scan is in the journal (`xqr.scans.journal`) before it reaches the
+buffer, and each transaction records the last journal sequence number it stores. A batch whose
+transaction fails goes back to the front of the buffer and is written again after a back-off;
+at start, what the journal holds beyond the stored position is replayed. `stop()` writes what
+it can within `STOP_GRACE_SECONDS` and leaves the rest in the journal for the next start (a
+database outage never holds up a shutdown).
 """
 
 from __future__ import annotations
@@ -24,24 +27,29 @@ from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from xqr.core.clock import utcnow
+from xqr.db.engine import is_unavailable
 from xqr.links.service import record_scans
 from xqr.scans import repository
 from xqr.scans.aggregate import SLICE, EnrichedScan, Rollups, Steps
 from xqr.scans.buffer import RawScan, ScanBuffer
 from xqr.scans.enricher import Enricher
 from xqr.scans.enrichment import warm_up
+from xqr.scans.journal import ScanJournal
 from xqr.scans.retention import prune
-from xqr.scans.visitors import VisitorMemory
+from xqr.scans.visitors import DEFAULT_VISITOR_KEYS, VisitorMemory
 
 logger = logging.getLogger("xqr.scans")
 
 LINKS_PER_RECORD = 250  # links per `record_scans` call (its SQL parameters are built in the loop)
-MAX_BATCHES = 100  # buffer batches one transaction may take when the writer is behind
+MAX_BATCHES = 20  # buffer batches one transaction may take when the writer is behind
 MAX_BACKOFF_SECONDS = 5.0
-GIVE_UP_AFTER = 30.0
+# How long a shutdown waits for the writer to store what is buffered; the rest stays in the
+# journal and is stored at the next start. Well inside the stop timeout of process managers.
+STOP_GRACE_SECONDS = 4.0
+CHECKPOINT_EVERY = 30.0  # seconds between SQLite WAL truncations, when the writer is idle
 RELEASE_SLICE = 2000
 PRUNE_EVERY = timedelta(hours=1)
 
@@ -147,7 +155,11 @@ async def _by_link(scans: Sequence[EnrichedScan]) -> list[list[list[EnrichedScan
 
 
 class ScanWriter:
-    """Background part: flushes the buffer every interval or when a batch is full."""
+    """Background part: flushes the buffer every interval or when a batch is full.
+
+    With a journal it also replays, at start, what an earlier run left unstored; syncs the
+    journal to disk every `fsync_interval`; and deletes the journal's stored segments.
+    """
 
     def __init__(
         self,
@@ -157,33 +169,81 @@ class ScanWriter:
         secret: bytes,
         interval: float,
         retention_days: int | None = None,
+        journal: ScanJournal | None = None,
+        visitor_memory_max: int = DEFAULT_VISITOR_KEYS,
     ) -> None:
         self.buffer = buffer
         self.sessionmaker = sessionmaker
-        self.enricher = Enricher(secret)
-        self.visitors = VisitorMemory()
+        # Two visitor-days (target and workspace) per visitor: the memo holds half as many.
+        self.enricher = Enricher(secret, memo_size=max(1000, visitor_memory_max // 2))
+        self.visitors = VisitorMemory(max_keys=visitor_memory_max)
         self.interval = interval
         self.retention_days = retention_days
+        self.journal = journal
         self.written = 0
         self.skipped_bots = 0
         self.failures = 0
+        self.in_flight = 0  # scans taken by the transaction being written
+        self.database_ok = True  # the last transaction's outcome
+        self.last_error = ""
+        self._caught_up_at = time.monotonic()  # when nothing last waited to be stored
+        self._stored: int | None = None  # the journal position the database has, once read
         self._task: asyncio.Task[None] | None = None
+        self._sync_task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._next_prune = 0.0
+        self._next_checkpoint = 0.0
+        self.checkpoint_every = CHECKPOINT_EVERY
+        self._wrote = False  # since the last checkpoint
+        self._failure_logged = -math.inf
         self._lock = asyncio.Lock()
+
+    @property
+    def lag_scans(self) -> int:
+        """Scans answered but not yet stored."""
+        return len(self.buffer) + self.in_flight
+
+    @property
+    def lag_seconds(self) -> float:
+        """How long the oldest scan not yet stored has waited, at most (0: none waits)."""
+        if not self.lag_scans:
+            self._caught_up_at = time.monotonic()
+            return 0.0
+        return time.monotonic() - self._caught_up_at
 
     async def start(self) -> None:
         warm_up()
         self._stopping.clear()
+        journal = self.journal
+        if journal is not None and journal.fsync_interval > 0:
+            self._sync_task = asyncio.create_task(self._sync_loop(), name="xqr-journal-sync")
         self._task = asyncio.create_task(self._run(), name="xqr-scan-writer")
 
     async def stop(self) -> None:
-        """Flush everything that is buffered, then end."""
+        """Store what is buffered (for at most `STOP_GRACE_SECONDS`), then end; what is left
+        stays in the journal for the next start."""
         self._stopping.set()
         self.buffer.full.set()
         if self._task is not None:
-            await self._task
+            done, _ = await asyncio.wait([self._task], timeout=STOP_GRACE_SECONDS)
+            if not done:
+                self._task.cancel()
+                await asyncio.wait([self._task], timeout=1.0)
             self._task = None
+        if self._sync_task is not None:
+            self._sync_task.cancel()
+            with contextlib.suppress(BaseException):
+                await self._sync_task
+            self._sync_task = None
+        if self.journal is not None:
+            left = self.lag_scans
+            if left:
+                logger.warning(
+                    "%d scans not stored yet; they stay in the scan journal and are stored "
+                    "at the next start",
+                    left,
+                )
+            self.journal.close()
 
     async def flush(self) -> None:
         """Write everything buffered now (tests and shutdown); raises if a write fails."""
@@ -192,9 +252,18 @@ class ScanWriter:
         while len(self.buffer):
             await self._write_some()
 
+    async def _sync_loop(self) -> None:
+        journal = self.journal
+        assert journal is not None
+        while True:
+            await asyncio.sleep(journal.fsync_interval)
+            try:
+                await asyncio.to_thread(journal.sync)
+            except OSError:
+                logger.exception("syncing the scan journal to disk failed")
+
     async def _run(self) -> None:
         backoff = 0.1
-        failing_since: float | None = None
         last_start = -math.inf
         while True:
             if not self._stopping.is_set():
@@ -203,20 +272,39 @@ class ScanWriter:
             try:
                 await self._write_some()
                 await self._prune_when_due()
-                backoff, failing_since = 0.1, None
-            except Exception:
+                await self._checkpoint_when_due()
+                backoff = 0.1
+                self.database_ok, self.last_error = True, ""
+            except Exception as error:
                 self.failures += 1
-                now = time.monotonic()
-                failing_since = failing_since or now
-                logger.exception("writing %d buffered scans failed; retrying", len(self.buffer))
-                if self._stopping.is_set() and now - failing_since >= GIVE_UP_AFTER:
-                    logger.error("giving up on %d scans at shutdown", len(self.buffer))
-                    return
-                await asyncio.sleep(backoff)
+                self.database_ok = False
+                self.last_error = type(error).__name__
+                self._stored = None  # a commit may have happened after all: read it again
+                if self._stopping.is_set():
+                    return  # the journal keeps them for the next start
+                self._log_failure(error)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
                 continue
             if self._stopping.is_set() and not len(self.buffer):
                 return
+
+    def _log_failure(self, error: Exception) -> None:
+        """A database outage: one line a minute. Anything else: its traceback, each time."""
+        waiting = self.lag_scans
+        if not is_unavailable(error):
+            logger.exception("storing %d scans failed; retrying", waiting)
+            return
+        now = time.monotonic()
+        if now - self._failure_logged >= 60:
+            self._failure_logged = now
+            logger.error(
+                "storing scans failed, the database is unavailable (%r); %d scans wait in the "
+                "scan journal, retrying",
+                error,
+                waiting,
+            )
 
     async def _wait_for_work(self, last_start: float) -> None:
         """Until a transaction is due: a batch is buffered or the interval has passed, and the
@@ -247,6 +335,7 @@ class ScanWriter:
 
     async def _write_locked(self) -> None:
         raw: list[RawScan] = []
+        first = self.buffer.head
         for _ in range(MAX_BATCHES):
             taken = self.buffer.take()
             if not taken:
@@ -254,29 +343,56 @@ class ScanWriter:
             raw.extend(taken)
         if not raw:
             return
+        self.in_flight = len(raw)
         with collector_paused():
             try:
-                written = await self._write(raw)
+                written = await self._write(raw, first)
             except BaseException:
                 self.buffer.put_back(raw)
                 raise
+            finally:
+                self.in_flight = 0
             self.written += written
-            self.skipped_bots += len(raw) - written
+            if not len(self.buffer):
+                self._caught_up_at = time.monotonic()
             # Before the collector is back (it would walk them all once more), and a slice at a
             # time: freeing a hundred thousand scans at once holds the event loop for tens of ms.
             await release(raw)
 
-    async def _write(self, raw: list[RawScan]) -> int:
-        """Enrich and write one transaction; how many scans were stored (bots are not)."""
-        enriched = await self._enrich(raw)
+    async def _write(self, raw: list[RawScan], first: int) -> int:
+        """Enrich and write one transaction; how many scans were stored (bots are not).
+
+        `first` is the journal sequence number of `raw[0]`; scans at or below the position
+        the database already holds (a replay after a crash) are skipped."""
+        journal = self.journal
+        last = first + len(raw) - 1
+        todo: Sequence[RawScan] = raw
+        if journal is not None:
+            if self._stored is None:
+                async with self.sessionmaker() as session:
+                    self._stored = await repository.journal_position(session, journal.journal_id)
+            skip = self._stored - first + 1
+            if skip >= len(raw):
+                journal.release(self._stored)
+                return 0
+            if skip > 0:
+                todo = raw[skip:]
+        enriched = await self._enrich(todo)
         async with self.sessionmaker() as session:
             await write_batch(session, enriched, self.visitors)
+            if journal is not None:
+                await repository.store_journal_position(session, journal.journal_id, last, utcnow())
             await session.commit()
+        self._wrote = True
+        if journal is not None:
+            self._stored = last
+            journal.release(last)
         written = len(enriched)
+        self.skipped_bots += len(todo) - written
         await release(enriched)
         return written
 
-    async def _enrich(self, raw: list[RawScan]) -> list[EnrichedScan]:
+    async def _enrich(self, raw: Sequence[RawScan]) -> list[EnrichedScan]:
         return await cooperate_enrich(self.enricher, raw)
 
     async def _prune_when_due(self) -> None:
@@ -286,3 +402,14 @@ class ScanWriter:
         removed = await prune(self.sessionmaker, utcnow() - timedelta(days=self.retention_days))
         if removed:
             logger.info("pruned %d scan events older than %d days", removed, self.retention_days)
+
+    async def _checkpoint_when_due(self) -> None:
+        """SQLite: when idle, fold the write-ahead log back and truncate it, so it stays small
+        (see docs/scans.md for the free space it needs)."""
+        if len(self.buffer) or not self._wrote or time.monotonic() < self._next_checkpoint:
+            return
+        self._wrote = False
+        self._next_checkpoint = time.monotonic() + self.checkpoint_every
+        bind = self.sessionmaker.kw.get("bind")
+        if isinstance(bind, AsyncEngine):
+            await repository.checkpoint_wal(bind)

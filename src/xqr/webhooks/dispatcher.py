@@ -102,6 +102,7 @@ class Dispatcher:
         self._writer_task: asyncio.Task[None] | None = None
         self._listen_task: asyncio.Task[None] | None = None
         self.attempts_made = 0
+        self.outcomes: dict[str, int] = {}  # recorded attempts by outcome (for `/metrics`)
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -422,6 +423,15 @@ class Dispatcher:
             )
             await session.commit()
         self.attempts_made += len(valid)
+        for outcome in valid:
+            kind = (
+                "succeeded"
+                if outcome.succeeded
+                else "http_error"
+                if outcome.status_code is not None
+                else "network_error"
+            )
+            self.outcomes[kind] = self.outcomes.get(kind, 0) + 1
         for endpoint_id in disabled:
             logger.warning("webhook endpoint %s disabled after 7 days of failures", endpoint_id)
         if len(valid) < len(outcomes):

@@ -342,3 +342,13 @@ async def disable_failing_endpoints(
         .returning(_E.id)
     )
     return [row.id for row in result]
+
+
+async def queue_depth(session: AsyncSession) -> int:
+    """Deliveries waiting to be sent or being sent (every endpoint, every workspace)."""
+    found = await session.scalar(
+        select(func.count())
+        .select_from(_DELIVERIES)
+        .where(_D.status.in_(("pending", "delivering")))
+    )
+    return int(found or 0)

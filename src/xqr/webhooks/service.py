@@ -298,3 +298,8 @@ async def delivery_views(
         )
         for d in deliveries
     ]
+
+
+async def queue_depth(session: AsyncSession) -> int:
+    """Webhook deliveries waiting to be sent or being sent (for `/metrics`)."""
+    return await repository.queue_depth(session)

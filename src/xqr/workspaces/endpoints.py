@@ -8,7 +8,7 @@ from xqr.context import Ctx, DbSession
 from xqr.core.envelope import Envelope, ListEnvelope
 from xqr.core.pagination import Pagination
 from xqr.workspaces import service
-from xqr.workspaces.auth import WorkspaceRead
+from xqr.workspaces.auth import WorkspaceRead, WorkspaceUsageRead
 from xqr.workspaces.schemas import MemberOut, UsageOut, WorkspaceOut
 
 router = APIRouter(prefix="/workspace", tags=["Workspace"])
@@ -42,11 +42,12 @@ async def list_members(
 
 @router.get("/usage", summary="Get usage")
 async def get_usage(
-    request: Request, principal: WorkspaceRead, session: DbSession, ctx: Ctx
+    request: Request, principal: WorkspaceUsageRead, session: DbSession, ctx: Ctx
 ) -> Envelope[UsageOut]:
     """Current usage against the plan's limits, and API calls in this billing cycle.
 
-    Scope: `workspace:read`. A `limit` of null means unlimited.
+    Scope: `workspace:read`. A `limit` of null means unlimited. Not counted against the
+    monthly API quota, and answered when it is used up (it says why calls get 429).
     """
     workspace = await service.get_workspace(session, principal.workspace_id)
     usage = await service.usage(session, workspace, ctx.plans[workspace.plan])
