@@ -15,7 +15,15 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from xqr.redirect.handler import REDIRECT_HEADERS, RedirectHandler, host_of
 
-_REASONS = {302: b"Found", 404: b"Not Found", 410: b"Gone", 508: b"Loop Detected"}
+_REASONS = {
+    200: b"OK",
+    302: b"Found",
+    401: b"Unauthorized",
+    404: b"Not Found",
+    410: b"Gone",
+    429: b"Too Many Requests",
+    508: b"Loop Detected",
+}
 
 
 def _find_handler(app: Any) -> RedirectHandler | None:
@@ -101,8 +109,10 @@ class FastRedirectProtocol(HttpToolsProtocol):
                     answer = handler.respond(
                         entry, method == b"GET", query, self.headers, self.client
                     )
-                    self._write(answer, method == b"HEAD")
-                    return
+                    # None: a link password to check off the loop, the ASGI way.
+                    if answer is not None:
+                        self._write(answer, method == b"HEAD")
+                        return
         self._begin_asgi()
         super().on_headers_complete()
 

@@ -81,6 +81,7 @@ async def list_page(
     enabled: bool | None = None,
     sort: str = "created",
     search_codes: bool = False,
+    health: str | None = None,
 ) -> tuple[Sequence[Link], int]:
     """A page of the workspace's links and how many match. `search` looks in destinations
     (and in short codes with `search_codes`); `sort` is a key of SORTS, newest first."""
@@ -101,6 +102,8 @@ async def list_page(
         where.append(matches)
     if enabled is not None:
         where.append(Link.enabled.is_(enabled))
+    if health is not None:
+        where.append(Link.health_status == health)
     total = await session.scalar(select(func.count()).select_from(Link).where(*where))
     rows = await session.scalars(
         select(Link).where(*where).order_by(*SORTS[sort]).limit(limit).offset(offset)

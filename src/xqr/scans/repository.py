@@ -294,6 +294,7 @@ async def _insert_events_sqlite(session: AsyncSession, scans: Sequence[EnrichedS
                 referrer or "",
                 source,
                 visitor,
+                expired,
             )
             for (
                 at,
@@ -308,6 +309,7 @@ async def _insert_events_sqlite(session: AsyncSession, scans: Sequence[EnrichedS
                 referrer,
                 source,
                 visitor,
+                expired,
             ) in scans[start : start + CHUNK]
         ]
     await _execute_sqlite_rows(conn, _INSERT_EVENTS_SQLITE, rows)
