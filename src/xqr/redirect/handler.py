@@ -148,7 +148,7 @@ class RedirectHandler:
         ua = user_agent.decode("latin-1")
         country_value = country.decode("latin-1") if country else None
         if entry.gated and not expired and not unlocked:
-            gate = self._gate(entry, headers, ua)
+            gate = self._gate(entry, headers, ua, now)
             if gate is not _PASS:
                 return gate
         if expired:
@@ -197,7 +197,7 @@ class RedirectHandler:
             location = location_header(destination)
         return 302, [(b"location", location), *REDIRECT_HEADERS], b""
 
-    def _gate(self, entry: LinkEntry, headers: Headers, ua: str) -> Answer | None:
+    def _gate(self, entry: LinkEntry, headers: Headers, ua: str, now: datetime) -> Answer | None:
         """For a link with a password or preview: `_PASS` to redirect, None to check the
         password header off the loop, else the answer (preview page, password form)."""
         if entry.preview is not None and is_preview_crawler(ua):
@@ -211,7 +211,9 @@ class RedirectHandler:
         for header, value in headers:
             if header == b"cookie":
                 found = protection.cookie_from_header(value.decode("latin-1"), name)
-                if found and protection.cookie_valid(self.secret, link_hex, password_hash, found):
+                if found and protection.cookie_valid(
+                    self.secret, link_hex, password_hash, found, now.timestamp()
+                ):
                     return _PASS
             elif header == b"x-link-password":
                 has_header = True
@@ -262,9 +264,11 @@ class RedirectHandler:
         assert answer is not None
         if not from_form or answer[0] != 302:
             return answer
+        value = protection.cookie_value(
+            self.secret, link_hex, password_hash, clock.now().timestamp()
+        )
         cookie = (
-            f"{protection.cookie_name(link_hex)}="
-            f"{protection.cookie_value(self.secret, link_hex, password_hash)}; "
+            f"{protection.cookie_name(link_hex)}={value}; "
             f"Path=/{entry.code}; Max-Age={protection.COOKIE_TTL}; HttpOnly; SameSite=Lax"
             + ("; Secure" if self.secure_cookies else "")
         ).encode()
