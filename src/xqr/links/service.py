@@ -343,6 +343,43 @@ async def list_links(
 HEALTH_STATES = ("ok", "broken", "unknown")
 
 
+async def claim_health_checks(
+    session: AsyncSession, checked_before: datetime, now: datetime, limit: int
+) -> list[tuple[uuid.UUID, list[str]]]:
+    """Links due for a destination check, claimed for this worker, with their destinations."""
+    from xqr.links.health import destinations_of
+
+    claimed = await repository.claim_health_checks(session, checked_before, now, limit)
+    return [(link_id, destinations_of(url, rules)) for link_id, url, rules in claimed]
+
+
+async def record_health(
+    session: AsyncSession,
+    link_id: uuid.UUID,
+    status: str,
+    code: int | None,
+    reason: str | None,
+    checked_at: datetime,
+    *,
+    short_base: str,
+) -> None:
+    """Store a check's outcome; emit link.broken or link.recovered when the state changed."""
+    found = await repository.set_health(session, link_id, status, code, reason, checked_at)
+    if found is None:
+        return
+    link, previous = found
+    if status == previous:
+        return
+    event = None
+    if status == "broken":
+        event = "link.broken"
+    elif previous == "broken":
+        event = "link.recovered"
+    if event is not None:
+        payload = link_view(link, short_base).model_dump(mode="json")
+        await emit(session, link.workspace_id, event, payload)
+
+
 async def labels_in_use(session: AsyncSession, tenant: Tenant) -> list[str]:
     return await repository.labels_in_use(session, tenant.workspace_id)
 

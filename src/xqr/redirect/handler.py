@@ -234,11 +234,9 @@ class RedirectHandler:
     ) -> Answer:
         """Check a link password (the form's or the header's); the right one redirects (and
         counts the scan of a GET), the form's also sets the 24-hour cookie."""
-        ip = client[0] if client else ""
-        for name, value in headers:
-            if name == b"x-forwarded-for" and self.trusted:
-                ip = self._forwarded_ip(ip, value)
-                break
+        peer = client[0] if client else ""
+        forwarded = b",".join(value for name, value in headers if name == b"x-forwarded-for")
+        ip = self._forwarded_ip(peer, forwarded) if forwarded and self.trusted else peer
         password_hash = entry.password_hash or ""
         link_hex = entry.link_id.hex
         wait = self.attempts.retry_after(ip, link_hex)
@@ -264,11 +262,11 @@ class RedirectHandler:
         assert answer is not None
         if not from_form or answer[0] != 302:
             return answer
-        value = protection.cookie_value(
+        signed = protection.cookie_value(
             self.secret, link_hex, password_hash, clock.now().timestamp()
         )
         cookie = (
-            f"{protection.cookie_name(link_hex)}={value}; "
+            f"{protection.cookie_name(link_hex)}={signed}; "
             f"Path=/{entry.code}; Max-Age={protection.COOKIE_TTL}; HttpOnly; SameSite=Lax"
             + ("; Secure" if self.secure_cookies else "")
         ).encode()
