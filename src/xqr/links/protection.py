@@ -19,7 +19,6 @@ from argon2.exceptions import InvalidHashError, VerificationError
 _hasher = PasswordHasher()
 COOKIE_TTL = 24 * 3600
 COOKIE_PREFIX = "xqr_lp_"
-HEADER = "x-link-password"
 
 
 def hash_password(password: str) -> str:
