@@ -202,17 +202,21 @@ class HealthChecker:
             self._checker = None
 
     async def _run(self) -> None:
-        # Look again at least every minute (or every interval, when shorter).
+        # Look again at least every minute (or every interval, when shorter); the first look
+        # waits too, so a restart does not start with a burst of requests.
         pause = min(60.0, self.interval.total_seconds())
+        checked = 0
         while not self._stopping.is_set():
+            if checked < BATCH:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), pause)
+                if self._stopping.is_set():
+                    return
             try:
                 checked = await self.run_once()
             except Exception:  # a bad pass must not end the checker
                 logger.exception("link health pass failed")
                 checked = 0
-            if checked < BATCH:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), pause)
 
     async def run_once(self) -> int:
         """Claim the links due now, check them and record the results; how many were checked."""

@@ -303,7 +303,10 @@ class RedirectHandler:
             body += message.get("body", b"")
             more = message.get("more_body", False)
             if len(body) > controls.MAX_FORM_BYTES:
-                await self._send(send, controls.small_page(413, "Too large", "."), "POST")
+                too_large = controls.small_page(
+                    413, "Too large", "The form sent more than a password; go back and retry."
+                )
+                await self._send(send, too_large, "POST")
                 return True
         answer = self._check_form(entry, headers, body)
         if answer is None:
