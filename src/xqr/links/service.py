@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import operator
 import uuid
 from collections.abc import Sequence
@@ -155,14 +156,18 @@ def _rules(
     ]
 
 
-def _password(password: str) -> str:
+async def _password(password: str | None) -> str | None:
+    """The argon2id hash of a new password, hashed off the event loop (it takes tens of
+    milliseconds and 64 MiB, and redirects share the loop)."""
+    if password is None:
+        return None
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
         raise validation_error(
             "password", f"must be {MIN_PASSWORD_LENGTH}–{MAX_PASSWORD_LENGTH} characters"
         )
     if problem := plain_text_problem(password):
         raise validation_error("password", problem)
-    return hash_password(password)
+    return await asyncio.to_thread(hash_password, password)
 
 
 def _utm(utm: Utm | None) -> dict[str, str] | None:
@@ -265,7 +270,7 @@ async def create_link(
         labels=_labels(body.labels),
         routing_rules=_rules(tenant, rules, body.routing_rules),
         expires_at=_expiry(body.expires_at),
-        password_hash=_password(body.password) if body.password is not None else None,
+        password_hash=await _password(body.password),
         expired_url=(
             rules.destination(body.expired_url, "expired_url")
             if body.expired_url is not None
@@ -406,7 +411,7 @@ async def update_link(
     if "expires_at" in given:
         link.expires_at = _expiry(body.expires_at)
     if "password" in given:
-        link.password_hash = _password(body.password) if body.password is not None else None
+        link.password_hash = await _password(body.password)
     if "expired_url" in given:
         link.expired_url = (
             rules.destination(body.expired_url, "expired_url")
