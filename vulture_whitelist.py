@@ -57,6 +57,7 @@ _.iter_members
 _.scan_writer
 _.bio_cache
 _.webhook_dispatcher
+_.link_health
 _.skipped_bots
 _.icon_names
 _.theme_names

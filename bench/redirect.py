@@ -28,9 +28,13 @@ With `--redis`, xqr serve runs with `XQR_REDIS_URL` pointing at a throwaway `red
 (installed with apt-get when missing): the redirect path never talks to Redis, so the ratio to
 nginx should not move.
 
+Then, on the same xqr server, the cost of link controls: one link each without controls, with
+UTM parameters, and with a password (sent as the 24-hour cookie the form sets, and as the
+`X-Link-Password` header API clients use), driven one at a time at saturation, taking turns.
+
     python bench/redirect.py [--seconds 10] [--connections 50] [--links 200] [--runs 3]
-                             [--paced-rate 10000] [--visitors 10000] [--redis]
-                             [--journal-only]
+                             [--paced-rate 10000] [--visitors 10000] [--controls-seconds 5]
+                             [--redis] [--journal-only]
 
 It also prints the scan journal's cost per redirect, measured in process: the scan buffer with
 and without the journal (and the memory-map alternative), one after the other in one run.
@@ -118,10 +122,12 @@ def run_wrk(
     workdir: Path,
     rate: float | None = None,
     visitors: int = 1,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """One wrk run; with `rate`, each connection pauses between requests to offer about that."""
     script = workdir / "paths.lua"
     listing = ", ".join(json.dumps(p) for p in paths)
+    extra = "".join(f", [{json.dumps(k)}] = {json.dumps(v)}" for k, v in (headers or {}).items())
     pause = f"delay = function()\n  return {connections * 1000 / rate:.3f}\nend\n" if rate else ""
     # Each request comes from one of `visitors` public addresses in several countries
     # (X-Forwarded-For through a trusted proxy), so scans have as many visitor hashes, and
@@ -135,7 +141,7 @@ def run_wrk(
         "    .. (math.floor(v / 10) % 256) .. '.1'\n"
         # a headers table replaces wrk's -H headers, so it carries the User-Agent too
         f"  return wrk.format('GET', paths[(i % #paths) + 1], "
-        f"{{['User-Agent'] = {json.dumps(BROWSER)}, ['X-Forwarded-For'] = ip}})\n"
+        f"{{['User-Agent'] = {json.dumps(BROWSER)}, ['X-Forwarded-For'] = ip{extra}}})\n"
         "end\n" + pause
     )
     output = subprocess.run(
@@ -373,6 +379,7 @@ def bench_both(args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Any],
                 xqr[load].append(measured([xqr_pid], base, paths, rate, settle=True))
                 nginx[load].append(measured(nginx_pids, nginx_base, ["/abc"], rate, settle=False))
         recorded = settled_scans(base, key) - before
+        xqr["controls"] = bench_controls(args, workdir, base, key, xqr_pid)
     done = xqr["runs"] + xqr["paced"]
     xqr["served"] = sum(int(r["requests"]) for r in done)
     xqr["bad_responses"] = sum(int(r["bad_responses"]) for r in done)
@@ -458,6 +465,64 @@ def print_journal_cost(cost: dict[str, float], xqr_cpu_us: float | None) -> None
     print(f"  the journal's cost                 {cost['journal_us']:6.2f} µs{share}")
 
 
+PASSWORD = "bench password"
+
+
+def bench_controls(
+    args: argparse.Namespace, workdir: Path, base: str, key: str, pid: int
+) -> dict[str, list[dict[str, Any]]]:
+    """Saturation runs of one link per kind of control, taking turns: {kind: runs}."""
+    api = {"Authorization": f"Bearer {key}"}
+    with httpx.Client(base_url=base, timeout=30) as client:
+
+        def link(**body: Any) -> str:
+            created = client.post(
+                "/api/v1/links", json={"url": "https://example.com/c", **body}, headers=api
+            )
+            created.raise_for_status()
+            return f"/{created.json()['data']['short_code']}"
+
+        plain = link()
+        utm = link(utm={"source": "qr", "medium": "poster", "campaign": "bench"})
+        locked = link(password=PASSWORD)
+        form = client.get(locked, headers={"User-Agent": BROWSER})
+        csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', form.text)
+        assert csrf, form.text
+        unlocked = client.post(
+            locked,
+            data={"password": PASSWORD, "csrf": csrf.group(1)},
+            headers={"User-Agent": BROWSER},
+        )
+        assert unlocked.status_code == 303, unlocked.text
+        cookie = unlocked.headers["set-cookie"].split(";", 1)[0]
+        for path in (plain, utm):
+            assert client.get(path, headers={"User-Agent": BROWSER}).status_code == 302
+    kinds: dict[str, tuple[str, dict[str, str]]] = {
+        "no controls": (plain, {}),
+        "utm": (utm, {}),
+        "password, cookie": (locked, {"Cookie": cookie}),
+        "password, X-Link-Password": (locked, {"X-Link-Password": PASSWORD}),
+    }
+    results: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
+    for _ in range(args.runs):
+        for kind, (path, headers) in kinds.items():
+            cpu = cpu_seconds([pid])
+            run = run_wrk(
+                base,
+                [path],
+                args.controls_seconds,
+                args.connections,
+                workdir,
+                None,
+                args.visitors,
+                headers,
+            )
+            settled_scans(base, key)
+            run["cpu_us"] = per_request_us(cpu, cpu_seconds([pid]), run["requests"])
+            results[kind].append(run)
+    return results
+
+
 def median(runs: list[dict[str, Any]], key: str) -> float:
     return statistics.median(float(r[key]) for r in runs)
 
@@ -477,6 +542,9 @@ def main() -> int:
     )
     parser.add_argument(
         "--journal-only", action="store_true", help="only the scan journal's cost per redirect"
+    )
+    parser.add_argument(
+        "--controls-seconds", type=int, default=5, help="length of each link-controls run"
     )
     args = parser.parse_args()
     cost = journal_cost()
@@ -533,6 +601,22 @@ def main() -> int:
         f"{lost} lost, {xqr['bad_responses']} non-302 responses"
     )
     print_journal_cost(cost, median(xqr["runs"], "cpu_us"))
+    controls: dict[str, list[dict[str, Any]]] = xqr.get("controls", {})
+    if controls:
+        base_rps = median(controls["no controls"], "rps")
+        print(
+            f"\nlink controls, saturation, {args.controls_seconds}s × {args.runs} runs (medians)\n"
+        )
+        print(
+            f"{'link':<28}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'CPU µs/req':>12}{'of plain':>10}"
+        )
+        for kind, runs in controls.items():
+            rps = median(runs, "rps")
+            print(
+                f"{kind:<28}{rps:>10,.0f}{median(runs, 'p50_ms'):>9.2f}"
+                f"{median(runs, 'p99_ms'):>9.2f}{median(runs, 'cpu_us'):>12.1f}"
+                f"{rps / base_rps:>10.0%}"
+            )
     RESULTS.mkdir(parents=True, exist_ok=True)
     result = {
         "journal_cost": cost,

@@ -50,7 +50,19 @@ def seed(base: str, key: str, hook_url: str) -> dict[str, str]:
                     "destination": "https://shop.example.com/spring-sale?variant=b",
                     "conditions": {"percentage": 50},
                 },
+                {
+                    "destination": "https://apps.apple.com/app/id1234567890",
+                    "conditions": {"os": ["ios"], "languages": ["de", "pt-BR"]},
+                },
             ]
+            body["utm"] = {"source": "qr", "medium": "poster", "campaign": "spring-2027"}
+            body["preview"] = {
+                "title": "Spring sale: everything 30% off",
+                "description": "Fresh styles for the new season, in store and online.",
+                "image_url": "https://shop.example.com/images/spring.jpg",
+            }
+            body["expires_at"] = "2099-06-01T00:00:00Z"
+            body["expired_url"] = "https://shop.example.com/summer"
         created = api.post("/links", json=body)
         created.raise_for_status()
         ids[slug or url] = created.json()["data"]["id"]

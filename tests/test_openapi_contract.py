@@ -62,6 +62,7 @@ SDK_MODELS: dict[str, str] = {
     "AnalyticsSummary": "SummaryOut",
     "TopLink": "TopLinkOut",
     "LinkStats": "LinkStatsOut",
+    "LinkHealth": "HealthOut",
 }
 # `Webhook` also reads the answers without the secret (its `signing_secret` is then None).
 ALSO_READS = {"Webhook": "WebhookOut"}
@@ -72,6 +73,8 @@ SDK_PLAIN_DICTS = {
     "HoursOut",
     "BatchItemOut",  # BulkBatch.results
     "ThemeColors",  # BioTheme.colors
+    "UtmOut",  # Link.utm and Link.preview: the same dicts a request sends
+    "PreviewOut",
 }
 
 # SDK method → the operation it calls.
@@ -181,9 +184,18 @@ MCP_INPUT_MODELS: dict[str, str] = {
     "BulkLink": "LinkCreate",  # the fields of a link a bulk item may have
     "BioLinkIn": "BioLinkIn",
     "Design": "DesignIn",
+    "Utm": "Utm",
+    "Preview": "Preview",
 }
 # Tool parameters that are not API fields.
-MCP_LOCAL_PARAMETERS = {("update_link", "clear_expiry")}  # sends expires_at: null
+# Each sends its field as null.
+MCP_LOCAL_PARAMETERS = {
+    ("update_link", "clear_expiry"),
+    ("update_link", "clear_expired_url"),
+    ("update_link", "clear_password"),
+    ("update_link", "clear_utm"),
+    ("update_link", "clear_preview"),
+}
 API_ALIASES = {
     ("RoutingRule", "timezone"),
     ("RoutingRule", "expires_at"),

@@ -208,6 +208,33 @@ class Settings(BaseSettings):
         None,
         description="When set, `/metrics` requires `Authorization: Bearer <token>`.",
     )
+    link_password_attempts: int = Field(
+        10,
+        ge=1,
+        description="Wrong passwords a visitor address may try on one protected link within "
+        "`XQR_LINK_PASSWORD_WINDOW_SECONDS` before it is answered 429 for the rest of it.",
+    )
+    link_password_window_seconds: int = Field(
+        900, ge=1, description="The window of `XQR_LINK_PASSWORD_ATTEMPTS`."
+    )
+    health_check_interval_minutes: int = Field(
+        360,
+        ge=1,
+        description="Each enabled link's destinations are checked at most once per this many "
+        "minutes by the background worker (see docs/links.md).",
+    )
+    health_check_timeout_seconds: float = Field(
+        10.0, gt=0, description="How long one destination health check may take."
+    )
+    health_check_per_host: int = Field(
+        2, ge=1, description="Health checks run at once against one destination host."
+    )
+    health_check_allowed_hosts: str = Field(
+        "",
+        description="Comma-separated hosts or addresses on private networks that health "
+        "checks may fetch anyway (an intranet you run); every other private address is "
+        "reported as refused, never fetched.",
+    )
 
     @field_validator("public_url", "short_url_base", "bio_url_base", "assets_public_base_url")
     @classmethod

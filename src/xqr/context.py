@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from xqr.auth.shared_burst import SharedBurstLimiter
     from xqr.bio.cache import BioPageCache
     from xqr.cluster.link import RedisLink
+    from xqr.links.health import HealthChecker
     from xqr.qr.images import ImageMemo
     from xqr.qr.rendering import QrRenderer
     from xqr.redirect.cache import LinkCache
@@ -59,6 +60,8 @@ class Parts:
     # webhooks
     webhook_secrets: SigningSecrets
     webhook_dispatcher: Dispatcher | None = None  # in processes that run background work
+    # links
+    link_health: HealthChecker | None = None  # in processes that run background work
     # made on first use, so an AppContext without an app (CLI commands) has them too
     asset_storage: AssetStorage | None = None
     qr_renderer: QrRenderer | None = None

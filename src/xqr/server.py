@@ -17,9 +17,12 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from xqr.redirect.handler import REDIRECT_HEADERS, RedirectHandler, host_of
 
 _REASONS = {
+    200: b"OK",
     302: b"Found",
+    401: b"Unauthorized",
     404: b"Not Found",
     410: b"Gone",
+    429: b"Too Many Requests",
     503: b"Service Unavailable",
     508: b"Loop Detected",
 }
@@ -109,9 +112,11 @@ class FastRedirectProtocol(HttpToolsProtocol):
                     answer = handler.respond(
                         entry, method == b"GET", query, self.headers, self.client
                     )
-                    self._write(answer, method == b"HEAD")
-                    handler.stats.observe(answer[0], perf_counter() - started)
-                    return
+                    # None: a link password to check off the loop, the ASGI way.
+                    if answer is not None:
+                        self._write(answer, method == b"HEAD")
+                        handler.stats.observe(answer[0], perf_counter() - started)
+                        return
         self._begin_asgi()
         super().on_headers_complete()
 

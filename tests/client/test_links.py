@@ -103,3 +103,46 @@ async def test_async_client_covers_the_same_calls(axqr: AsyncXQR, live: LiveServ
     await axqr.links.delete(second.id)
     with pytest.raises(NotFoundError):
         await axqr.links.get(second.id)
+
+
+def test_link_controls_round_trip_and_a_real_server_honours_them(
+    xqr: XQR, live: LiveServer
+) -> None:
+    import httpx
+
+    browser = {
+        "User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
+    }
+    link = xqr.links.create(
+        "https://example.com/locked",
+        password="open sesame",
+        utm={"source": "qr", "campaign": "sdk"},
+        preview={"title": "Locked page"},
+        expired_url="https://example.com/over",
+    )
+    assert link.has_password is True and link.expired_url == "https://example.com/over"
+    assert link.utm == {"source": "qr", "campaign": "sdk"}
+    assert link.preview == {"title": "Locked page"}
+    assert link.health is not None and link.health.status == "unknown"
+    path = f"/{link.short_code}"
+    with httpx.Client(base_url=live.url, timeout=30) as http:
+        for _ in range(2):  # the second one is answered from the cache, by the fast path
+            form = http.get(path, headers=browser)
+            assert form.status_code == 200 and 'type="password"' in form.text
+        for _ in range(2):
+            right = http.get(path, headers={**browser, "X-Link-Password": "open sesame"})
+            assert right.status_code == 302
+            assert right.headers["location"] == (
+                "https://example.com/locked?utm_source=qr&utm_campaign=sdk"
+            )
+        wrong = http.get(path, headers={**browser, "X-Link-Password": "nope"})
+        assert wrong.status_code == 401
+        crawler = http.get(path, headers={"User-Agent": "Slackbot-LinkExpanding 1.0"})
+        assert crawler.status_code == 200 and "og:title" in crawler.text
+        assert "example.com/locked" not in crawler.text
+    updated = xqr.links.update(link.id, password=None, utm=None, preview=None)
+    assert (updated.has_password, updated.utm, updated.preview) == (False, None, None)
+    unknown = xqr.links.list(health="unknown", limit=100)
+    assert link.id in {item.id for item in unknown.items}
+    xqr.links.delete(link.id)

@@ -396,3 +396,127 @@ async def test_the_selected_links_qr_codes_download_as_one_zip(
             image = Image.open(io.BytesIO(archive.read(f"{link['short_code']}.png")))
             [decoded] = zxingcpp.read_barcodes(image)
             assert decoded.text == f"{link['short_url']}?qr=1"
+
+
+async def test_the_editor_saves_the_link_controls_and_shows_them_again(
+    browser: Dashboard, owner: Account, client: httpx.AsyncClient
+) -> None:
+    await browser.sign_in("maria@example.com")
+    await browser.get("/dashboard/links/new")
+    form = _editor_form(
+        url="https://example.com/launch",
+        custom_slug="launch",
+        expires_at="2099-01-01T00:00",
+        expired_url="https://example.com/over",
+        password="open sesame",
+        utm_source="qr",
+        utm_campaign="launch",
+        preview_title="The launch",
+        preview_image_url="https://cdn.example/l.png",
+        **{
+            "rules-0-destination": "https://apps.apple.com/app/id1",
+            "rules-0-os": ["ios"],
+            "rules-0-languages": "de, pt-BR",
+        },
+    )
+    created = await browser.post("/dashboard/links/new", form)
+    assert created.status_code == 303, text_of(created)
+    link_id = created.headers["location"].rsplit("/", 1)[-1]
+    stored = await _get(client, owner, link_id)
+    assert stored["has_password"] is True
+    assert stored["expired_url"] == "https://example.com/over"
+    assert stored["utm"] == {"source": "qr", "campaign": "launch"}
+    assert stored["preview"] == {"title": "The launch", "image_url": "https://cdn.example/l.png"}
+    assert stored["routing_rules"][0]["conditions"] == {"os": ["ios"], "languages": ["de", "pt-BR"]}
+
+    editor = page(await browser.get(f"/dashboard/links/{link_id}"))
+    assert editor.find(id="f-expired_url")["value"] == "https://example.com/over"
+    assert editor.find(id="f-utm_campaign")["value"] == "launch"
+    assert editor.find(id="f-preview_title")["value"] == "The launch"
+    password = editor.find(id="f-password")
+    assert password["type"] == "password" and not password.get("value")
+    assert "This link has a password" in text_of(editor)
+    ios = editor.find("input", attrs={"name": "rules-0-os", "value": "ios"})
+    assert ios.has_attr("checked")
+    assert editor.find(id="rules-0-languages")["value"] == "de, pt-BR"
+    assert "Not checked yet" in text_of(editor)
+
+    # Saving again without a new password keeps it; ticking "remove" removes it.
+    kept = await browser.post(
+        f"/dashboard/links/{link_id}", {**form, "password": "", "has_password": "1"}
+    )
+    assert kept.status_code == 303, text_of(kept)
+    assert (await _get(client, owner, link_id))["has_password"] is True
+    removed = await browser.post(
+        f"/dashboard/links/{link_id}",
+        {**form, "password": "", "has_password": "1", "remove_password": "on"},
+    )
+    assert removed.status_code == 303
+    assert (await _get(client, owner, link_id))["has_password"] is False
+
+
+async def test_control_errors_appear_beside_their_fields(
+    browser: Dashboard, owner: Account, client: httpx.AsyncClient
+) -> None:
+    await browser.sign_in("maria@example.com")
+    await browser.get("/dashboard/links/new")
+    for field, value, message in (
+        ("preview_image_url", "http://cdn.example/x.png", "https://"),
+        ("password", "abc", "4–128 characters"),
+        ("utm_source", " ", ""),
+    ):
+        answer = await browser.post("/dashboard/links/new", _editor_form(**{field: value}))
+        if field == "utm_source":  # only spaces: left out, the link is created
+            assert answer.status_code == 303
+            continue
+        assert answer.status_code == 400, field
+        editor = page(answer)
+        assert editor.find(id=f"f-{field}").get("aria-invalid") == "true", field
+        assert message in editor.find(id=f"f-{field}-error").get_text()
+
+
+async def test_test_a_visitor_takes_the_os_and_accept_language(
+    browser: Dashboard, owner: Account, client: httpx.AsyncClient
+) -> None:
+    await browser.sign_in("maria@example.com")
+    await browser.get("/dashboard/links/new")
+    form = _editor_form(
+        url="https://example.com/all",
+        **{
+            "rules-0-destination": "https://example.de/ios",
+            "rules-0-os": ["ios"],
+            "rules-0-languages": "de",
+        },
+    )
+    cases = [
+        ("ios", "de-AT,de;q=0.9,en;q=0.8", "Rule 1", "https://example.de/ios"),
+        ("android", "de-AT,de;q=0.9", "No rule", "https://example.com/all"),
+        ("ios", "en-US,en;q=0.9,de;q=0.8", "No rule", "https://example.com/all"),
+    ]
+    for system, language, named, destination in cases:
+        answer = await browser.post(
+            "/dashboard/links/test-visitor",
+            {**form, "test_os": system, "test_language": language, "test_country": "DE"},
+        )
+        assert named in text_of(answer) and destination in text_of(answer), text_of(answer)
+
+
+async def test_the_list_filters_links_with_a_broken_destination(
+    browser: Dashboard, owner: Account, client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    import uuid
+
+    from sqlalchemy import text
+
+    broken = await _api_link(client, owner, url="https://shop.example/gone", custom_slug="gone")
+    await _api_link(client, owner, url="https://shop.example/fine", custom_slug="fine")
+    async with ctx.engine.begin() as conn:
+        value: Any = uuid.UUID(broken["id"])
+        await conn.execute(
+            text("UPDATE links SET health_status = 'broken', health_code = 404 WHERE id = :id"),
+            {"id": value.hex if ctx.settings.is_sqlite else value},
+        )
+    await browser.sign_in("maria@example.com")
+    listed = text_of(await browser.get("/dashboard/links?status=broken"))
+    assert "/gone" in listed and "/fine" not in listed
+    assert "Broken" in listed

@@ -44,6 +44,11 @@ LINK_FIELDS = {
     "scan_count",
     "last_scan_at",
     "expires_at",
+    "has_password",
+    "expired_url",
+    "utm",
+    "preview",
+    "health",
     "created_at",
     "updated_at",
 }

@@ -202,3 +202,27 @@ def test_import_refuses_a_file_that_is_not_utf8(env: dict[str, str], tmp_path: P
     result = run_xqr(env, "links", "import", str(source), "--workspace", workspace)
     assert result.returncode == 1
     assert "not UTF-8" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_link_controls_import_from_flat_columns_and_export_without_the_password(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    workspace = _workspace(env)
+    source = tmp_path / "controls.csv"
+    source.write_text(
+        "url,password,expired_url,utm_source,utm_campaign,preview_title,preview_image_url\n"
+        "https://example.com/p,open sesame,https://example.com/over,qr,spring,Spring sale,"
+        "https://cdn.example/s.png\n"
+        "https://example.com/q,,,,,,http://cdn.example/not-https.png\n"
+    )
+    result = run_xqr(env, "links", "import", str(source), "--workspace", workspace)
+    assert "Created 1 link(s); 1 row(s) failed." in result.stdout
+    assert "line 3: VALIDATION_ERROR: preview.image_url" in result.stderr
+    [row] = _export(env, workspace)
+    assert "password" not in row and "open sesame" not in json.dumps(row)
+    assert row["has_password"] == "true"
+    assert row["expired_url"] == "https://example.com/over"
+    assert (row["utm_source"], row["utm_campaign"], row["utm_medium"]) == ("qr", "spring", "")
+    assert row["preview_title"] == "Spring sale"
+    assert row["preview_image_url"] == "https://cdn.example/s.png"
+    assert row["health"] == "unknown"

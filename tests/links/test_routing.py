@@ -16,8 +16,10 @@ from xqr.links.routing import (
     MAX_RULES,
     Rule,
     Visitor,
+    os_of,
     parse_rules,
     percentage_bucket,
+    preferred_language,
     resolve_destination,
 )
 from xqr.links.routing_schemas import RoutingRuleOut
@@ -498,7 +500,7 @@ def test_malformed_rule_is_rejected_with_its_index_and_field(bad_rule, field):
         (
             rule(weekday="mon"),
             "Unknown field 'weekday'; expected one of: countries, country_mode, device_types, "
-            "hours, timezone, percentage, expires_at.",
+            "os, languages, hours, timezone, percentage, expires_at.",
         ),
         (
             rule(countries=["DE", "DEU"]),
@@ -603,6 +605,11 @@ def test_past_expires_at_is_accepted_so_stored_rules_still_load():
 
 countries = st.sampled_from(["US", "DE", "FR", "GB", "JP", "BR", "XX"])
 devices = st.sampled_from(["mobile", "tablet", "desktop"])
+systems = st.sampled_from(["ios", "android", "windows", "macos", "linux", "other"])
+rule_languages = st.sampled_from(["de", "en", "pt-BR", "pt", "fr-CA", "ja"])
+visitor_languages = st.sampled_from(
+    ["", "de", "de-at", "en", "en-us", "pt-br", "pt-pt", "fr", "ja"]
+)
 times = st.builds(
     lambda h, m: f"{h:02d}:{m:02d}", st.integers(0, 23), st.integers(0, 59)
 ) | st.integers(0, 23)
@@ -632,6 +639,10 @@ def conditions_strategy(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         conditions["device_types"] = draw(st.lists(devices, min_size=1, max_size=3))
     if draw(st.booleans()):
+        conditions["os"] = draw(st.lists(systems, min_size=1, max_size=3))
+    if draw(st.booleans()):
+        conditions["languages"] = draw(st.lists(rule_languages, min_size=1, max_size=3))
+    if draw(st.booleans()):
         conditions["hours"] = draw(hours_strategy())
     if draw(st.booleans()):
         conditions["percentage"] = draw(st.integers(0, 100))
@@ -659,6 +670,8 @@ visitors = st.builds(
     now=st.datetimes(
         min_value=datetime(2026, 3, 19), max_value=datetime(2026, 3, 25), timezones=st.just(UTC)
     ),
+    os=systems,
+    language=visitor_languages,
 )
 
 
@@ -717,3 +730,86 @@ def test_a_window_and_its_complement_partition_the_day(hours, minute):
     v = visitor(now=NOON.replace(hour=minute // 60, minute=minute % 60))
     results = {route([inside], v), route([outside], v)}
     assert len(results - {DEFAULT}) == 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(listed=st.lists(systems, min_size=1, max_size=4), v=visitors)
+def test_an_os_rule_matches_exactly_the_listed_systems(listed, v):
+    assert (route([rule(os=listed)], v) != DEFAULT) == (v.os in listed)
+
+
+@settings(max_examples=150, deadline=None)
+@given(listed=st.lists(rule_languages, min_size=1, max_size=4), v=visitors)
+def test_a_language_rule_matches_the_language_or_its_primary_tag(listed, v):
+    tags = {tag.lower() for tag in listed}
+    primary = v.language.split("-", 1)[0]
+    expected = bool(v.language) and (v.language in tags or primary in tags)
+    assert (route([rule(languages=listed)], v) != DEFAULT) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    entries=st.lists(
+        st.tuples(
+            st.sampled_from(["de", "en-US", "pt-BR", "*", "fr", "ja", ""]),
+            st.none() | st.sampled_from(["0", "0.1", "0.5", "0.9", "1", "1.0", "x", "2"]),
+        ),
+        max_size=6,
+    )
+)
+def test_the_preferred_language_is_the_first_with_the_highest_q(entries):
+    header = ", ".join(tag if q is None else f"{tag};q={q}" for tag, q in entries)
+    best, best_q = "", 0.0
+    for tag, q in entries:
+        if not tag or tag == "*":
+            continue
+        try:
+            value = 1.0 if q is None else float(q)
+        except ValueError:
+            continue
+        if 0 <= value <= 1 and value > best_q:
+            best, best_q = tag.lower(), value
+    assert preferred_language(header) == best
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("de-DE,de;q=0.9,en-US;q=0.8,en;q=0.7", "de-de"),
+        ("en-US,en;q=0.9", "en-us"),
+        ("fr-CH, fr;q=0.9, en;q=0.8, de;q=0.7, *;q=0.5", "fr-ch"),
+        ("en;q=0.5, pt-BR", "pt-br"),
+        ("*", ""),
+        ("de;q=0", ""),
+        ("", ""),
+    ],
+)
+def test_preferred_language_of_real_headers(header, expected):
+    assert preferred_language(header) == expected
+
+
+@pytest.mark.parametrize(
+    ("family", "expected"),
+    [
+        ("iOS", "ios"),
+        ("Android", "android"),
+        ("Windows", "windows"),
+        ("Mac OS X", "macos"),
+        ("Ubuntu", "linux"),
+        ("Linux", "linux"),
+        ("Chrome OS", "other"),
+        ("Other", "other"),
+    ],
+)
+def test_os_families_map_to_routing_systems(family, expected):
+    assert os_of(family) == expected
+
+
+def test_os_and_languages_are_validated_and_stored_canonically():
+    stored = store([rule(os=["IOS", "android", "ios"], languages=["DE", "pt-br", "de"])])
+    assert stored[0]["conditions"] == {"os": ["ios", "android"], "languages": ["de", "pt-BR"]}
+    assert reject([rule(os=["beos"])])["field"] == "routing_rules[0].conditions.os[0]"
+    error = reject([rule(languages=["english"])])
+    assert error["field"] == "routing_rules[0].conditions.languages[0]"
+    assert "not a language tag" in error["message"]
+    assert reject([rule(languages=[])])["field"] == "routing_rules[0].conditions.languages"

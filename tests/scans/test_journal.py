@@ -56,6 +56,8 @@ def test_a_record_reads_back_as_the_scan_written() -> None:
         replace(_scan(2), parent_id=uuid.uuid4(), kind="bio_link", country_header="DE"),
         replace(_scan(3), referer=None, user_agent="Ünïcode 🚀 agent", ip="2001:db8::1"),
         replace(_scan(4), user_agent="", referer=""),
+        replace(_scan(5), expired=True),
+        replace(_scan(6), expired=True),
     ]
     for scan in scans:
         payloads = [payload for _end, payload in read_records(encode(scan))]

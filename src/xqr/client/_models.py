@@ -44,6 +44,16 @@ class Page(XQRModel, Generic[M]):
 # --- links ---------------------------------------------------------------------------
 
 
+class LinkHealth(XQRModel):
+    """The last check of a link's destinations: ok, broken (with status_code and reason) or
+    unknown."""
+
+    status: str = "unknown"
+    status_code: int | None = None
+    reason: str | None = None
+    checked_at: datetime | None = None
+
+
 class Link(XQRModel):
     id: str
     short_url: str
@@ -55,6 +65,11 @@ class Link(XQRModel):
     scan_count: int = 0
     last_scan_at: datetime | None = None
     expires_at: datetime | None = None
+    has_password: bool = False
+    expired_url: str | None = None
+    utm: dict[str, str] | None = None
+    preview: dict[str, str] | None = None
+    health: LinkHealth | None = None
     created_at: datetime
     updated_at: datetime
 

@@ -112,14 +112,24 @@ class LinksResource(Resource):
         labels: Sequence[str] | NotGiven | None = NOT_GIVEN,
         routing_rules: Sequence[Mapping[str, Any]] | NotGiven | None = NOT_GIVEN,
         expires_at: datetime | str | NotGiven | None = NOT_GIVEN,
+        password: str | NotGiven | None = NOT_GIVEN,
+        expired_url: str | NotGiven | None = NOT_GIVEN,
+        utm: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
+        preview: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
     ) -> Link:
-        """Create a short link (scope `links:write`)."""
+        """Create a short link (scope `links:write`). `password` is write-only (the link
+        answers `has_password`); `utm` keys: source, medium, campaign, term, content;
+        `preview` keys: title, description, image_url."""
         body = body_of(
             url=url,
             custom_slug=custom_slug,
             labels=labels,
             routing_rules=routing_rules,
             expires_at=_when(expires_at),
+            password=password,
+            expired_url=expired_url,
+            utm=dict(utm) if isinstance(utm, Mapping) else utm,
+            preview=dict(preview) if isinstance(preview, Mapping) else preview,
         )
         return self._model(Link, "POST", "/links", json=body)
 
@@ -130,9 +140,11 @@ class LinksResource(Resource):
         search: str | None = None,
         limit: int | None = None,
         offset: int | None = None,
+        health: str | None = None,
     ) -> Page[Link]:
-        """One page of links, newest first (scope `links:read`)."""
-        params = query_of(label=label, search=search, limit=limit, offset=offset)
+        """One page of links, newest first (scope `links:read`); `health="broken"` lists the
+        links whose destination failed its last check."""
+        params = query_of(label=label, search=search, limit=limit, offset=offset, health=health)
         return self._page(Link, "/links", params)
 
     def iter(
@@ -158,6 +170,10 @@ class LinksResource(Resource):
         routing_rules: Sequence[Mapping[str, Any]] | NotGiven | None = NOT_GIVEN,
         enabled: bool | NotGiven = NOT_GIVEN,
         expires_at: datetime | str | NotGiven | None = NOT_GIVEN,
+        password: str | NotGiven | None = NOT_GIVEN,
+        expired_url: str | NotGiven | None = NOT_GIVEN,
+        utm: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
+        preview: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
     ) -> Link:
         """Change the fields given; `None` clears a clearable field (scope `links:write`)."""
         body = body_of(
@@ -167,6 +183,10 @@ class LinksResource(Resource):
             routing_rules=routing_rules,
             enabled=enabled,
             expires_at=_when(expires_at),
+            password=password,
+            expired_url=expired_url,
+            utm=dict(utm) if isinstance(utm, Mapping) else utm,
+            preview=dict(preview) if isinstance(preview, Mapping) else preview,
         )
         return self._model(Link, "PATCH", f"/links/{link_id}", json=body)
 

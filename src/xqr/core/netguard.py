@@ -17,8 +17,10 @@ Two layers, both needed:
 total deadline, and turns every failure except `UnsafeURLError` into `FetchError`.
 
 `allow_private=True` (`XQR_WEBHOOKS_ALLOW_PRIVATE=1`) lifts only the address checks, for local
-development and tests. Hosts written as bare or dotted numbers in non-standard forms
-(`2130706433`, `0x7f.1`, `127.1`) are refused even then: no real endpoint needs them.
+development and tests; `exempt_hosts` lifts them for the hosts named only (health checks of an
+intranet the operator lists), every other private address is still refused. Hosts written
+as bare or dotted numbers in non-standard forms (`2130706433`, `0x7f.1`, `127.1`) are refused
+even then: no real endpoint needs them.
 """
 
 from __future__ import annotations
@@ -292,8 +294,9 @@ async def _open_stream(host: str, port: int, timeout: float | None) -> AsyncioSt
 class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
     """Resolves each host itself, checks every address, then connects to a checked IP."""
 
-    def __init__(self, *, allow_private: bool) -> None:
+    def __init__(self, *, allow_private: bool, exempt_hosts: frozenset[str] = frozenset()) -> None:
         self.allow_private = allow_private
+        self.exempt_hosts = exempt_hosts
 
     async def connect_tcp(
         self,
@@ -303,7 +306,8 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        literal = _check_host_form(host, self.allow_private)
+        allow_private = self.allow_private or host.lower().strip("[]") in self.exempt_hosts
+        literal = _check_host_form(host, allow_private)
         if literal is not None:
             addresses = [str(literal)]
         else:
@@ -315,7 +319,7 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
                 raise httpcore.ConnectError(f"Could not resolve {host!r}: {exc}") from exc
             if not addresses:
                 raise httpcore.ConnectError(f"Could not resolve {host!r}.")
-            if not self.allow_private:
+            if not allow_private:
                 _check_addresses(host, addresses)
         if local_address is not None or socket_options:
             raise httpcore.ConnectError("Guarded clients take no local address or socket options.")
@@ -352,6 +356,7 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         http2: bool = False,
         limits: httpx.Limits = httpx.Limits(max_connections=100, max_keepalive_connections=20),
         retries: int = 0,
+        exempt_hosts: frozenset[str] = frozenset(),
     ) -> None:
         ssl_context = httpx.create_ssl_context(verify=verify, cert=cert, trust_env=False)
         super().__init__(verify=ssl_context, http1=http1, http2=http2, limits=limits)
@@ -365,11 +370,13 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
             http1=http1,
             http2=http2,
             retries=retries,
-            network_backend=GuardedNetworkBackend(allow_private=allow_private),
+            network_backend=GuardedNetworkBackend(
+                allow_private=allow_private, exempt_hosts=exempt_hosts
+            ),
         )
 
 
-_TRANSPORT_OPTIONS = ("verify", "cert", "http1", "http2", "limits", "retries")
+_TRANSPORT_OPTIONS = ("verify", "cert", "http1", "http2", "limits", "retries", "exempt_hosts")
 _FORBIDDEN_OPTIONS = ("transport", "mounts", "proxy", "trust_env", "app")
 
 

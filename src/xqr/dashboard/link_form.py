@@ -17,6 +17,9 @@ from zoneinfo import ZoneInfo
 from starlette.datastructures import FormData
 
 DEVICE_TYPES = ("mobile", "tablet", "desktop")
+OPERATING_SYSTEMS = ("ios", "android", "windows", "macos", "linux", "other")
+UTM_KEYS = ("source", "medium", "campaign", "term", "content")
+PREVIEW_KEYS = ("title", "description", "image_url")
 MAX_RULE_CARDS = 20
 _RULE_FIELD = re.compile(r"rules-(\d{1,2})-([a-z_]+)")
 _API_RULE = re.compile(r"routing_rules\[(\d+)\](?:\.(.*))?")
@@ -25,6 +28,8 @@ _CONDITION_FIELDS = {
     "conditions.countries": "countries",
     "conditions.country_mode": "country_mode",
     "conditions.device_types": "device_types",
+    "conditions.os": "os",
+    "conditions.languages": "languages",
     "conditions.hours.start": "hours_start",
     "conditions.hours.end": "hours_end",
     "conditions.hours.timezone": "timezone",
@@ -41,6 +46,8 @@ class RuleCard:
     countries: str = ""  # comma-separated, as typed
     country_mode: str = "include"
     device_types: list[str] = field(default_factory=list)
+    os: list[str] = field(default_factory=list)
+    languages: str = ""  # comma-separated, as typed
     hours_start: str = ""
     hours_end: str = ""
     timezone: str = ""
@@ -57,6 +64,8 @@ class RuleCard:
             countries=", ".join(conditions.get("countries") or []),
             country_mode=str(conditions.get("country_mode") or "include"),
             device_types=list(conditions.get("device_types") or []),
+            os=list(conditions.get("os") or []),
+            languages=", ".join(conditions.get("languages") or []),
             hours_start=_hhmm(hours.get("start")),
             hours_end=_hhmm(hours.get("end")),
             timezone=str(hours.get("timezone") or ""),
@@ -74,6 +83,11 @@ class RuleCard:
             conditions["country_mode"] = self.country_mode
         if self.device_types:
             conditions["device_types"] = self.device_types
+        if self.os:
+            conditions["os"] = self.os
+        languages = [tag.strip() for tag in re.split(r"[,\s]+", self.languages) if tag.strip()]
+        if languages:
+            conditions["languages"] = languages
         if self.hours_start or self.hours_end:
             hours: dict[str, Any] = {
                 "start": self.hours_start or None,
@@ -101,6 +115,12 @@ class LinkForm:
     expires_at: str = ""
     enabled: bool = True
     rules: list[RuleCard] = field(default_factory=list)
+    expired_url: str = ""
+    password: str = ""  # a new password; empty keeps the current one
+    remove_password: bool = False
+    has_password: bool = False  # of the saved link
+    utm: dict[str, str] = field(default_factory=dict)  # as typed, by UTM_KEYS
+    preview: dict[str, str] = field(default_factory=dict)  # as typed, by PREVIEW_KEYS
 
     @classmethod
     def from_link(cls, link: Any, zone: str) -> LinkForm:
@@ -115,6 +135,12 @@ class LinkForm:
                 RuleCard.from_stored(rule.model_dump(mode="json"), zone)
                 for rule in link.routing_rules
             ],
+            expired_url=link.expired_url or "",
+            has_password=bool(link.has_password),
+            utm={k: v for k, v in (link.utm.model_dump() if link.utm else {}).items() if v},
+            preview={
+                k: v for k, v in (link.preview.model_dump() if link.preview else {}).items() if v
+            },
         )
 
     @classmethod
@@ -134,6 +160,10 @@ class LinkForm:
                 card.device_types = [
                     d for d in form.getlist(key) if isinstance(d, str) and d in DEVICE_TYPES
                 ]
+            elif name == "os":
+                card.os = [
+                    o for o in form.getlist(key) if isinstance(o, str) and o in OPERATING_SYSTEMS
+                ]
             elif name in RuleCard.__dataclass_fields__:
                 setattr(card, name, value(key, 400))
         return cls(
@@ -143,6 +173,12 @@ class LinkForm:
             expires_at=value("expires_at", 40),
             enabled=form.get("enabled") == "on",
             rules=[cards[i] for i in sorted(cards)],
+            expired_url=value("expired_url").strip(),
+            password=value("password", 200),
+            remove_password=form.get("remove_password") == "on",
+            has_password=form.get("has_password") == "1",
+            utm={k: v for k in UTM_KEYS if (v := value(f"utm_{k}", 300).strip())},
+            preview={k: v for k in PREVIEW_KEYS if (v := value(f"preview_{k}", 2048).strip())},
         )
 
     def label_list(self) -> list[str]:
@@ -174,7 +210,14 @@ class LinkForm:
                 card.as_api(priority, zone) for priority, card in enumerate(self.rules, start=1)
             ],
             "expires_at": utc_from_input(self.expires_at, zone) if self.expires_at else None,
+            "expired_url": self.expired_url or None,
+            "utm": dict(self.utm) or None,
+            "preview": dict(self.preview) or None,
         }
+        if self.password:
+            body["password"] = self.password
+        elif self.remove_password:
+            body["password"] = None
         if with_slug and self.custom_slug:
             body["custom_slug"] = self.custom_slug
         return body
@@ -184,6 +227,9 @@ def form_field(api_field: str) -> str:
     """The form field an API error's field path belongs to."""
     found = _API_RULE.fullmatch(api_field)
     if found is None:
+        head, _, rest = api_field.partition(".")
+        if head in ("utm", "preview") and rest:
+            return f"{head}_{rest.split('.', 1)[0]}"
         return api_field.split("[", 1)[0].split(".", 1)[0]
     index, rest = found[1], found[2] or ""
     rest = re.sub(r"\[\d+\]", "", rest)

@@ -19,7 +19,13 @@ from starlette.responses import Response
 from xqr.context import DbSession, ReadSession
 from xqr.core.clock import utcnow
 from xqr.core.errors import ApiError
-from xqr.dashboard.link_form import DEVICE_TYPES, MAX_RULE_CARDS, LinkForm, form_field
+from xqr.dashboard.link_form import (
+    DEVICE_TYPES,
+    MAX_RULE_CARDS,
+    OPERATING_SYSTEMS,
+    LinkForm,
+    form_field,
+)
 from xqr.dashboard.session import Me, SignedIn
 from xqr.dashboard.web import (
     PREFIX,
@@ -33,7 +39,7 @@ from xqr.dashboard.web import (
 )
 from xqr.links import selection
 from xqr.links import service as links
-from xqr.links.routing import Visitor, matching_rule
+from xqr.links.routing import Visitor, matching_rule, preferred_language
 from xqr.qr import service as qr
 from xqr.qr.images import image_response
 from xqr.qr.rendering import QrRenderer
@@ -43,7 +49,12 @@ PAGE = f"{PREFIX}/links"
 PER_PAGE = 50
 MAX_OFFSET = 10_000_000
 SORTS = {"created": "Newest", "scans": "Most scans", "last_scan": "Last scanned"}
-STATUSES = {"all": "Enabled and disabled", "enabled": "Enabled only", "disabled": "Disabled only"}
+STATUSES = {
+    "all": "Enabled and disabled",
+    "enabled": "Enabled only",
+    "disabled": "Disabled only",
+    "broken": "Broken destination",
+}
 
 
 @dataclass(frozen=True)
@@ -99,6 +110,7 @@ async def links_page(request: Request, me: SignedIn, session: ReadSession) -> Re
         enabled=enabled,
         sort=filters.sort,
         search_codes=True,
+        health="broken" if filters.status == "broken" else None,
     )
     base = ctx_of(request).settings.short_base
     return render(
@@ -225,6 +237,15 @@ COMMON_ZONES = (
     "Australia/Sydney",
 )
 TEST_DEVICES = [("mobile", "Mobile"), ("tablet", "Tablet"), ("desktop", "Desktop")]
+OS_LABELS = {
+    "ios": "iOS",
+    "android": "Android",
+    "windows": "Windows",
+    "macos": "macOS",
+    "linux": "Linux",
+    "other": "Other",
+}
+TEST_SYSTEMS = list(OS_LABELS.items())
 PNG_SIZES = [(str(n), f"{n} px per module") for n in (5, 10, 20, 30)]
 PLACEHOLDER_LINK_ID = "00000000-0000-0000-0000-000000000000"
 
@@ -235,6 +256,8 @@ class VisitorTest:
     device: str = "mobile"
     time: str = "12:00"
     seed: str = "visitor-1"
+    os: str = "ios"
+    accept_language: str = "en-US,en;q=0.9"
 
     @classmethod
     def parse(cls, form: FormData) -> VisitorTest:
@@ -243,11 +266,14 @@ class VisitorTest:
             return raw.strip()[:limit] if isinstance(raw, str) else ""
 
         device = value("test_device", 20)
+        system = value("test_os", 20)
         return cls(
             country=value("test_country", 2).upper() or "XX",
             device=device if device in dict(TEST_DEVICES) else "mobile",
             time=value("test_time", 5) or "12:00",
             seed=value("test_seed", 200) or "visitor-1",
+            os=system if system in OS_LABELS else "other",
+            accept_language=value("test_language", 200),
         )
 
 
@@ -295,6 +321,8 @@ def visitor_outcome(
         device_type=test.device,
         visitor_id=hashlib.sha256(test.seed.encode()).hexdigest(),
         now=now,
+        os=test.os,
+        language=preferred_language(test.accept_language),
     )
     rule = matching_rule(parsed, visitor, link_id=link_id)
     if rule is None:
@@ -336,6 +364,7 @@ async def _editor(
         short_base=settings.short_base,
         max_rules=MAX_RULE_CARDS,
         device_types=DEVICE_TYPES,
+        operating_systems=[(key, OS_LABELS[key]) for key in OPERATING_SYSTEMS],
         common_zones=COMMON_ZONES,
         lambda_errors=_rule_errors,
         routing_allowed=plan.routing_rules,
@@ -343,6 +372,7 @@ async def _editor(
         "above do.",
         test=test or VisitorTest(),
         test_devices=TEST_DEVICES,
+        test_systems=TEST_SYSTEMS,
         test_result=test_result,
         qr=qr_state,
         qr_url=f"{PAGE}/{link.id}/qr?{qr_state.query()}" if link else "",

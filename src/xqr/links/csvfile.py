@@ -29,7 +29,18 @@ EXPORT_COLUMNS = [
     "labels",
     "expires_at",
     "routing_rules",
+    "expired_url",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "preview_title",
+    "preview_description",
+    "preview_image_url",
     "enabled",
+    "has_password",
+    "health",
     "id",
     "short_url",
     "scan_count",
@@ -46,6 +57,14 @@ IGNORED_ON_IMPORT = {
     "created_at",
     "updated_at",
     "enabled",
+    "has_password",
+    "health",
+}
+# Flat columns of the `utm` and `preview` objects (a `password` column is read on import
+# and never written: the password is write-only).
+OBJECT_COLUMNS = {
+    **{f"utm_{key}": ("utm", key) for key in ("source", "medium", "campaign", "term", "content")},
+    **{f"preview_{key}": ("preview", key) for key in ("title", "description", "image_url")},
 }
 
 
@@ -68,7 +87,7 @@ def read_rows(handle: Iterable[str]) -> list[dict[str, str | None]]:
         names = {ALIASES.get(f.strip(), f.strip()) for f in fieldnames or []}
         if fieldnames is None or "url" not in names:
             raise CsvProblem("the CSV needs a header row with a `url` column")
-        unknown = names - (IMPORT_FIELDS | IGNORED_ON_IMPORT)
+        unknown = names - (IMPORT_FIELDS | IGNORED_ON_IMPORT | set(OBJECT_COLUMNS))
         if unknown:
             raise CsvProblem(f"unknown columns: {', '.join(sorted(unknown))}")
         return list(reader)
@@ -90,11 +109,16 @@ def row_to_item(row: dict[str, str | None]) -> dict[str, Any]:
         value = unprotect_cell(value.strip())
         if name == "labels":
             item[name] = split_labels(value)
-        elif name == "routing_rules":
+        elif name in ("routing_rules", "utm", "preview"):
             try:
                 item[name] = json.loads(value)
             except json.JSONDecodeError as exc:
-                raise ValueError(f"routing_rules is not valid JSON: {exc.msg}") from exc
+                raise ValueError(f"{name} is not valid JSON: {exc.msg}") from exc
+        elif name in OBJECT_COLUMNS:
+            parent, key = OBJECT_COLUMNS[name]
+            if not isinstance(item.setdefault(parent, {}), dict):
+                raise ValueError(f"{name} and a {parent} column cannot both be given")
+            item[parent][key] = value
         else:
             item[name] = value
     return item
@@ -103,13 +127,28 @@ def row_to_item(row: dict[str, str | None]) -> dict[str, Any]:
 def export_row(view: LinkOut) -> dict[str, str]:
     """A link as a CSV row; cells a spreadsheet would run as formulas are protected."""
     data = view.model_dump(mode="json")
+    utm = data["utm"] or {}
+    preview = data["preview"] or {}
     row = {
         "url": data["destination"],
         "custom_slug": data["short_code"],
         "labels": join_labels(data["labels"]),
         "expires_at": data["expires_at"] or "",
         "routing_rules": json.dumps(data["routing_rules"]) if data["routing_rules"] else "",
+        "expired_url": data["expired_url"] or "",
+        **{
+            column: utm.get(key, "")
+            for column, (parent, key) in OBJECT_COLUMNS.items()
+            if parent == "utm"
+        },
+        **{
+            column: preview.get(key, "")
+            for column, (parent, key) in OBJECT_COLUMNS.items()
+            if parent == "preview"
+        },
         "enabled": str(data["enabled"]).lower(),
+        "has_password": str(data["has_password"]).lower(),
+        "health": data["health"]["status"],
         "id": data["id"],
         "short_url": data["short_url"],
         "scan_count": data["scan_count"],

@@ -51,13 +51,19 @@ async def list_links(
     search: Annotated[
         str | None, Query(max_length=2048, description="Substring of the destination URL.")
     ] = None,
+    health: Annotated[
+        str | None,
+        Query(description="Only links whose destination health is `ok`, `broken` or `unknown`."),
+    ] = None,
 ) -> ListEnvelope[LinkOut]:
-    """Links of the workspace, newest first. Scope: `links:read`."""
+    """Links of the workspace, newest first; `health=broken` lists the links whose
+    destination failed its last check. Scope: `links:read`."""
     links, total = await service.list_links(
         session,
         principal.tenant,
         label=label,
         search=search,
+        health=health,
         limit=pagination.limit,
         offset=pagination.offset,
     )
@@ -119,7 +125,8 @@ async def update_link(
     session: DbSession,
     ctx: Ctx,
 ) -> Envelope[LinkOut]:
-    """Change any of `url`, `custom_slug`, `labels`, `routing_rules`, `enabled`, `expires_at`.
+    """Change any of `url`, `custom_slug`, `labels`, `routing_rules`, `enabled`, `expires_at`,
+    `password`, `expired_url`, `utm`, `preview`.
 
     Scope: `links:write`. Changes apply to redirects at once; a new slug frees the old one.
     """

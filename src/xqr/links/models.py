@@ -20,6 +20,9 @@ class Link(IdMixin, TimestampMixin, Base):
         # The dashboard's links list sorts by these.
         Index("ix_links_workspace_scans", "workspace_id", "scan_count"),
         Index("ix_links_workspace_last_scan", "workspace_id", "last_scan_at"),
+        # The links list's "broken" filter, and the health checker's next links to check.
+        Index("ix_links_workspace_health", "workspace_id", "health_status"),
+        Index("ix_links_health_checked", "health_checked_at"),
     )
 
     workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
@@ -34,6 +37,18 @@ class Link(IdMixin, TimestampMixin, Base):
     expires_at: Mapped[datetime | None] = mapped_column(default=None)
     scan_count: Mapped[int] = mapped_column(BigInteger, default=0)
     last_scan_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Link controls (see docs/links.md). The password is stored only as an argon2id hash.
+    password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
+    expired_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    utm: Mapped[dict[str, str] | None] = mapped_column(JSON, default=None)
+    preview: Mapped[dict[str, str] | None] = mapped_column(JSON, default=None)
+    # Destination health, written by the health checker: unknown | ok | broken.
+    health_status: Mapped[str] = mapped_column(
+        String(16), default="unknown", server_default="unknown"
+    )
+    health_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    health_reason: Mapped[str | None] = mapped_column(String(255), default=None)
+    health_checked_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class LinkLabel(Base):

@@ -81,6 +81,7 @@ async def list_page(
     enabled: bool | None = None,
     sort: str = "created",
     search_codes: bool = False,
+    health: str | None = None,
 ) -> tuple[Sequence[Link], int]:
     """A page of the workspace's links and how many match. `search` looks in destinations
     (and in short codes with `search_codes`); `sort` is a key of SORTS, newest first."""
@@ -101,6 +102,8 @@ async def list_page(
         where.append(matches)
     if enabled is not None:
         where.append(Link.enabled.is_(enabled))
+    if health is not None:
+        where.append(Link.health_status == health)
     total = await session.scalar(select(func.count()).select_from(Link).where(*where))
     rows = await session.scalars(
         select(Link).where(*where).order_by(*SORTS[sort]).limit(limit).offset(offset)
@@ -197,3 +200,67 @@ async def get_batch(
     return await session.scalar(
         select(LinkBatch).where(LinkBatch.id == batch_id, LinkBatch.workspace_id == workspace_id)
     )
+
+
+async def claim_health_checks(
+    session: AsyncSession, checked_before: datetime, now: datetime, limit: int
+) -> list[tuple[uuid.UUID, str, list[dict[str, Any]]]]:
+    """Enabled links last checked before `checked_before` (or never), claimed by setting their
+    check time to `now`: a link another worker claimed first is left out."""
+    due = or_(Link.health_checked_at.is_(None), Link.health_checked_at < checked_before)
+    rows = (
+        await session.execute(
+            select(Link.id, Link.destination, Link.routing_rules, Link.health_checked_at)
+            .where(Link.enabled.is_(True), due)
+            .order_by(Link.health_checked_at.is_not(None), Link.health_checked_at)
+            .limit(limit)
+        )
+    ).all()
+    claimed: list[tuple[uuid.UUID, str, list[dict[str, Any]]]] = []
+    for link_id, destination, rules, seen in rows:
+        still_due = (
+            Link.health_checked_at.is_(None) if seen is None else Link.health_checked_at == seen
+        )
+        result = await session.execute(
+            update(Link)
+            .where(Link.id == link_id, still_due)
+            .values(health_checked_at=now, updated_at=Link.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount:  # type: ignore[attr-defined]
+            claimed.append((link_id, destination, list(rules or [])))
+    return claimed
+
+
+async def set_health(
+    session: AsyncSession,
+    link_id: uuid.UUID,
+    status: str,
+    code: int | None,
+    reason: str | None,
+    checked_at: datetime,
+) -> tuple[Link, str] | None:
+    """Store a link's health (not an edit: `updated_at` stays); the link and its previous
+    status, or None when the link is gone."""
+    query = select(Link.health_status).where(Link.id == link_id)
+    if dialect_name(session) != "sqlite":
+        query = query.with_for_update()
+    previous = await session.scalar(query)
+    if previous is None:
+        return None
+    await session.execute(
+        update(Link)
+        .where(Link.id == link_id)
+        .values(
+            health_status=status,
+            health_code=code,
+            health_reason=reason,
+            health_checked_at=checked_at,
+            updated_at=Link.updated_at,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    link = await session.get(Link, link_id, populate_existing=True)
+    if link is None:
+        return None
+    return link, previous

@@ -9,6 +9,7 @@ A link's `routing_rules` are stored in the canonical form that
      "conditions": {"countries": ["AT", "DE"], "country_mode": "include",
                     "device_types": ["mobile"],
                     "hours": {"start": "09:00", "end": "17:00", "timezone": "Europe/Berlin"},
+                    "os": ["ios"], "languages": ["de", "pt-BR"],
                     "percentage": 50,
                     "expires_at": "2026-12-31T23:00:00.000Z"}}
 
@@ -20,6 +21,11 @@ and when none does the link's own URL is used. A rule without conditions matches
 - `hours` are a window of minutes since midnight: `end` is exclusive and `end < start` wraps
   past midnight; they are read in the rule's time zone (UTC without one).
 - A rule is skipped from its `expires_at` on.
+- `os` compares the visitor's operating system, read from the User-Agent (`os_of`).
+- `languages` compares the visitor's most preferred language in `Accept-Language` (highest
+  q-value, the first of equals; `*` and `q=0` ignored, see `preferred_language`): a rule
+  language without a region (`de`) matches every region of it (`de`, `de-AT`); one with a
+  region (`pt-BR`) matches only that region.
 - `percentage` compares the visitor's bucket, sha256(link_id + ":" + visitor_id) % 100, with
   the threshold; every rule of a link sees the same bucket for a visitor, so percentages act
   as cumulative thresholds (for a three-way split use 33, 67 and the link's own URL for the
@@ -38,6 +44,8 @@ from zoneinfo import ZoneInfo
 from xqr.core.clock import parse_datetime
 
 DEVICE_TYPES = ("mobile", "tablet", "desktop")
+OPERATING_SYSTEMS = ("ios", "android", "windows", "macos", "linux", "other")
+MAX_LANGUAGES = 50
 COUNTRY_MODES = ("include", "exclude")
 MAX_RULES = 20
 PRIORITY_MIN = -(2**31)
@@ -52,6 +60,8 @@ class Visitor:
     device_type: str  # mobile | tablet | desktop
     visitor_id: str  # stable per-visitor hash (hex)
     now: datetime  # aware, UTC
+    os: str = "other"  # one of OPERATING_SYSTEMS
+    language: str = ""  # most preferred language tag, lower-case ("pt-br"); "" when none
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +91,72 @@ class Rule:
     hours: Hours | None = None
     percentage: int | None = None
     expires_at: datetime | None = None
+    os: frozenset[str] | None = None
+    languages: frozenset[str] | None = None  # lower-case tags
+
+
+# ua-parser's OS families, by the routing name they count as; anything else is "other".
+_OS_FAMILIES = {
+    "iOS": "ios",
+    "iPadOS": "ios",
+    "Android": "android",
+    "Windows": "windows",
+    "Mac OS X": "macos",
+    "macOS": "macos",
+    "Linux": "linux",
+    "Ubuntu": "linux",
+    "Debian": "linux",
+    "Fedora": "linux",
+    "Red Hat": "linux",
+    "Arch Linux": "linux",
+    "Linux Mint": "linux",
+    "openSUSE": "linux",
+    "SUSE": "linux",
+    "Gentoo": "linux",
+    "CentOS": "linux",
+}
+
+
+def os_of(family: str) -> str:
+    """The routing OS of a ua-parser OS family (`Mac OS X` → `macos`)."""
+    return _OS_FAMILIES.get(family, "other")
+
+
+def preferred_language(accept_language: str) -> str:
+    """The visitor's most preferred language tag in an Accept-Language header, lower-case:
+    the highest q-value wins, the first listed among equals; `*`, `q=0` and malformed entries
+    are ignored. "" when there is none."""
+    best, best_q = "", 0.0
+    for item in accept_language.split(",")[:MAX_LANGUAGES]:
+        tag, _, params = item.partition(";")
+        tag = tag.strip().lower()
+        if not tag or tag == "*" or len(tag) > 35:
+            continue
+        q = 1.0
+        params = params.strip()
+        if params:
+            name, _, value = params.partition("=")
+            if name.strip() != "q":
+                continue
+            try:
+                q = float(value.strip())
+            except ValueError:
+                continue
+            if not 0.0 <= q <= 1.0:
+                continue
+        if q > best_q:
+            best, best_q = tag, q
+    return best
+
+
+def language_matches(languages: frozenset[str], language: str) -> bool:
+    """Whether a visitor language matches a rule's languages (lower-case tags)."""
+    if not language:
+        return False
+    if language in languages:
+        return True
+    primary = language.split("-", 1)[0]
+    return primary in languages
 
 
 def percentage_bucket(link_id: str, visitor_id: str) -> int:
@@ -115,6 +191,10 @@ def matching_rule(rules: Sequence[Rule], visitor: Visitor, *, link_id: str) -> R
         if rule.countries is not None and (country in rule.countries) is rule.exclude_countries:
             continue
         if rule.device_types is not None and device_type not in rule.device_types:
+            continue
+        if rule.os is not None and visitor.os not in rule.os:
+            continue
+        if rule.languages is not None and not language_matches(rule.languages, visitor.language):
             continue
         hours = rule.hours
         if hours is not None:
@@ -159,6 +239,8 @@ def _compile(index: int, item: Mapping[str, Any], check_destination: Callable[[s
     device_types = conditions.get("device_types")
     hours = conditions.get("hours")
     expires_at = conditions.get("expires_at")
+    operating_systems = conditions.get("os")
+    languages = conditions.get("languages")
     return Rule(
         destination=check_destination(item["destination"]),
         priority=item.get("priority", 0),
@@ -169,6 +251,8 @@ def _compile(index: int, item: Mapping[str, Any], check_destination: Callable[[s
         hours=None if hours is None else _hours(hours),
         percentage=conditions.get("percentage"),
         expires_at=None if expires_at is None else parse_datetime(expires_at),
+        os=None if operating_systems is None else frozenset(operating_systems),
+        languages=None if languages is None else frozenset(tag.lower() for tag in languages),
     )
 
 

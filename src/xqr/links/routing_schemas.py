@@ -27,7 +27,15 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from xqr.core.clock import parse_datetime
 from xqr.core.schemas import RequestModel, ResponseModel, Timestamp, omitted_when_none
-from xqr.links.routing import COUNTRY_MODES, DEVICE_TYPES, MAX_RULES, PRIORITY_MAX, PRIORITY_MIN
+from xqr.links.routing import (
+    COUNTRY_MODES,
+    DEVICE_TYPES,
+    MAX_LANGUAGES,
+    MAX_RULES,
+    OPERATING_SYSTEMS,
+    PRIORITY_MAX,
+    PRIORITY_MIN,
+)
 
 ROUTING_RULES_EXAMPLE = [
     {
@@ -105,6 +113,44 @@ def _device_type(value: Any) -> str:
     return str(kind)
 
 
+def _os_list(value: Any) -> Any:
+    if value is not None and (not isinstance(value, list) or not value):
+        raise _rule_error(f"Must be a non-empty list of: {', '.join(OPERATING_SYSTEMS)}.")
+    return value
+
+
+def _os(value: Any) -> str:
+    kind = value.lower() if isinstance(value, str) else value
+    if kind not in OPERATING_SYSTEMS:
+        raise _rule_error(
+            f"{value!r} is not an operating system; expected one of: "
+            f"{', '.join(OPERATING_SYSTEMS)}."
+        )
+    return str(kind)
+
+
+_LANGUAGE = re.compile(r"([A-Za-z]{2,3})(?:-([A-Za-z]{2}|[0-9]{3}))?")
+
+
+def _language_list(value: Any) -> Any:
+    if value is not None and (not isinstance(value, list) or not value):
+        raise _rule_error("Must be a non-empty list of language tags such as de or pt-BR.")
+    if isinstance(value, list) and len(value) > MAX_LANGUAGES:
+        raise _rule_error(f"At most {MAX_LANGUAGES} languages.")
+    return value
+
+
+def _language(value: Any) -> str:
+    match = _LANGUAGE.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise _rule_error(
+            f"{value!r} is not a language tag such as de, en or pt-BR "
+            "(a language, optionally a region)."
+        )
+    language, region = match[1].lower(), match[2]
+    return f"{language}-{region.upper()}" if region else language
+
+
 @functools.cache
 def _time_zone_names() -> dict[str, str]:
     """IANA names by their lower-case form; the host's `localtime` is not a portable name."""
@@ -163,6 +209,14 @@ CountryCode = Annotated[
     str, BeforeValidator(_country), Field(pattern=r"^[A-Za-z]{2}$", examples=["DE"])
 ]
 DeviceType = Annotated[Literal["mobile", "tablet", "desktop"], BeforeValidator(_device_type)]
+OperatingSystem = Annotated[
+    Literal["ios", "android", "windows", "macos", "linux", "other"], BeforeValidator(_os)
+]
+LanguageTag = Annotated[
+    str,
+    BeforeValidator(_language),
+    Field(pattern=r"^[a-z]{2,3}(-([A-Z]{2}|[0-9]{3}))?$", examples=["pt-BR"]),
+]
 TimeZoneName = Annotated[
     str,
     BeforeValidator(_time_zone),
@@ -266,6 +320,19 @@ class RuleConditions(_RulePart):
         BeforeValidator(_device_type_list),
         Field(description="Any of mobile, tablet, desktop."),
     ] = None
+    os: Annotated[
+        Annotated[list[OperatingSystem], Field(min_length=1)] | None,
+        BeforeValidator(_os_list),
+        Field(description="Any of ios, android, windows, macos, linux, other."),
+    ] = None
+    languages: Annotated[
+        Annotated[list[LanguageTag], Field(min_length=1, max_length=MAX_LANGUAGES)] | None,
+        BeforeValidator(_language_list),
+        Field(
+            description="Language tags (de, pt-BR) matched against the visitor's most "
+            "preferred Accept-Language."
+        ),
+    ] = None
     hours: RuleHours | None = None
     timezone: TimeZoneName | None = Field(
         None, description="Also accepted here; stored as `hours.timezone`."
@@ -355,6 +422,10 @@ class RoutingRule(_RulePart):
             if conditions.device_types
             else None
         )
+        operating_systems = (
+            [kind for kind in OPERATING_SYSTEMS if kind in conditions.os] if conditions.os else None
+        )
+        languages = list(dict.fromkeys(conditions.languages)) if conditions.languages else None
         return RoutingRuleOut(
             destination=destination,
             priority=self.priority,
@@ -362,6 +433,8 @@ class RoutingRule(_RulePart):
                 countries=countries,
                 country_mode=(conditions.country_mode or "include") if countries else None,
                 device_types=device_types,
+                os=operating_systems,
+                languages=languages,
                 hours=hours,
                 percentage=conditions.percentage,
                 expires_at=self.expires_at or conditions.expires_at,
@@ -406,6 +479,12 @@ class ConditionsOut(ResponseModel):
     country_mode: Literal["include", "exclude"] | None = Field(None, exclude_if=omitted_when_none)
     device_types: list[Literal["mobile", "tablet", "desktop"]] | None = Field(
         None, exclude_if=omitted_when_none
+    )
+    os: list[Literal["ios", "android", "windows", "macos", "linux", "other"]] | None = Field(
+        None, exclude_if=omitted_when_none
+    )
+    languages: list[str] | None = Field(
+        None, exclude_if=omitted_when_none, description="Language tags as given, de-duplicated."
     )
     hours: HoursOut | None = Field(None, exclude_if=omitted_when_none)
     percentage: int | None = Field(None, ge=0, le=100, exclude_if=omitted_when_none)

@@ -11,6 +11,31 @@ from pydantic import Field
 from xqr.core.schemas import RequestModel, ResponseModel, Timestamp, omitted_when_none
 from xqr.links.routing_schemas import RoutingRuleOut, RoutingRules
 
+UTM_FIELDS = ("source", "medium", "campaign", "term", "content")
+MAX_UTM_LENGTH = 200
+MAX_PASSWORD_LENGTH = 128
+MIN_PASSWORD_LENGTH = 4
+
+
+class Utm(RequestModel):
+    """UTM parameters added to every destination at redirect time (see docs/links.md)."""
+
+    source: str | None = Field(None, min_length=1, max_length=MAX_UTM_LENGTH, examples=["qr"])
+    medium: str | None = Field(None, min_length=1, max_length=MAX_UTM_LENGTH)
+    campaign: str | None = Field(None, min_length=1, max_length=MAX_UTM_LENGTH)
+    term: str | None = Field(None, min_length=1, max_length=MAX_UTM_LENGTH)
+    content: str | None = Field(None, min_length=1, max_length=MAX_UTM_LENGTH)
+
+
+class Preview(RequestModel):
+    """What chat apps and social networks show when the short URL is shared."""
+
+    title: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, min_length=1, max_length=500)
+    image_url: str | None = Field(
+        None, description="An https URL, such as a published asset's public_url."
+    )
+
 
 class LinkCreate(RequestModel):
     url: str = Field(
@@ -22,6 +47,16 @@ class LinkCreate(RequestModel):
     labels: list[str] | None = Field(None, description="Up to 10 labels, 1–50 characters each.")
     routing_rules: RoutingRules | None = None
     expires_at: datetime | None = Field(None, description="ISO 8601; must be in the future.")
+    password: str | None = Field(
+        None,
+        description="Visitors must enter it before they are redirected (write-only; "
+        f"{MIN_PASSWORD_LENGTH}–{MAX_PASSWORD_LENGTH} characters).",
+    )
+    expired_url: str | None = Field(
+        None, description="Where visitors go after `expires_at` (instead of 410 Gone)."
+    )
+    utm: Utm | None = None
+    preview: Preview | None = None
 
 
 class LinkUpdate(RequestModel):
@@ -33,6 +68,12 @@ class LinkUpdate(RequestModel):
     )
     enabled: bool | None = None
     expires_at: datetime | None = None
+    password: str | None = Field(None, description="A new password; null removes it.")
+    expired_url: str | None = Field(None, description="null removes it.")
+    utm: Utm | None = Field(None, description="The whole new object; null or {} removes it.")
+    preview: Preview | None = Field(
+        None, description="The whole new object; null or {} removes it."
+    )
 
 
 class BulkCreate(RequestModel):
@@ -49,6 +90,29 @@ class BulkCreate(RequestModel):
     )
 
 
+class UtmOut(ResponseModel):
+    source: str | None = Field(None, exclude_if=omitted_when_none)
+    medium: str | None = Field(None, exclude_if=omitted_when_none)
+    campaign: str | None = Field(None, exclude_if=omitted_when_none)
+    term: str | None = Field(None, exclude_if=omitted_when_none)
+    content: str | None = Field(None, exclude_if=omitted_when_none)
+
+
+class PreviewOut(ResponseModel):
+    title: str | None = Field(None, exclude_if=omitted_when_none)
+    description: str | None = Field(None, exclude_if=omitted_when_none)
+    image_url: str | None = Field(None, exclude_if=omitted_when_none)
+
+
+class HealthOut(ResponseModel):
+    """The last check of the link's destinations; `unknown` until one has run."""
+
+    status: Literal["ok", "broken", "unknown"]
+    status_code: int | None = Field(None, description="HTTP status of the broken destination.")
+    reason: str | None = Field(None, description="Why the destination is broken.")
+    checked_at: Timestamp | None
+
+
 class LinkOut(ResponseModel):
     id: uuid.UUID
     short_url: str = Field(examples=["https://xqr.co/spring"])
@@ -60,6 +124,11 @@ class LinkOut(ResponseModel):
     scan_count: int
     last_scan_at: Timestamp | None
     expires_at: Timestamp | None
+    has_password: bool
+    expired_url: str | None
+    utm: UtmOut | None
+    preview: PreviewOut | None
+    health: HealthOut
     created_at: Timestamp
     updated_at: Timestamp
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import operator
 import uuid
 from collections.abc import Sequence
@@ -22,9 +23,23 @@ from xqr.db.engine import on_commit
 from xqr.links import repository
 from xqr.links.destinations import check_destination
 from xqr.links.models import Link, LinkBatch, LinkChange
+from xqr.links.protection import hash_password
 from xqr.links.routing import Rule, parse_rules
 from xqr.links.routing_schemas import RoutingRule, RoutingRuleOut
-from xqr.links.schemas import BatchItemOut, BatchOut, LinkCreate, LinkOut, LinkUpdate
+from xqr.links.schemas import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    BatchItemOut,
+    BatchOut,
+    HealthOut,
+    LinkCreate,
+    LinkOut,
+    LinkUpdate,
+    Preview,
+    PreviewOut,
+    Utm,
+    UtmOut,
+)
 from xqr.links.slugs import check_custom_slug, random_code
 from xqr.redirect.cache import invalidate_everywhere
 from xqr.webhooks.events import SCAN_THRESHOLDS
@@ -72,8 +87,23 @@ def link_view(link: Link, short_base: str) -> LinkOut:
         scan_count=int(link.scan_count or 0),
         last_scan_at=link.last_scan_at,
         expires_at=link.expires_at,
+        has_password=link.password_hash is not None,
+        expired_url=link.expired_url,
+        utm=UtmOut.model_validate(link.utm) if link.utm else None,
+        preview=PreviewOut.model_validate(link.preview) if link.preview else None,
+        health=health_view(link),
         created_at=link.created_at,
         updated_at=link.updated_at,
+    )
+
+
+def health_view(link: Link) -> HealthOut:
+    status = link.health_status or "unknown"
+    return HealthOut(
+        status=status if status in ("ok", "broken") else "unknown",  # type: ignore[arg-type]
+        status_code=link.health_code if status == "broken" else None,
+        reason=link.health_reason if status == "broken" else None,
+        checked_at=link.health_checked_at,
     )
 
 
@@ -124,6 +154,50 @@ def _rules(
         ).model_dump(mode="json")
         for index, rule in enumerate(given)
     ]
+
+
+async def _password(password: str | None) -> str | None:
+    """The argon2id hash of a new password, hashed off the event loop (it takes tens of
+    milliseconds and 64 MiB, and redirects share the loop)."""
+    if password is None:
+        return None
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise validation_error(
+            "password", f"must be {MIN_PASSWORD_LENGTH}–{MAX_PASSWORD_LENGTH} characters"
+        )
+    if problem := plain_text_problem(password):
+        raise validation_error("password", problem)
+    return await asyncio.to_thread(hash_password, password)
+
+
+def _utm(utm: Utm | None) -> dict[str, str] | None:
+    if utm is None:
+        return None
+    stored = {key: value for key, value in utm.model_dump().items() if value is not None}
+    for key, value in stored.items():
+        if problem := plain_text_problem(value):
+            raise validation_error(f"utm.{key}", problem)
+    return stored or None
+
+
+def _preview(preview: Preview | None) -> dict[str, str] | None:
+    if preview is None:
+        return None
+    stored = {key: value for key, value in preview.model_dump().items() if value is not None}
+    for key in ("title", "description"):
+        if key in stored and (problem := plain_text_problem(stored[key])):
+            raise validation_error(f"preview.{key}", problem)
+    image = stored.get("image_url")
+    if image is not None:
+        try:
+            check_destination(image, blocked_hosts=frozenset())
+        except ValueError as exc:
+            raise validation_error("preview.image_url", str(exc)) from exc
+        if not image.lower().startswith("https://"):
+            raise validation_error(
+                "preview.image_url", "must be an https:// URL (a published asset's public_url)"
+            )
+    return stored or None
 
 
 def _slug(slug: str) -> str:
@@ -196,6 +270,14 @@ async def create_link(
         labels=_labels(body.labels),
         routing_rules=_rules(tenant, rules, body.routing_rules),
         expires_at=_expiry(body.expires_at),
+        password_hash=await _password(body.password),
+        expired_url=(
+            rules.destination(body.expired_url, "expired_url")
+            if body.expired_url is not None
+            else None
+        ),
+        utm=_utm(body.utm),
+        preview=_preview(body.preview),
         enabled=True,
         scan_count=0,
     )
@@ -241,8 +323,12 @@ async def list_links(
     enabled: bool | None = None,
     sort: str = "created",
     search_codes: bool = False,
+    health: str | None = None,
 ) -> tuple[Sequence[Link], int]:
-    """`sort`: created, scans or last_scan (each newest or most first)."""
+    """`sort`: created, scans or last_scan (each newest or most first); `health`: only links
+    whose destination health is that (ok, broken, unknown)."""
+    if health is not None and health not in HEALTH_STATES:
+        raise validation_error("health", f"must be one of {', '.join(HEALTH_STATES)}")
     if sort not in repository.SORTS:
         raise validation_error("sort", f"must be one of {', '.join(repository.SORTS)}")
     return await repository.list_page(
@@ -255,7 +341,48 @@ async def list_links(
         enabled=enabled,
         sort=sort,
         search_codes=search_codes,
+        health=health,
     )
+
+
+HEALTH_STATES = ("ok", "broken", "unknown")
+
+
+async def claim_health_checks(
+    session: AsyncSession, checked_before: datetime, now: datetime, limit: int
+) -> list[tuple[uuid.UUID, list[str]]]:
+    """Links due for a destination check, claimed for this worker, with their destinations."""
+    from xqr.links.health import destinations_of
+
+    claimed = await repository.claim_health_checks(session, checked_before, now, limit)
+    return [(link_id, destinations_of(url, rules)) for link_id, url, rules in claimed]
+
+
+async def record_health(
+    session: AsyncSession,
+    link_id: uuid.UUID,
+    status: str,
+    code: int | None,
+    reason: str | None,
+    checked_at: datetime,
+    *,
+    short_base: str,
+) -> None:
+    """Store a check's outcome; emit link.broken or link.recovered when the state changed."""
+    found = await repository.set_health(session, link_id, status, code, reason, checked_at)
+    if found is None:
+        return
+    link, previous = found
+    if status == previous:
+        return
+    event = None
+    if status == "broken":
+        event = "link.broken"
+    elif previous == "broken":
+        event = "link.recovered"
+    if event is not None:
+        payload = link_view(link, short_base).model_dump(mode="json")
+        await emit(session, link.workspace_id, event, payload)
 
 
 async def labels_in_use(session: AsyncSession, tenant: Tenant) -> list[str]:
@@ -283,6 +410,22 @@ async def update_link(
         link.routing_rules = _rules(tenant, rules, body.routing_rules)
     if "expires_at" in given:
         link.expires_at = _expiry(body.expires_at)
+    if "password" in given:
+        link.password_hash = await _password(body.password)
+    if "expired_url" in given:
+        link.expired_url = (
+            rules.destination(body.expired_url, "expired_url")
+            if body.expired_url is not None
+            else None
+        )
+    if "utm" in given:
+        link.utm = _utm(body.utm)
+    if "preview" in given:
+        link.preview = _preview(body.preview)
+    if "url" in given or "routing_rules" in given:
+        # New destinations have not been checked yet.
+        link.health_status, link.health_code, link.health_reason = "unknown", None, None
+        link.health_checked_at = None
     if "custom_slug" in given:
         if body.custom_slug is None:
             raise validation_error("custom_slug", "may not be null")

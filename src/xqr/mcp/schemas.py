@@ -14,7 +14,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from xqr.client import NOT_GIVEN, NotGiven
 from xqr.links.destinations import MAX_URL_LENGTH
-from xqr.links.routing import COUNTRY_MODES, DEVICE_TYPES, MAX_RULES, PRIORITY_MAX, PRIORITY_MIN
+from xqr.links.routing import (
+    COUNTRY_MODES,
+    DEVICE_TYPES,
+    MAX_RULES,
+    OPERATING_SYSTEMS,
+    PRIORITY_MAX,
+    PRIORITY_MIN,
+)
 from xqr.links.slugs import SLUG_MAX, SLUG_MIN
 
 T = TypeVar("T")
@@ -146,6 +153,16 @@ class Conditions(_Input):
         None, description="include (default) or exclude the countries."
     )
     device_types: list[Literal[DEVICE_TYPES]] | None = None  # type: ignore[valid-type]
+    os: list[Literal[OPERATING_SYSTEMS]] | None = Field(  # type: ignore[valid-type]
+        None, description="The visitor's operating system (from the User-Agent)."
+    )
+    languages: (
+        list[Annotated[str, Field(pattern=r"^[A-Za-z]{2,3}(-([A-Za-z]{2}|[0-9]{3}))?$")]] | None
+    ) = Field(
+        None,
+        description="Language tags such as de or pt-BR, matched against the visitor's most "
+        "preferred Accept-Language (de also matches de-AT; pt-BR only pt-BR).",
+    )
     hours: Hours | None = None
     percentage: int | None = Field(
         None, ge=0, le=100, description="Share of visitors (sticky per visitor), 0–100."
@@ -167,6 +184,41 @@ RoutingRules = Annotated[
         max_length=MAX_RULES,
         description=f"At most {MAX_RULES} rules; the first match wins, else the link's url.",
     ),
+]
+
+
+class Utm(_Input):
+    """UTM parameters added to the destination (and every rule destination) at redirect time;
+    parameters already in a destination URL win."""
+
+    source: str | None = Field(None, min_length=1, max_length=200, examples=["qr"])
+    medium: str | None = Field(None, min_length=1, max_length=200, examples=["poster"])
+    campaign: str | None = Field(None, min_length=1, max_length=200)
+    term: str | None = Field(None, min_length=1, max_length=200)
+    content: str | None = Field(None, min_length=1, max_length=200)
+
+
+class Preview(_Input):
+    """The card chat apps and social networks show for the short URL."""
+
+    title: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, min_length=1, max_length=500)
+    image_url: str | None = Field(
+        None, description="An https URL, such as a published asset's public_url."
+    )
+
+
+LinkPassword = Annotated[
+    str,
+    Field(
+        min_length=4,
+        max_length=128,
+        description="Visitors must enter it before they are redirected (write-only; the link "
+        "shows has_password). API clients send it in the X-Link-Password header.",
+    ),
+]
+ExpiredUrl = Annotated[
+    Url, Field(description="Where visitors go after expires_at, instead of 410 Gone.")
 ]
 
 

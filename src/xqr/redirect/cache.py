@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -17,6 +17,8 @@ from xqr.core.cache import MISSING, LoadingCache
 from xqr.db.base import UTCDateTime
 from xqr.links.routing import Rule, parse_rules
 from xqr.links.slugs import is_code_shaped
+from xqr.links.utm import utm_pairs, with_utm
+from xqr.redirect.controls import preview_page
 from xqr.redirect.loops import Home, home_of
 
 # Characters left as they are in Location; anything else (spaces, non-ASCII) is escaped.
@@ -41,6 +43,15 @@ class LinkEntry:
     # How `destination`, and each rule destination that can, may lead back to this server.
     home: Home | None = None
     rule_homes: dict[str, Home] = field(default_factory=dict)
+    # Link controls. `destination` and the rules' destinations already carry the link's UTM
+    # parameters. `gated`: the link has a password or a preview, so a request is looked at
+    # before it is redirected (one attribute test for every other link).
+    code: str = ""
+    uses_languages: bool = False  # a rule reads Accept-Language
+    password_hash: str | None = None
+    expired_url: str | None = None
+    preview: bytes | None = None  # the page link-preview crawlers get
+    gated: bool = False
     # The Location header for `destination` as it is (no rules, no query string to add).
     location: bytes = field(init=False)
 
@@ -49,8 +60,8 @@ class LinkEntry:
 
 
 _LOOKUP = text(
-    "SELECT id, workspace_id, destination, routing_rules, enabled, expires_at "
-    "FROM links WHERE code = :code"
+    "SELECT id, workspace_id, destination, routing_rules, enabled, expires_at, "
+    "password_hash, expired_url, utm, preview FROM links WHERE code = :code"
 ).columns(
     id=Uuid(),
     workspace_id=Uuid(),
@@ -58,6 +69,10 @@ _LOOKUP = text(
     routing_rules=JSON(),
     enabled=Boolean(),
     expires_at=UTCDateTime(),
+    password_hash=String(),
+    expired_url=String(),
+    utm=JSON(),
+    preview=JSON(),
 )
 
 
@@ -78,10 +93,12 @@ class LinkCache(LoadingCache, kind="links"):
         *,
         max_entries: int = 200_000,
         own_hosts: frozenset[str] = frozenset(),
+        short_base: str = "",
     ) -> None:
         super().__init__(max_entries=max_entries)
         self.engine = engine
         self.own_hosts = own_hosts  # names of this server (see `redirect.loops`)
+        self.short_base = short_base  # for the preview page's og:url
 
     async def get(self, key: str) -> Any:
         if not is_code_shaped(key):
@@ -94,17 +111,37 @@ class LinkCache(LoadingCache, kind="links"):
         if row is None:
             return MISSING
         rules = _stored_rules(row.routing_rules)
+        destination = row.destination
+        utm = utm_pairs(row.utm)
+        if utm:  # merged once here, so a redirect pays nothing for it
+            destination = with_utm(destination, utm)
+            rules = tuple(replace(r, destination=with_utm(r.destination, utm)) for r in rules)
         rule_homes = {r.destination: home_of(r.destination, self.own_hosts) for r in rules}
+        page = None
+        if row.preview:
+            page = preview_page(
+                title=row.preview.get("title"),
+                description=row.preview.get("description"),
+                image_url=row.preview.get("image_url"),
+                short_url=f"{self.short_base}/{code}",
+                destination=None if row.password_hash else destination,
+            )
         return LinkEntry(
             link_id=row.id,
             link_id_str=str(row.id),
             workspace_id=row.workspace_id,
-            destination=row.destination,
+            destination=destination,
             rules=rules,
             enabled=bool(row.enabled),
             expires_at=row.expires_at,
-            home=home_of(row.destination, self.own_hosts),
+            home=home_of(destination, self.own_hosts),
             rule_homes={url: home for url, home in rule_homes.items() if home is not None},
+            code=code,
+            uses_languages=any(r.languages is not None for r in rules),
+            password_hash=row.password_hash,
+            expired_url=row.expired_url,
+            preview=page,
+            gated=bool(row.password_hash or page),
         )
 
 

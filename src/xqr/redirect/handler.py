@@ -7,6 +7,8 @@ HTTP server's fast path (`xqr.server`) both call it.
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -16,9 +18,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from xqr.core.clock import clock
 from xqr.core.memo import BoundedMemo
-from xqr.links.routing import Visitor, resolve_destination
+from xqr.links import protection
+from xqr.links.routing import Visitor, os_of, preferred_language, resolve_destination
 from xqr.links.slugs import is_code_shaped
+from xqr.redirect import controls
 from xqr.redirect.cache import MISSING, LinkCache, LinkEntry, location_header
+from xqr.redirect.crawlers import is_preview_crawler
 from xqr.redirect.loops import HOP_PARAM, MAX_HOPS, hop_of
 from xqr.redirect.pages import EXPIRED, LOOP, NOT_FOUND, PAGE_HEADERS, UNAVAILABLE
 from xqr.redirect.stats import RedirectStats
@@ -48,6 +53,10 @@ _UNAVAILABLE: Answer = (
 # Paths of the server's health and metrics endpoints: answered on the short host too.
 OPS_CODES = frozenset({"healthz", "readyz", "metrics"})
 logger = logging.getLogger("xqr.redirect")
+_PASS: Answer = (0, [], b"")  # a gated link's request may be redirected
+LANGUAGE_MEMO = 4096  # Accept-Language headers and the language they prefer
+VERIFIED_MEMO = 4096  # (password hash, sha256 of a password) found right
+PASSWORD_CHECKS = 2  # argon2 verifications at once (each takes 64 MiB for ~50 ms)
 
 
 def with_query(destination: str, incoming: list[tuple[str, str]]) -> str:
@@ -90,6 +99,9 @@ class RedirectHandler:
         country_header: str | None,
         short_host: str | None,
         secret: bytes,
+        password_attempts: int = 10,
+        password_window_seconds: int = 900,
+        secure_cookies: bool = False,
     ) -> None:
         self.cache = cache
         self.buffer = buffer
@@ -104,6 +116,12 @@ class RedirectHandler:
         self._client_ips: BoundedMemo[tuple[str, bytes], str] = BoundedMemo(CLIENT_IP_MEMO)
         self.stats = RedirectStats()
         self._unavailable_logged = -float("inf")
+        self.secret = secret
+        self.secure_cookies = secure_cookies
+        self.attempts = controls.AttemptLimiter(password_attempts, password_window_seconds)
+        self._languages: BoundedMemo[bytes, str] = BoundedMemo(LANGUAGE_MEMO)
+        self._verified: BoundedMemo[tuple[str, bytes], bool] = BoundedMemo(VERIFIED_MEMO)
+        self._password_checks = asyncio.Semaphore(PASSWORD_CHECKS)
 
     def respond(
         self,
@@ -112,13 +130,21 @@ class RedirectHandler:
         query_string: bytes,
         headers: Headers,
         client: tuple[str, int] | None,
-    ) -> Answer:
-        """Decide the answer for a known entry and record the scan of a served GET."""
+        unlocked: bool = False,
+    ) -> Answer | None:
+        """Decide the answer for a known entry and record the scan of a served GET.
+
+        None: the request carries a link password, which is checked off the event loop
+        (`answer_with_password`); `unlocked`: it was, and was right.
+        """
         if entry is MISSING or not entry.enabled:
             return _NOT_FOUND
         now = clock.now()
+        expired = False
         if entry.expires_at is not None and now >= entry.expires_at:
-            return _EXPIRED
+            if entry.expired_url is None:
+                return _EXPIRED
+            expired = True
         user_agent = referer = forwarded = country = host = b""
         for name, value in headers:
             if name == b"user-agent":
@@ -136,8 +162,15 @@ class RedirectHandler:
         ip = self._forwarded_ip(peer, forwarded) if forwarded and self.trusted else peer
         ua = user_agent.decode("latin-1")
         country_value = country.decode("latin-1") if country else None
-        if entry.rules:
-            destination = self._route(entry, ip, ua, country_value, now)
+        if entry.gated and not expired and not unlocked:
+            gate = self._gate(entry, headers, ua, now)
+            if gate is not _PASS:
+                return gate
+        if expired:
+            # After expiry the link's fallback, as it is: no rules, no UTM, no password.
+            destination, location, home = entry.expired_url, None, None
+        elif entry.rules:
+            destination = self._route(entry, ip, ua, country_value, now, headers)
             location = None
             home = entry.rule_homes.get(destination) if entry.rule_homes else None
         else:
@@ -172,15 +205,175 @@ class RedirectHandler:
                     referer.decode("latin-1") or None,
                     country_value,  # country_header
                     qr,
+                    expired,
                 )
             )
         if location is None:
             location = location_header(destination)
         return 302, [(b"location", location), *REDIRECT_HEADERS], b""
 
+    def _gate(self, entry: LinkEntry, headers: Headers, ua: str, now: datetime) -> Answer | None:
+        """For a link with a password or preview: `_PASS` to redirect, None to check the
+        password header off the loop, else the answer (preview page, password form)."""
+        if entry.preview is not None and is_preview_crawler(ua):
+            return controls.preview_answer(entry.preview)
+        password_hash = entry.password_hash
+        if password_hash is None:
+            return _PASS
+        link_hex = entry.link_id.hex
+        name = protection.cookie_name(link_hex)
+        has_header = False
+        for header, value in headers:
+            if header == b"cookie":
+                found = protection.cookie_from_header(value.decode("latin-1"), name)
+                if found and protection.cookie_valid(
+                    self.secret, link_hex, password_hash, found, now.timestamp()
+                ):
+                    return _PASS
+            elif header == b"x-link-password":
+                has_header = True
+        if has_header:
+            return None
+        return controls.form_page(self.secret, link_hex, "/" + entry.code)
+
+    async def answer_with_password(
+        self,
+        entry: LinkEntry,
+        password: str,
+        is_get: bool,
+        query_string: bytes,
+        headers: Headers,
+        client: tuple[str, int] | None,
+        *,
+        from_form: bool,
+    ) -> Answer:
+        """Check a link password (the form's or the header's); the right one redirects (and
+        counts the scan of a GET), the form's also sets the 24-hour cookie."""
+        peer = client[0] if client else ""
+        forwarded = b",".join(value for name, value in headers if name == b"x-forwarded-for")
+        ip = self._forwarded_ip(peer, forwarded) if forwarded and self.trusted else peer
+        password_hash = entry.password_hash or ""
+        link_hex = entry.link_id.hex
+        wait = self.attempts.retry_after(ip, link_hex)
+        if wait:
+            return controls.small_page(
+                429,
+                "Too many attempts",
+                "Too many wrong passwords from your address. Try again later.",
+                [(b"retry-after", b"%d" % wait)],
+            )
+        if not await self._password_right(password_hash, password):
+            self.attempts.failed(ip, link_hex)
+            if from_form:
+                return controls.form_page(
+                    self.secret,
+                    link_hex,
+                    "/" + entry.code,
+                    status=401,
+                    error="That password is not right. Try again.",
+                )
+            return controls.small_page(401, "Wrong password", "The link password is not right.")
+        answer = self.respond(entry, is_get, query_string, headers, client, unlocked=True)
+        assert answer is not None
+        if not from_form or answer[0] != 302:
+            return answer
+        signed = protection.cookie_value(
+            self.secret, link_hex, password_hash, clock.now().timestamp()
+        )
+        cookie = (
+            f"{protection.cookie_name(link_hex)}={signed}; "
+            f"Path=/{entry.code}; Max-Age={protection.COOKIE_TTL}; HttpOnly; SameSite=Lax"
+            + ("; Secure" if self.secure_cookies else "")
+        ).encode()
+        # 303: the browser follows a form's answer with a GET.
+        return 303, [*answer[1][:1], (b"set-cookie", cookie), *answer[1][1:]], answer[2]
+
+    async def _password_right(self, password_hash: str, password: str) -> bool:
+        if not password or len(password) > 1024:
+            return False
+        key = (password_hash, hashlib.sha256(password.encode()).digest())
+        if key in self._verified:
+            return True
+        async with self._password_checks:
+            right = await asyncio.to_thread(protection.verify_password, password_hash, password)
+        if right:
+            self._verified[key] = True
+        return right
+
+    async def _form_post(self, scope: Scope, receive: Any, send: Send) -> bool:
+        """`POST /{code}` of a password form; anything else is not ours."""
+        code = scope["path"][1:]
+        if not is_code_shaped(code) or (self.skip_hosts and self._host(scope) in self.skip_hosts):
+            return False
+        entry = self.cache.entries.get(code)
+        if entry is None:
+            entry = await self.cache.get(code)
+        if entry is MISSING or not entry.enabled or entry.password_hash is None:
+            return False
+        headers: Headers = scope["headers"]
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > controls.MAX_FORM_BYTES:
+                too_large = controls.small_page(
+                    413, "Too large", "The form sent more than a password; go back and retry."
+                )
+                await self._send(send, too_large, "POST")
+                return True
+        answer = self._check_form(entry, headers, body)
+        if answer is None:
+            fields = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+            answer = await self.answer_with_password(
+                entry,
+                fields.get("password", ""),
+                True,
+                scope.get("query_string", b""),
+                headers,
+                scope.get("client"),
+                from_form=True,
+            )
+        await self._send(send, answer, "POST")
+        return True
+
+    def _check_form(self, entry: LinkEntry, headers: Headers, body: bytes) -> Answer | None:
+        """Refuse a cross-site or forged form post (None: it is this page's own form)."""
+        nonce = ""
+        host = origin = fetch_site = b""
+        for name, value in headers:
+            if name == b"cookie":
+                nonce = (
+                    protection.cookie_from_header(value.decode("latin-1"), controls.CSRF_COOKIE)
+                    or nonce
+                )
+            elif name == b"host":
+                host = value
+            elif name == b"origin":
+                origin = value
+            elif name == b"sec-fetch-site":
+                fetch_site = value
+        fields = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        expected = controls.csrf_token(self.secret, nonce, entry.link_id.hex) if nonce else ""
+        same_origin = (
+            not origin or urlsplit(origin.decode("latin-1")).netloc.encode() == host
+        ) and (fetch_site in (b"", b"same-origin", b"none"))
+        if not same_origin or not expected or fields.get("csrf") != expected:
+            return controls.form_page(
+                self.secret,
+                entry.link_id.hex,
+                "/" + entry.code,
+                status=403,
+                error="The form expired or came from another site. Enter the password again.",
+            )
+        return None
+
     async def __call__(self, scope: Scope, receive: Any, send: Send) -> bool:
         """The ASGI entry point: True when the request was answered here."""
         method = scope["method"]
+        if method == "POST":
+            return await self._form_post(scope, receive, send)
         if method != "GET" and method != "HEAD":
             return False
         code = scope["path"][1:]
@@ -209,6 +402,20 @@ class RedirectHandler:
             scope["headers"],
             scope.get("client"),
         )
+        if answer is None:  # a link password sent in the X-Link-Password header
+            password = b""
+            for name, value in scope["headers"]:
+                if name == b"x-link-password":
+                    password = value
+            answer = await self.answer_with_password(
+                entry,
+                password.decode("utf-8", "replace"),
+                method == "GET",
+                scope.get("query_string", b""),
+                scope["headers"],
+                scope.get("client"),
+                from_form=False,
+            )
         await self._send(send, answer, method)
         self.stats.observe(answer[0], time.perf_counter() - started)
         return True
@@ -232,18 +439,36 @@ class RedirectHandler:
         return ip
 
     def _route(
-        self, entry: LinkEntry, ip: str, ua: str, country_header: str | None, now: datetime
+        self,
+        entry: LinkEntry,
+        ip: str,
+        ua: str,
+        country_header: str | None,
+        now: datetime,
+        headers: Headers,
     ) -> str:
         by_address, visitor_id = self.enricher.visitor(ip, ua, now.date())
+        agent = enrichment.parse_user_agent(ua)
         visitor = Visitor(
             country=(enrichment.country_for(ip, country_header) if country_header else by_address),
-            device_type=enrichment.parse_user_agent(ua).device_type,
+            device_type=agent.device_type,
             visitor_id=visitor_id,
             now=now,
+            os=os_of(agent.os),
+            language=self._language(headers) if entry.uses_languages else "",
         )
         return resolve_destination(
             entry.destination, entry.rules, visitor, link_id=entry.link_id_str
         )
+
+    def _language(self, headers: Headers) -> str:
+        for name, value in headers:
+            if name == b"accept-language":
+                language = self._languages.get(value)
+                if language is None:
+                    language = self._languages[value] = preferred_language(value.decode("latin-1"))
+                return language
+        return ""
 
     @staticmethod
     def _host(scope: Scope) -> bytes | None:

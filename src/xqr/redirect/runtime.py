@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 
 def install(app: XqrApp) -> None:
     settings = app.ctx.settings
-    cache = LinkCache(app.ctx.read_engine, own_hosts=settings.loop_hosts)
+    cache = LinkCache(
+        app.ctx.read_engine, own_hosts=settings.loop_hosts, short_base=settings.short_base
+    )
     short = normalise_host(urlsplit(settings.short_base).netloc).decode()
     public = normalise_host(urlsplit(settings.public_url).netloc).decode()
     handler = RedirectHandler(
@@ -26,6 +28,9 @@ def install(app: XqrApp) -> None:
         country_header=settings.country_header,
         short_host=short if short != public else None,
         secret=settings.secret,
+        password_attempts=settings.link_password_attempts,
+        password_window_seconds=settings.link_password_window_seconds,
+        secure_cookies=settings.short_base.startswith("https://"),
     )
     app.ctx.parts.link_cache = cache
     app.ctx.parts.redirect_handler = handler

@@ -42,10 +42,11 @@ class EnrichedScan(NamedTuple):
     referrer_host: str | None
     source: str
     visitor_hash: str
+    expired: bool = False
 
     def webhook_details(self) -> dict[str, Any]:
-        """The scan as `link.scanned` describes it."""
-        return {
+        """The scan as `link.scanned` describes it (`expired` only when it was)."""
+        details: dict[str, Any] = {
             "scanned_at": isoformat(self.occurred_at),
             "country": self.country,
             "device_type": self.device_type,
@@ -54,6 +55,9 @@ class EnrichedScan(NamedTuple):
             "referrer_host": self.referrer_host,
             "source": self.source,
         }
+        if self.expired:
+            details["expired"] = True
+        return details
 
 
 def day_of(moment: datetime) -> datetime:
@@ -164,6 +168,7 @@ class Rollups:
                 _,
                 source,
                 hash_,
+                _expired,
             ) in scans[start : start + SLICE]:
                 if not hour <= at < next_hour:  # scans come in time order: recompute rarely
                     hour = at.replace(minute=0, second=0, microsecond=0)

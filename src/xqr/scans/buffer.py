@@ -28,6 +28,7 @@ class RawScan:
     referer: str | None
     country_header: str | None
     qr: bool
+    expired: bool = False  # an expired link's scan, sent on to its `expired_url`
 
 
 class Journal(Protocol):

@@ -29,7 +29,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, Date, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xqr.db.base import Base
@@ -60,6 +60,8 @@ class ScanEvent(Base):
     referrer_host: Mapped[str | None] = mapped_column(String(255), default=None)
     source: Mapped[str] = mapped_column(String(8))
     visitor_hash: Mapped[str] = mapped_column(String(64))
+    # A scan of an expired link sent on to its `expired_url`.
+    expired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ScanRollup(Base):

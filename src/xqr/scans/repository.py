@@ -75,6 +75,7 @@ PG_TYPES = {
     "visitor": "bigint",
     "scans": "bigint",
     "visitors": "bigint",
+    "expired": "boolean",
 }
 
 
@@ -302,6 +303,7 @@ async def _insert_events_sqlite(session: AsyncSession, scans: Sequence[EnrichedS
                 referrer or "",
                 source,
                 visitor,
+                expired,
             )
             for (
                 at,
@@ -316,6 +318,7 @@ async def _insert_events_sqlite(session: AsyncSession, scans: Sequence[EnrichedS
                 referrer,
                 source,
                 visitor,
+                expired,
             ) in scans[start : start + CHUNK]
         ]
     await _execute_sqlite_rows(conn, _INSERT_EVENTS_SQLITE, rows)

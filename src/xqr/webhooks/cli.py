@@ -27,6 +27,7 @@ def worker(
     from xqr.config import get_settings
     from xqr.context import AppContext
     from xqr.core.logging import configure_logging
+    from xqr.links.health import HealthChecker
     from xqr.webhooks.dispatcher import Dispatcher
 
     settings = get_settings()
@@ -39,11 +40,15 @@ def worker(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
+        # The worker also checks link destinations (see docs/links.md#destination-health).
+        health = HealthChecker(ctx.settings, ctx.sessionmaker)
         await dispatcher.start()
+        await health.start()
         err.print("xQR webhook worker running; SIGTERM or Ctrl-C stops it.")
         try:
             await stop.wait()
         finally:
+            await health.stop()
             await dispatcher.stop()
 
     run(_work)

@@ -8,6 +8,8 @@ EVENT_TYPES: dict[str, str] = {
     "link.deleted": "Short link deleted",
     "link.scanned": "Link or QR code scanned",
     "link.threshold": "Scan count milestone reached",
+    "link.broken": "A link's destination stopped working (health check)",
+    "link.recovered": "A broken link's destination works again",
     "bio.published": "Bio page published",
     "bio.unpublished": "Bio page unpublished",
     "asset.uploaded": "Asset upload confirmed",

@@ -4,43 +4,57 @@ bulk_create_links, get_link_qr."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal, TypeVar
 
 from mcp.server import MCPServer
 from mcp.types import CallToolResult
 from pydantic import Field
 
-from xqr.client import NOT_GIVEN, AsyncXQR
+from xqr.client import NOT_GIVEN, AsyncXQR, NotGiven
 from xqr.mcp.hints import CREATE, DELETE, READ, RENDER, UPDATE
 from xqr.mcp.results import deleted_result, image_result, page_result, respond
 from xqr.mcp.schemas import (
     MAX_BULK,
     BulkLink,
     Colour,
+    ExpiredUrl,
     Id,
     ImageFormat,
     Labels,
     Limit,
     LinkId,
+    LinkPassword,
     Offset,
+    Preview,
     RoutingRules,
     Size,
     Slug,
     Url,
+    Utm,
     given,
 )
+
+T = TypeVar("T")
 
 ExpiresAt = Annotated[
     datetime, Field(description="ISO 8601 date-time when the link stops redirecting (future).")
 ]
 
 
+def _or_clear(value: T | None, clear: bool) -> T | NotGiven | None:
+    """The value given; else None (remove it) when asked to clear; else not given."""
+    if value is not None:
+        return value
+    return None if clear else NOT_GIVEN
+
+
 def register(server: MCPServer, client: AsyncXQR) -> None:
     @server.tool(
         title="Create short link",
         description="Create a short link to a destination URL, optionally with a custom slug, "
-        "labels, conditional routing rules (by country, device, hours, percentage) and an "
-        "expiry. Returns the link with its short_url.",
+        "labels, conditional routing rules (by country, device, OS, language, hours, "
+        "percentage), an expiry with a fallback URL, a password, UTM parameters and a social "
+        "preview. Returns the link with its short_url.",
         annotations=CREATE,
     )
     async def create_link(
@@ -49,6 +63,10 @@ def register(server: MCPServer, client: AsyncXQR) -> None:
         labels: Labels | None = None,
         routing_rules: RoutingRules | None = None,
         expires_at: ExpiresAt | None = None,
+        expired_url: ExpiredUrl | None = None,
+        password: LinkPassword | None = None,
+        utm: Utm | None = None,
+        preview: Preview | None = None,
     ) -> CallToolResult:
         return await respond(
             client.links.create(
@@ -61,14 +79,19 @@ def register(server: MCPServer, client: AsyncXQR) -> None:
                     else NOT_GIVEN
                 ),
                 expires_at=given(expires_at),
+                expired_url=given(expired_url),
+                password=given(password),
+                utm=utm.model_dump(exclude_none=True) if utm is not None else NOT_GIVEN,
+                preview=preview.model_dump(exclude_none=True) if preview is not None else NOT_GIVEN,
             )
         )
 
     @server.tool(
         title="List short links",
-        description="List the workspace's short links, newest first, filtered by label or by a "
-        "substring of the destination URL. Paginated: pass the returned next_offset as offset "
-        "for the next page.",
+        description="List the workspace's short links, newest first, filtered by label, by a "
+        "substring of the destination URL or by destination health (health=broken: links "
+        "whose destination failed its last check). Paginated: pass the returned next_offset "
+        "as offset for the next page.",
         annotations=READ,
     )
     async def list_links(
@@ -78,15 +101,22 @@ def register(server: MCPServer, client: AsyncXQR) -> None:
         ] = None,
         limit: Limit = 50,
         offset: Offset = 0,
+        health: Annotated[
+            Literal["ok", "broken", "unknown"] | None,
+            Field(description="Only links whose destination health is this."),
+        ] = None,
     ) -> CallToolResult:
         return await respond(
-            client.links.list(label=label, search=search, limit=limit, offset=offset),
+            client.links.list(
+                label=label, search=search, limit=limit, offset=offset, health=health
+            ),
             page_result,
         )
 
     @server.tool(
         title="Get short link",
-        description="One short link by id: destination, labels, routing rules, enabled, expiry, "
+        description="One short link by id: destination, labels, routing rules, enabled, expiry "
+        "and expired_url, has_password, utm, preview, health (ok / broken / unknown), "
         "scan_count and last_scan_at.",
         annotations=READ,
     )
@@ -97,7 +127,8 @@ def register(server: MCPServer, client: AsyncXQR) -> None:
         title="Update short link",
         description="Change a short link: only the fields given change. Changing url or "
         "routing_rules redirects new scans at once; enabled=false stops redirects; a new "
-        "custom_slug frees the old one; clear_expiry=true removes the expiry.",
+        "custom_slug frees the old one; clear_expiry=true removes the expiry; "
+        "clear_password, clear_expired_url, clear_utm and clear_preview remove those.",
         annotations=UPDATE,
     )
     async def update_link(
@@ -111,6 +142,14 @@ def register(server: MCPServer, client: AsyncXQR) -> None:
         clear_expiry: Annotated[
             bool, Field(description="Remove the link's expiry (ignored with expires_at).")
         ] = False,
+        expired_url: ExpiredUrl | None = None,
+        clear_expired_url: Annotated[bool, Field(description="Remove the fallback URL.")] = False,
+        password: LinkPassword | None = None,
+        clear_password: Annotated[bool, Field(description="Remove the password.")] = False,
+        utm: Utm | None = None,
+        clear_utm: Annotated[bool, Field(description="Remove the UTM parameters.")] = False,
+        preview: Preview | None = None,
+        clear_preview: Annotated[bool, Field(description="Remove the social preview.")] = False,
     ) -> CallToolResult:
         expiry = expires_at if expires_at is not None else (None if clear_expiry else NOT_GIVEN)
         return await respond(
@@ -126,6 +165,12 @@ def register(server: MCPServer, client: AsyncXQR) -> None:
                 ),
                 enabled=given(enabled),
                 expires_at=expiry,
+                expired_url=_or_clear(expired_url, clear_expired_url),
+                password=_or_clear(password, clear_password),
+                utm=_or_clear(utm.model_dump(exclude_none=True) if utm else None, clear_utm),
+                preview=_or_clear(
+                    preview.model_dump(exclude_none=True) if preview else None, clear_preview
+                ),
             )
         )
 
