@@ -36,7 +36,7 @@ MAX_QUIET_ZONE = 16
 FRAME_TEXT_MAX = 30
 DEFAULT_LOGO_SIZE = 0.22
 MIN_LOGO_SIZE = 0.05
-MAX_LOGO_SIZE = 0.5
+MAX_LOGO_SIZE = 0.6
 GRADIENT_MIN_COLOURS = 2
 GRADIENT_MAX_COLOURS = 3
 
@@ -89,10 +89,6 @@ class Design:
     frame: Frame | None = None
     quiet_zone: int = DEFAULT_QUIET_ZONE
     logo_size: float = DEFAULT_LOGO_SIZE
-
-    @property
-    def framed(self) -> bool:
-        return self.frame is not None and self.frame.style != "none"
 
     def module_colours(self) -> tuple[str, ...]:
         """Every colour a module may be drawn in (gradient stops, eye colours)."""

@@ -87,11 +87,6 @@ def pixels_for(width_mm: float, dpi: int) -> int:
     return round(width_mm / MM_PER_INCH * dpi)
 
 
-def image_side(modules: int, size: int, quiet_zone: int = 4) -> int:
-    """Return the side in pixels of a code of ``modules`` a side at ``size`` px a module."""
-    return (modules + 2 * quiet_zone) * size
-
-
 def check_png_side(width: float, height: float, what: str, field: str, advice: str) -> None:
     """Raise DesignError on ``field`` when a PNG would be over MAX_PNG_SIDE pixels a side."""
     side = round(max(width, height))

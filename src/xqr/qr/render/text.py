@@ -22,7 +22,6 @@ from fontTools.ttLib import TTFont
 from PIL import ImageFont
 
 FONT_PATH = Path(__file__).with_name("fonts") / "DejaVuSans-Bold.ttf"
-FONT_NAME = "DejaVu Sans Bold"
 
 # A path as segments in font units, y up: ("M", x, y), ("L", x, y),
 # ("C", x1, y1, x2, y2, x, y) and ("Z",).
