@@ -48,10 +48,11 @@ def _safe_name(raw: str) -> str:
     return _UNSAFE.sub("-", raw).strip(".-")[:100]
 
 
-def _unique(name: str, taken: set[str]) -> str:
-    candidate, number = name, 2
+def _unique(stem: str, extension: str, taken: set[str]) -> str:
+    """`stem.extension`, or `stem-2.extension` (and on) when the name is taken."""
+    candidate, number = f"{stem}.{extension}", 2
     while candidate in taken:
-        candidate = f"{name}-{number}"
+        candidate = f"{stem}-{number}.{extension}"
         number += 1
     taken.add(candidate)
     return candidate
@@ -116,7 +117,7 @@ async def plan_entries(
         else:
             spec = RenderSpec(content, service.engine_design({}), size, fmt, None, width_mm, dpi)
         prepared = await renderer.prepare(session, tenant.workspace_id, spec, body_fields)
-        entries.append(BulkEntry(_unique(f"{stem}.{fmt}", taken), content, short_url, prepared))
+        entries.append(BulkEntry(_unique(stem, fmt, taken), content, short_url, prepared))
     return entries
 
 
