@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from tests.mcp.conftest import (
+    ALL_TOOLS,
     REFERENCE_RESOURCES,
     REFERENCE_TEMPLATES,
-    ALL_TOOLS,
     REFERENCE_TOOLS,
     mcp_session,
 )
@@ -18,7 +18,8 @@ from xqr.mcp import schemas
 
 READ_ONLY = {
     "list_links", "get_link", "get_link_qr", "generate_qr", "list_qr_templates",
-    "render_qr_template", "check_qr", "analytics_summary", "analytics_link_stats", "analytics_timeseries",
+    "render_qr_template", "check_qr", "analytics_summary", "analytics_link_stats",
+    "analytics_timeseries",
     "analytics_geography", "analytics_devices", "analytics_top_links", "list_bio_pages",
     "get_bio_page", "list_assets", "get_asset", "get_workspace", "get_workspace_usage",
     "list_workspace_members",
