@@ -184,6 +184,22 @@ async def test_link_qr_takes_a_frame_and_a_print_size(
         assert image.width > 354 and image.height > image.width  # the frame adds to 30 mm
 
 
+async def test_link_qr_errors_name_the_query_parameter(
+    client: httpx.AsyncClient, account: Account
+) -> None:
+    link = (await post(client, account, "/api/v1/links", url="https://example.com/e")).json()
+    url = f"/api/v1/links/{link['data']['id']}/qr"
+    for query, field in [
+        ("frame=oval", "frame"),
+        ("frame=box&frame_text=" + "x" * 31, "frame_text"),
+        ("quiet_zone=1", "quiet_zone"),
+        ("format=svg&dpi=300", "dpi"),
+    ]:
+        response = await client.get(f"{url}?{query}", headers=account.headers)
+        error = assert_error(response, 400, "VALIDATION_ERROR")
+        assert error["details"][0]["field"] == field, (query, error)
+
+
 async def _links(client: httpx.AsyncClient, account: Account, count: int) -> list[dict[str, Any]]:
     links: list[dict[str, Any]] = []
     for start in range(0, count, 100):

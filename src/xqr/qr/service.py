@@ -84,12 +84,20 @@ def template_spec(
     return RenderSpec(content, engine_design(design), size, fmt, design["logo_url"], width_mm, dpi)
 
 
+# The link QR's query parameters, by the design field they set.
+LINK_QR_QUERY = {
+    "design.foreground": "foreground",
+    "design.background": "background",
+    "design.quiet_zone": "quiet_zone",
+    "design.frame.style": "frame",
+    "design.frame.text": "frame_text",
+}
+
+
 def link_qr_fields(field: str) -> str:
-    """The link QR's query names its colours `foreground`/`background`; a template's logo
-    stays `design.logo_url`."""
-    if field in ("design.foreground", "design.background"):
-        return field.removeprefix("design.")
-    return field
+    """Errors name the link QR's query parameter (`foreground`, `frame_text`, …) where one set
+    the field; the rest came from the template and keep their `design.` names."""
+    return LINK_QR_QUERY.get(field, field)
 
 
 def _name(value: Any) -> str:
