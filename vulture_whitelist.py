@@ -75,3 +75,16 @@ _.password_changed_at
 # applied, read by the cluster tests and bench/api.py to know when Redis is in use.
 _.redis
 _.applied
+
+# QR studio: fontTools pen callbacks, ReportLab's switch, the file protocol of the ZIP sink,
+# report fields the API serialises, and a plan limit read by name.
+_._moveTo
+_._lineTo
+_._curveToOne
+_._closePath
+_.useA85
+_.writable
+_.decodes_clean
+_.error_correction_budget_percent
+_.logo_coverage_percent
+_.qr_bulk_items

@@ -14,11 +14,16 @@ Three parts, all at 10 px/module, error correction M, on the same run:
    the same client: what the load generator costs in the same process).
 3. **API, real server** (`--server`): `xqr serve` pinned to one core, wrk on the other.
 
+The QR studio's cases: a framed, gradient, eye-coloured PNG and PDF (and a plain PDF) drawn
+cold beside segno's plain PNG; the scannability check's p50 latency, call by call; and
+`POST /qr/bulk` for 500 link codes, the whole ZIP read (`--studio-only` runs just these and the
+engine's).
+
 The plan's burst and monthly quota are raised with a plans file so they do not cut the run
 short; every request still authenticates and counts its call in the database.
 
     python bench/qr.py [--repetitions 5] [--batch 100] [--requests 2000] [--concurrency 8]
-                       [--postgres] [--server] [--seconds 5]
+                       [--postgres] [--server] [--seconds 5] [--studio-only]
 
 Medians over the repetitions. Prints a table and writes bench/results/qr.json.
 """
@@ -55,7 +60,8 @@ from xqr.config import Settings
 from xqr.db.migrate import upgrade
 from xqr.qr.auth import QrRender
 from xqr.qr.images import ImageMemo
-from xqr.qr.render import Design, render
+from xqr.qr.render import Design, EyeColor, Frame, Gradient, render
+from xqr.qr.render.scan import check_design
 from xqr.qr.rendering import QrRenderer, RenderSpec, body_fields
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,6 +74,16 @@ STYLES = {
     "styled": {"dot_style": "rounded", "corner_style": "extra-rounded"},
 }
 FORMATS = ("svg", "png")
+# The QR studio's heaviest everyday design: styled dots, a gradient, eye colours, a framed CTA.
+STUDIO = Design(
+    error_correction=ERROR,
+    dot_style="rounded",
+    corner_style="extra-rounded",
+    gradient=Gradient("linear", ("#1e3a8a", "#b91c1c"), 45),
+    eye_color=EyeColor("#b91c1c", "#1e3a8a"),
+    frame=Frame("banner-bottom", "Scan me"),
+)
+BULK_ITEMS = 500
 PLANS_TOML = """
 [plans.enterprise]
 burst_per_second = 1000000
@@ -101,6 +117,10 @@ def bench_engine(args: argparse.Namespace) -> list[dict[str, Any]]:
             cases[f"engine {fmt.upper()} {style} cold"] = lambda c, d=design, f=fmt: render(
                 c, d, size=SIZE, fmt=f
             )
+    cases["engine PNG framed+gradient cold"] = lambda c: render(c, STUDIO, size=SIZE, fmt="png")
+    plain = Design(error_correction=ERROR)
+    cases["engine PDF plain cold"] = lambda c: render(c, plain, size=SIZE, fmt="pdf")
+    cases["engine PDF framed+gradient cold"] = lambda c: render(c, STUDIO, size=SIZE, fmt="pdf")
 
     renderer = QrRenderer(logos=cast(Any, None))
     cached_cases: dict[str, Callable[[], Awaitable[bytes]]] = {}
@@ -137,7 +157,20 @@ def bench_engine(args: argparse.Namespace) -> list[dict[str, Any]]:
                 samples[name].append(loop.run_until_complete(many()))
     finally:
         loop.close()
-    return [row("engine", name, statistics.median(times)) for name, times in samples.items()]
+    rows = [row("engine", name, statistics.median(times)) for name, times in samples.items()]
+    # The check's latency, call by call (its p50, not a batch average).
+    checks: dict[str, list[float]] = {
+        "check p50 (camera model), plain": [],
+        "check p50 (camera model), framed+gradient": [],
+    }
+    for _ in range(args.repetitions):
+        for content in contents:
+            for name, design in zip(checks, (plain, STUDIO), strict=True):
+                start = time.perf_counter()
+                check_design(content, design)
+                checks[name].append(time.perf_counter() - start)
+    rows += [row("engine", name, statistics.median(times)) for name, times in checks.items()]
+    return rows
 
 
 def row(part: str, case: str, seconds: float, **extra: Any) -> dict[str, Any]:
@@ -250,7 +283,20 @@ async def bench_api(args: argparse.Namespace, workdir: Path) -> tuple[list[dict[
                 }
                 await auth_dependency(Request(scope), app.ctx)
 
+            bulk = await bulk_link_items(client, headers)
             for repetition in range(args.repetitions):
+                cache.clear()
+                start = time.perf_counter()
+                async with client.stream(
+                    "POST", "/api/v1/qr/bulk", json=bulk, headers=headers
+                ) as response:
+                    assert response.status_code == 200, await response.aread()
+                    size = len(await response.aread())
+                samples.setdefault(f"API bulk ZIP, {BULK_ITEMS} link PNGs", []).append(
+                    (time.perf_counter() - start) / BULK_ITEMS
+                )
+                if args.studio_only:
+                    continue
                 for fmt in FORMATS:
                     for style, extras in STYLES.items():
                         label = f"{fmt.upper()} {style}"
@@ -300,7 +346,21 @@ async def bench_api(args: argparse.Namespace, workdir: Path) -> tuple[list[dict[
         row("api", name, statistics.median(times), concurrency=args.concurrency)
         for name, times in samples.items()
     ]
+    for r in rows:
+        if r["case"].startswith("API bulk ZIP"):
+            r["total_s"] = round(r["ms_per_code"] * BULK_ITEMS / 1000, 3)
+            r["zip_bytes"] = size
     return rows, backend
+
+
+async def bulk_link_items(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, Any]:
+    """A bulk request for BULK_ITEMS new links' QR codes (PNG, 10 px a module)."""
+    ids: list[str] = []
+    for start in range(0, BULK_ITEMS, 100):
+        links = [{"url": f"https://example.com/bulk/{n}"} for n in range(start, start + 100)]
+        created = await client.post("/api/v1/links/bulk", json={"links": links}, headers=headers)
+        ids += [link["id"] for link in created.json()["data"]["created"]]
+    return {"items": [{"link_id": i} for i in ids], "format": "png", "size": SIZE}
 
 
 # --- part 3: a real server -------------------------------------------------------------------
@@ -492,6 +552,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5, help="wrk duration per run")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections")
     parser.add_argument("--server-runs", type=int, default=3)
+    parser.add_argument(
+        "--studio-only",
+        action="store_true",
+        help="only the engine and the bulk ZIP (skip the API's generate cases)",
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="xqr-bench-qr-"))
@@ -514,16 +579,35 @@ def main() -> None:
     for r in rows:
         r["vs_segno_png"] = round(r["ms_per_code"] / segno_png, 3)
     styled_png = by_case(rows, "engine PNG styled cold")["ms_per_code"]
-    api_cached = max(
-        r["codes_per_s"]
-        for r in rows
-        if r["part"] in ("api", "server") and r["case"].endswith("cached")
+    api_cached = (
+        max(
+            r["codes_per_s"]
+            for r in rows
+            if r["part"] in ("api", "server") and r["case"].endswith("cached")
+        )
+        if any(r["case"].endswith("cached") and r["part"] != "engine" for r in rows)
+        else 0.0
     )
+    studio_png = by_case(rows, "engine PNG framed+gradient cold")["ms_per_code"]
+    studio_pdf = by_case(rows, "engine PDF framed+gradient cold")["ms_per_code"]
+    plain_pdf = by_case(rows, "engine PDF plain cold")["ms_per_code"]
+    check_p50 = by_case(rows, "check p50 (camera model), plain")["ms_per_code"]
+    bulk_s = by_case(rows, f"API bulk ZIP, {BULK_ITEMS} link PNGs")["total_s"]
     goals = {
         "styled_png_cold_vs_segno_png": round(styled_png / segno_png, 3),
         "styled_png_cold_within_2x_segno": styled_png <= 2 * segno_png,
         "best_api_cached_codes_per_s": api_cached,
         "api_cached_above_5000_per_s": api_cached > 5000,
+        "framed_gradient_png_vs_segno_png": round(studio_png / segno_png, 3),
+        "framed_gradient_png_within_2x_segno": studio_png <= 2 * segno_png,
+        "pdf_plain_vs_segno_png": round(plain_pdf / segno_png, 3),
+        "pdf_framed_gradient_vs_segno_png": round(studio_pdf / segno_png, 3),
+        "pdf_within_3x_segno": plain_pdf <= 3 * segno_png,
+        "check_p50_ms": check_p50,
+        "check_p50_within_15_ms": check_p50 <= 15,
+        f"bulk_{BULK_ITEMS}_seconds": bulk_s,
+        f"bulk_{BULK_ITEMS}_under_5_s": bulk_s < 5,
+        "load_average": os.getloadavg(),
     }
 
     print(

@@ -66,3 +66,26 @@ async def test_async_generate_and_templates(axqr: AsyncXQR) -> None:
     assert _decode(rendered) == "async tpl"
     assert [t.id async for t in axqr.qr.templates.iter() if t.id == template.id] == [template.id]
     await axqr.qr.templates.delete(template.id)
+
+
+def test_studio_options_check_and_bulk(xqr: XQR) -> None:
+    png = xqr.qr.generate(
+        "https://example.com/studio",
+        format="png",
+        size=5,
+        gradient={"type": "radial", "colors": ["#000000", "#1e3a8a"]},
+        eye_color={"outer": "#b71c1c"},
+        frame={"style": "banner-top", "text": "Scan me"},
+        width_mm=30,
+        dpi=300,
+    )
+    assert _decode(png) == "https://example.com/studio"
+    assert xqr.qr.generate("https://example.com/studio", format="pdf").startswith(b"%PDF")
+    report = xqr.qr.check("https://example.com/studio", foreground="#bbbbbb")
+    assert (report.decodes, report.decodes_clean) == (False, True)
+    assert report.warnings and report.contrast_ratio < 3
+    link = xqr.links.create("https://example.com/bulk")
+    archive = xqr.qr.bulk([{"link_id": link.id}, {"content": "hello", "file_name": "hi"}])
+    assert archive.startswith(b"PK")
+    framed = xqr.links.qr(link.id, format="png", frame="box", frame_text="Menu")
+    assert _decode(framed) == f"{link.short_url}?qr=1"

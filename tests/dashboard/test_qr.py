@@ -74,6 +74,48 @@ async def test_the_scan_check_says_scannable_or_why_not(browser: Dashboard, owne
     assert "contrast ratio" in page(saved).find(id="f-foreground-error").get_text()
 
 
+async def test_the_designer_saves_frames_gradients_and_eyes_and_reports_live(
+    browser: Dashboard, owner: Account, client: httpx.AsyncClient
+) -> None:
+    await browser.sign_in("maria@example.com")
+    studio = {
+        **DESIGN,
+        "eye_mode": "own",
+        "eye_outer": "#b91c1c",
+        "eye_inner": "#1f4fd1",
+        "gradient_type": "linear",
+        "gradient_1": "#1f4fd1",
+        "gradient_2": "#7c1fd1",
+        "gradient_angle": "45",
+        "frame_style": "banner-bottom",
+        "frame_text": "Scan for the menu",
+        "frame_color": "#1f4fd1",
+        "quiet_zone": "3",
+    }
+    page_ = await browser.get("/dashboard/qr/templates/new")
+    for control in ("f-eye_mode", "f-gradient_type", "f-frame_style", "f-frame_text"):
+        assert page(page_).find(id=control) is not None, control
+    query = "&".join(f"{k}={v.replace('#', '%23')}" for k, v in studio.items() if k != "name")
+    report = text_of(await browser.get(f"/dashboard/qr/check?{query}"))
+    assert "✓ Scannable" in report and "Print at least" in report
+    assert "quiet zone is 3 modules" in report  # the warning, live
+    created = await browser.post("/dashboard/qr/templates/new", studio)
+    assert created.status_code == 303, text_of(created)
+    template_id = created.headers["location"].rsplit("/", 1)[-1]
+    stored = await client.get(f"/api/v1/qr/templates/{template_id}", headers=owner.headers)
+    design = stored.json()["data"]["design"]
+    assert design["eye_color"] == {"outer": "#b91c1c", "inner": "#1f4fd1"}
+    assert design["gradient"] == {"type": "linear", "colors": ["#1f4fd1", "#7c1fd1"], "angle": 45}
+    assert design["frame"]["text"] == "Scan for the menu" and design["quiet_zone"] == 3
+    editor = page(await browser.get(f"/dashboard/qr/templates/{template_id}"))
+    assert editor.find(id="f-frame_text")["value"] == "Scan for the menu"
+    cjk = await browser.post(
+        "/dashboard/qr/templates/new", {**studio, "name": "CJK", "frame_text": "扫一扫"}
+    )
+    assert cjk.status_code == 400
+    assert "Chinese" in page(cjk).find(id="f-frame_text-error").get_text()
+
+
 async def test_a_quick_qr_for_any_text_decodes_to_it(browser: Dashboard, owner: Account) -> None:
     await browser.sign_in("maria@example.com")
     answer = await browser.get(

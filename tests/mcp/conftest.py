@@ -28,6 +28,9 @@ REFERENCE_TOOLS = [
     "list_assets", "get_asset", "publish_asset", "delete_asset",
     "get_workspace", "get_workspace_usage", "list_workspace_members",
 ]  # fmt: skip
+# Beyond the reference.
+EXTRA_TOOLS = ["check_qr"]
+ALL_TOOLS = REFERENCE_TOOLS + EXTRA_TOOLS
 REFERENCE_RESOURCES = [
     "xqr://workspace",
     "xqr://workspace/usage",

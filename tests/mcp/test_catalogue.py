@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.mcp.conftest import (
+    ALL_TOOLS,
     REFERENCE_RESOURCES,
     REFERENCE_TEMPLATES,
     REFERENCE_TOOLS,
@@ -17,7 +18,8 @@ from xqr.mcp import schemas
 
 READ_ONLY = {
     "list_links", "get_link", "get_link_qr", "generate_qr", "list_qr_templates",
-    "render_qr_template", "analytics_summary", "analytics_link_stats", "analytics_timeseries",
+    "render_qr_template", "check_qr", "analytics_summary", "analytics_link_stats",
+    "analytics_timeseries",
     "analytics_geography", "analytics_devices", "analytics_top_links", "list_bio_pages",
     "get_bio_page", "list_assets", "get_asset", "get_workspace", "get_workspace_usage",
     "list_workspace_members",
@@ -32,7 +34,7 @@ def _property(tool: Any, name: str) -> dict[str, Any]:
     return {**options[0], **{k: v for k, v in schema.items() if k != "anyOf"}}
 
 
-async def test_the_catalogue_is_the_references_29_tools_and_7_resources(
+async def test_the_catalogue_is_the_references_29_tools_check_qr_and_7_resources(
     live: LiveServer, tmp_path: Path
 ) -> None:
     async with mcp_session(live, tmp_path / "mcp.err") as session:
@@ -43,8 +45,9 @@ async def test_the_catalogue_is_the_references_29_tools_and_7_resources(
     assert [t.uri_template for t in templates] == REFERENCE_TEMPLATES
     assert all(r.mime_type == "application/json" and r.description for r in resources)
     assert len(resources) + len(templates) == 7
-    assert sorted(tools) == sorted(REFERENCE_TOOLS)
-    assert len(tools) == 29
+    assert set(REFERENCE_TOOLS) <= set(tools)
+    assert sorted(tools) == sorted(ALL_TOOLS)
+    assert len(tools) == 30
     for name, tool in tools.items():
         assert tool.description and len(tool.description) > 30, name
         assert tool.title, name
@@ -69,7 +72,7 @@ async def test_the_catalogue_is_the_references_29_tools_and_7_resources(
     assert _property(tools["list_links"], "offset")["minimum"] == 0
     size = _property(tools["generate_qr"], "size")
     assert (size["minimum"], size["maximum"]) == (1, 50)
-    assert _property(tools["generate_qr"], "format")["enum"] == ["svg", "png"]
+    assert _property(tools["generate_qr"], "format")["enum"] == ["svg", "png", "pdf"]
     assert _property(tools["generate_qr"], "error_correction")["enum"] == ["L", "M", "Q", "H"]
     assert _property(tools["generate_qr"], "dot_style")["enum"] == list(schemas.DOT_STYLES)
     assert _property(tools["analytics_summary"], "period")["enum"] == ["7d", "30d", "90d", "all"]

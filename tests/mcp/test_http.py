@@ -10,7 +10,7 @@ import httpx2
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.mcp.conftest import REFERENCE_TOOLS, structured
+from tests.mcp.conftest import ALL_TOOLS, structured
 from tests.support.live import LiveServer
 from xqr.client import AsyncXQR
 
@@ -31,7 +31,7 @@ async def http_session(live: LiveServer, key: str) -> AsyncIterator[ClientSessio
 async def test_tools_work_over_http_with_the_callers_key(live: LiveServer) -> None:
     async with http_session(live, live.key) as mcp:
         tools = (await mcp.list_tools()).tools
-        assert sorted(tool.name for tool in tools) == sorted(REFERENCE_TOOLS)
+        assert sorted(tool.name for tool in tools) == sorted(ALL_TOOLS)
         created = structured(
             await mcp.call_tool("create_link", {"url": "https://example.com/over-http"})
         )

@@ -84,7 +84,7 @@ async def test_a_pro_key_bursting_gets_429_beyond_its_burst(live: LiveServer) ->
         assert response.headers["x-ratelimit-burst-limit"] == "10"
         assert response.headers["x-ratelimit-burst-remaining"] == "0"
     for response in answered:
-        assert len(response.json()["result"]["tools"]) == 29
+        assert len(response.json()["result"]["tools"]) == 30
         assert response.headers["x-ratelimit-burst-limit"] == "10"
 
 

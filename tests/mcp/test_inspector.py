@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.mcp.conftest import REFERENCE_TOOLS
+from tests.mcp.conftest import ALL_TOOLS
 from tests.support.live import LiveServer
 from tests.support.server import XQR
 from xqr.client import XQR as Client
@@ -62,7 +62,7 @@ def _inspect(live: LiveServer, *args: str) -> Any:
 
 def test_inspector_lists_the_tools(live: LiveServer) -> None:
     tools = _inspect(live, "--method", "tools/list")["tools"]
-    assert sorted(tool["name"] for tool in tools) == sorted(REFERENCE_TOOLS)
+    assert sorted(tool["name"] for tool in tools) == sorted(ALL_TOOLS)
     get_link = next(tool for tool in tools if tool["name"] == "get_link")
     assert get_link["annotations"]["readOnlyHint"] is True
 

@@ -59,7 +59,7 @@ def test_stdout_carries_only_json_rpc_and_logs_go_to_stderr(live: LiveServer) ->
     answered = {message["id"]: message for message in messages if "id" in message}
     assert set(answered) == {1, 2, 3, 4, 5}
     assert answered[1]["result"]["serverInfo"]["name"] == "xqr"
-    assert len(answered[2]["result"]["tools"]) == 29
+    assert len(answered[2]["result"]["tools"]) == 30
     assert answered[3]["result"]["isError"] is True
     assert answered[4]["result"]["isError"] is True
     assert "RESOURCE_NOT_FOUND" in answered[5]["error"]["message"]

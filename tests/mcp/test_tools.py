@@ -48,7 +48,7 @@ def _decode(png: bytes) -> str:
 async def test_every_tool_acts_through_the_api(
     live: LiveServer, api: AsyncXQR, tmp_path: Path
 ) -> None:
-    """One `xqr mcp` process, all 29 tools; each effect is read back with the SDK."""
+    """One `xqr mcp` process, all 30 tools; each effect is read back with the SDK."""
     async with mcp_session(live, tmp_path / "mcp.err") as mcp:
         await _links_tools(mcp, api)
         await _qr_tools(mcp, api)
@@ -173,6 +173,29 @@ async def _qr_tools(mcp: ClientSession, api: AsyncXQR) -> None:
         "image/png",
     )
     assert _decode(rendered) == "templated"
+
+    studio = _image(
+        await mcp.call_tool(
+            "generate_qr",
+            {
+                "content": "framed mcp",
+                "size": 5,
+                "gradient": {"type": "linear", "colors": ["#1e3a8a", "#b91c1c"], "angle": 45},
+                "eye_color": {"outer": "#b91c1c"},
+                "frame": {"style": "banner-bottom", "text": "Scan me"},
+            },
+        ),
+        "image/png",
+    )
+    assert _decode(studio) == "framed mcp"
+    pdf = await mcp.call_tool("generate_qr", {"content": "print", "format": "pdf", "width_mm": 30})
+    assert pdf.content[0].type == "resource"
+    assert pdf.content[0].resource.mime_type == "application/pdf"  # type: ignore[union-attr]
+    report = structured(
+        await mcp.call_tool("check_qr", {"content": "grey", "foreground": "#bbbbbb"})
+    )
+    assert (report["decodes"], report["decodes_clean"]) == (False, True)
+    assert any("contrast ratio" in warning for warning in report["warnings"])
 
 
 async def _assets_tools(mcp: ClientSession, api: AsyncXQR, tmp_path: Path) -> None:

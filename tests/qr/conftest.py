@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,13 +20,45 @@ import zxingcpp
 from PIL import Image, ImageDraw
 
 
-def decode(data: bytes, media_type: str) -> list[str]:
-    """The texts zxing-cpp reads from a PNG, or from an SVG rasterised by resvg."""
+def rasterise_pdf(data: bytes, dpi: int = 150) -> Image.Image:
+    """The first page of a PDF as an image, drawn by poppler's pdftoppm (a real PDF reader)."""
+    pdftoppm = shutil.which("pdftoppm")
+    assert pdftoppm, "pdftoppm (Debian's poppler-utils) is needed; run scripts/test-deps"
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "code.pdf"
+        source.write_bytes(data)
+        subprocess.run(
+            [
+                pdftoppm,
+                "-r",
+                str(dpi),
+                "-png",
+                "-singlefile",
+                str(source),
+                str(Path(folder) / "page"),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        with Image.open(Path(folder) / "page.png") as page:
+            return page.convert("RGB")
+
+
+def to_image(data: bytes, media_type: str) -> Image.Image:
+    """A PNG as it is, an SVG rasterised by resvg, a PDF by pdftoppm."""
     if media_type == "image/svg+xml":
         data = resvg_py.svg_to_bytes(svg_string=data.decode("utf-8"), skip_system_fonts=True)
+    elif media_type == "application/pdf":
+        return rasterise_pdf(data)
     else:
         assert media_type == "image/png", media_type
-    image = Image.open(io.BytesIO(data))
+    return Image.open(io.BytesIO(data))
+
+
+def decode(data: bytes, media_type: str) -> list[str]:
+    """The texts zxing-cpp reads from a PNG, an SVG or a PDF."""
+    image = to_image(data, media_type)
     return [b.text for b in zxingcpp.read_barcodes(image, text_mode=zxingcpp.TextMode.Plain)]
 
 

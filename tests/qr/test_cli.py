@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from typer.testing import CliRunner
 
 from tests.qr.conftest import decode, logo_png
@@ -108,3 +110,47 @@ def test_a_png_over_the_pixel_cap_fails_naming_size_and_the_cap(
     assert result.exit_code == 1
     assert "--size:" in result.output and "at most 4,096 pixels a side" in result.output
     assert not (tmp_path / "out.png").exists()
+
+
+def test_studio_options_a_print_size_and_the_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    args = [
+        "qr",
+        "https://example.com/cli",
+        "-o",
+        "framed.png",
+        "--gradient",
+        "#1e3a8a, #b91c1c",
+        "--gradient-angle",
+        "45",
+        "--eye-outer",
+        "#b91c1c",
+        "--frame",
+        "banner-bottom",
+        "--frame-text",
+        "Сканируй",
+        "--width-mm",
+        "30",
+        "--check",
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert '"decodes": true' in result.output
+    png = (tmp_path / "framed.png").read_bytes()
+    assert decode(png, "image/png") == ["https://example.com/cli"]
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.width == round(354 * 35 / 33)  # 33 modules take 354 px; the frame 2 more
+        assert round(image.info["dpi"][0]) == 300
+    pdf = CliRunner().invoke(app, ["qr", "https://example.com/cli", "-o", "code.pdf"])
+    assert pdf.exit_code == 0, pdf.output
+    assert decode((tmp_path / "code.pdf").read_bytes(), "application/pdf") == [
+        "https://example.com/cli"
+    ]
+    refused = CliRunner().invoke(app, ["qr", "x", "-o", "x.png", "--gradient", "#000"])
+    assert refused.exit_code == 1 and "--gradient" in refused.output
+    cjk = CliRunner().invoke(
+        app, ["qr", "x", "-o", "x.png", "--frame", "box", "--frame-text", "扫"]
+    )
+    assert cjk.exit_code == 1 and "--frame-text" in cjk.output

@@ -219,7 +219,11 @@ async def test_openapi_documents_binary_responses(client: httpx.AsyncClient) -> 
         ("/api/v1/links/{link_id}/qr", "get"),
     ]:
         operation = spec["paths"][path][method]
-        assert set(operation["responses"]["200"]["content"]) == {"image/png", "image/svg+xml"}
+        assert set(operation["responses"]["200"]["content"]) == {
+            "image/png",
+            "image/svg+xml",
+            "application/pdf",
+        }
         assert "304" in operation["responses"]
         assert "qr:render" in operation["description"]
     generate_body = spec["components"]["schemas"]["GenerateRequest"]["properties"]

@@ -24,6 +24,11 @@ DEFAULT_DESIGN = {
     "logo_url": None,
     "dot_style": "square",
     "corner_style": "square",
+    "eye_color": None,
+    "gradient": None,
+    "frame": None,
+    "quiet_zone": 4,
+    "logo_size": 0.22,
 }
 
 

@@ -30,6 +30,7 @@ from xqr.client._models import (
     Member,
     Page,
     PresignedUpload,
+    QRCheck,
     QRTemplate,
     TimeseriesPoint,
     TopLink,
@@ -95,7 +96,11 @@ class AsyncResource:
         self, method: str, path: str, *, json: Any = None, params: Any = None
     ) -> bytes:
         response = await self._client.request(
-            method, path, json=json, params=params, accept="image/svg+xml, image/png"
+            method,
+            path,
+            json=json,
+            params=params,
+            accept="image/svg+xml, image/png, application/pdf, application/zip",
         )
         return response.content
 
@@ -213,14 +218,27 @@ class AsyncLinksResource(AsyncResource):
         foreground: str | None = None,
         background: str | None = None,
         template_id: str | None = None,
+        frame: str | None = None,
+        frame_text: str | None = None,
+        quiet_zone: int | None = None,
+        width_mm: float | None = None,
+        dpi: int | None = None,
     ) -> bytes:
-        """The link's QR code image (SVG by default, or PNG) as bytes (scope `qr:render`)."""
+        """The link's QR code image (SVG by default, PNG or PDF) as bytes (scope `qr:render`).
+
+        `frame` (a style) and `frame_text` put a call to action around it; `width_mm` and
+        `dpi` give it a printed size."""
         params = query_of(
             size=size,
             format=format,
             foreground=foreground,
             background=background,
             template_id=template_id,
+            frame=frame,
+            frame_text=frame_text,
+            quiet_zone=quiet_zone,
+            width_mm=width_mm,
+            dpi=dpi,
         )
         return await self._image("GET", f"/links/{link_id}/qr", params=params)
 
@@ -271,9 +289,11 @@ class AsyncQRTemplatesResource(AsyncResource):
         *,
         size: int | NotGiven = NOT_GIVEN,
         format: ImageFormat | NotGiven = NOT_GIVEN,
+        width_mm: float | NotGiven = NOT_GIVEN,
+        dpi: int | NotGiven = NOT_GIVEN,
     ) -> bytes:
         """Render `content` with the template's design; the image's bytes."""
-        body = body_of(content=content, size=size, format=format)
+        body = body_of(content=content, size=size, format=format, width_mm=width_mm, dpi=dpi)
         return await self._image("POST", f"/qr/templates/{template_id}/render", json=body)
 
 
@@ -296,8 +316,18 @@ class AsyncQRResource(AsyncResource):
         dot_style: str | NotGiven = NOT_GIVEN,
         corner_style: str | NotGiven = NOT_GIVEN,
         logo_url: str | NotGiven = NOT_GIVEN,
+        eye_color: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        gradient: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        frame: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        quiet_zone: int | NotGiven = NOT_GIVEN,
+        logo_size: float | NotGiven = NOT_GIVEN,
+        width_mm: float | NotGiven = NOT_GIVEN,
+        dpi: int | NotGiven = NOT_GIVEN,
     ) -> bytes:
-        """Render `content` as an SVG (default) or PNG image; the image's bytes."""
+        """Render `content` as an SVG (default), PNG or PDF image; the image's bytes.
+
+        `eye_color` (`{"outer", "inner"}`), `gradient` (`{"type", "colors", "angle"}`) and
+        `frame` (`{"style", "text", "color", "text_color"}`) are objects; see docs/qr.md."""
         body = body_of(
             content=content,
             size=size,
@@ -308,8 +338,48 @@ class AsyncQRResource(AsyncResource):
             dot_style=dot_style,
             corner_style=corner_style,
             logo_url=logo_url,
+            eye_color=eye_color,
+            gradient=gradient,
+            frame=frame,
+            quiet_zone=quiet_zone,
+            logo_size=logo_size,
+            width_mm=width_mm,
+            dpi=dpi,
         )
         return await self._image("POST", "/qr/generate", json=body)
+
+    async def check(
+        self,
+        content: str,
+        *,
+        scan_distance_cm: float | NotGiven = NOT_GIVEN,
+        **design: Any,
+    ) -> QRCheck:
+        """Will this design scan? The same design fields as `generate`; a `QRCheck` report."""
+        body = body_of(content=content, scan_distance_cm=scan_distance_cm, **design)
+        return await self._model(QRCheck, "POST", "/qr/check", json=body)
+
+    async def bulk(
+        self,
+        items: Sequence[Mapping[str, Any]],
+        *,
+        template_id: str | NotGiven = NOT_GIVEN,
+        format: ImageFormat | NotGiven = NOT_GIVEN,
+        size: int | NotGiven = NOT_GIVEN,
+        width_mm: float | NotGiven = NOT_GIVEN,
+        dpi: int | NotGiven = NOT_GIVEN,
+    ) -> bytes:
+        """Up to 500 codes (`{"link_id"}` or `{"content", "file_name"}` items) as a ZIP with
+        `manifest.csv`; the ZIP's bytes."""
+        body = body_of(
+            items=[dict(item) for item in items],
+            template_id=template_id,
+            format=format,
+            size=size,
+            width_mm=width_mm,
+            dpi=dpi,
+        )
+        return await self._image("POST", "/qr/bulk", json=body)
 
 
 class AsyncAnalyticsResource(AsyncResource):

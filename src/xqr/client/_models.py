@@ -107,6 +107,29 @@ class QRDesign(XQRModel):
     logo_url: str | None = None
     dot_style: str | None = None
     corner_style: str | None = None
+    eye_color: dict[str, Any] | None = None
+    gradient: dict[str, Any] | None = None
+    frame: dict[str, Any] | None = None
+    quiet_zone: int | None = None
+    logo_size: float | None = None
+
+
+class QRCheck(XQRModel):
+    """The scannability report of `client.qr.check` (see docs/qr.md)."""
+
+    decodes: bool
+    decodes_clean: bool
+    reason: str | None = None
+    contrast_ratio: float
+    quiet_zone: int
+    error_correction: str
+    error_correction_budget_percent: int
+    logo_coverage_percent: float
+    version: int
+    modules: int
+    scan_distance_cm: float
+    min_print_width_mm: float
+    warnings: list[str] = Field(default_factory=list)
 
 
 class QRTemplate(XQRModel):

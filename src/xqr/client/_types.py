@@ -30,7 +30,7 @@ FilePath = str | os.PathLike[str]
 # Called with (bytes sent so far, total bytes) while an upload runs.
 ProgressCallback = Callable[[int, int], None]
 Period = Literal["7d", "30d", "90d", "all"]
-ImageFormat = Literal["svg", "png"]
+ImageFormat = Literal["svg", "png", "pdf"]
 Granularity = Literal["hour", "day"]
 
 

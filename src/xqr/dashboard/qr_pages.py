@@ -29,7 +29,7 @@ from xqr.dashboard.web import (
 from xqr.qr import service as qr
 from xqr.qr.images import image_response
 from xqr.qr.logos import LogoResolver
-from xqr.qr.render import CORNER_STYLES, DOT_STYLES, ERROR_CORRECTIONS
+from xqr.qr.render import CORNER_STYLES, DOT_STYLES, ERROR_CORRECTIONS, FRAME_STYLES
 from xqr.qr.rendering import QrRenderer, RenderSpec, body_fields, template_fields
 
 router = APIRouter(prefix="/qr")
@@ -49,7 +49,7 @@ EC_LABELS = {"L": "L — 7% can be lost", "M": "M — 15%", "Q": "Q — 25%", "H
 
 @dataclass(frozen=True)
 class DesignForm:
-    """A template's design as the designer's controls hold it."""
+    """A template's design as the designer's controls hold it (every value a string)."""
 
     foreground: str = "#000000"
     background: str = "#ffffff"
@@ -57,6 +57,19 @@ class DesignForm:
     dot_style: str = "square"
     corner_style: str = "square"
     logo_url: str = ""
+    eye_mode: str = ""  # "own": the eye colours below; otherwise drawn like the dots
+    eye_outer: str = "#000000"
+    eye_inner: str = "#000000"
+    gradient_type: str = ""  # "", "linear" or "radial"
+    gradient_1: str = "#000000"
+    gradient_2: str = "#1e3a8a"
+    gradient_3: str = ""
+    gradient_angle: str = "0"
+    frame_style: str = "none"
+    frame_text: str = ""
+    frame_color: str = "#000000"
+    frame_text_color: str = ""
+    quiet_zone: str = "4"
 
     @classmethod
     def of(cls, values: FormData | QueryParams) -> DesignForm:
@@ -64,17 +77,18 @@ class DesignForm:
             raw = values.get(name)
             return raw.strip()[:limit] if isinstance(raw, str) and raw.strip() else default
 
+        defaults = cls()
         return cls(
-            foreground=value("foreground", "#000000", 20),
-            background=value("background", "#ffffff", 20),
-            error_correction=value("error_correction", "M", 4),
-            dot_style=value("dot_style", "square", 40),
-            corner_style=value("corner_style", "square", 40),
-            logo_url=value("logo_url", ""),
+            **{
+                name: value(name, getattr(defaults, name), 2048 if name == "logo_url" else 200)
+                for name in DESIGN_FORM_FIELDS
+            }
         )
 
     @classmethod
     def of_template(cls, design: Any) -> DesignForm:
+        eyes, gradient, frame = design.eye_color, design.gradient, design.frame
+        colours = list(gradient.colors) if gradient else []
         return cls(
             foreground=design.foreground,
             background=design.background,
@@ -82,15 +96,80 @@ class DesignForm:
             dot_style=design.dot_style,
             corner_style=design.corner_style,
             logo_url=design.logo_url or "",
+            eye_mode="own" if eyes else "",
+            eye_outer=(eyes.outer if eyes else None) or design.foreground,
+            eye_inner=(eyes.inner if eyes else None) or design.foreground,
+            gradient_type=gradient.type if gradient else "",
+            gradient_1=colours[0] if colours else "#000000",
+            gradient_2=colours[1] if len(colours) > 1 else "#1e3a8a",
+            gradient_3=colours[2] if len(colours) > 2 else "",
+            gradient_angle=f"{gradient.angle:g}" if gradient else "0",
+            frame_style=frame.style if frame else "none",
+            frame_text=(frame.text or "") if frame else "",
+            frame_color=frame.color if frame else "#000000",
+            frame_text_color=frame.text_color if frame else "",
+            quiet_zone=str(design.quiet_zone),
         )
 
     def api(self) -> dict[str, Any]:
-        values: dict[str, Any] = asdict(self)
-        values["logo_url"] = self.logo_url or None
+        """The API's design object; numbers that are not numbers go through as text, so the
+        API's own validation names them."""
+        values: dict[str, Any] = {
+            "foreground": self.foreground,
+            "background": self.background,
+            "error_correction": self.error_correction,
+            "dot_style": self.dot_style,
+            "corner_style": self.corner_style,
+            "logo_url": self.logo_url or None,
+            "quiet_zone": _number(self.quiet_zone, int),
+        }
+        if self.eye_mode == "own":
+            values["eye_color"] = {"outer": self.eye_outer, "inner": self.eye_inner}
+        if self.gradient_type:
+            stops = [self.gradient_1, self.gradient_2] + (
+                [self.gradient_3] if self.gradient_3 else []
+            )
+            values["gradient"] = {
+                "type": self.gradient_type,
+                "colors": stops,
+                "angle": _number(self.gradient_angle, float),
+            }
+        if self.frame_style != "none":
+            values["frame"] = {
+                "style": self.frame_style,
+                "text": self.frame_text or None,
+                "color": self.frame_color,
+                "text_color": self.frame_text_color or None,
+            }
         return values
 
     def query(self) -> str:
-        return urlencode({k: v for k, v in asdict(self).items() if v})
+        defaults = DesignForm()
+        return urlencode(
+            {
+                k: v
+                for k, v in asdict(self).items()
+                if v and (v != getattr(defaults, k) or k in BASIC_FIELDS)
+            }
+        )
+
+
+DESIGN_FORM_FIELDS = tuple(DesignForm.__dataclass_fields__)
+BASIC_FIELDS = ("foreground", "background", "error_correction", "dot_style", "corner_style")
+FRAME_LABELS = {
+    "none": "No frame",
+    "box": "Box",
+    "rounded-box": "Rounded box",
+    "banner-bottom": "Banner below",
+    "banner-top": "Banner above",
+}
+
+
+def _number(raw: str, kind: type) -> Any:
+    try:
+        return kind(raw)
+    except ValueError:
+        return raw
 
 
 def sample_content(request: Request) -> str:
@@ -162,6 +241,8 @@ async def _designer(
         error=error,
         dot_styles=DOT_STYLES,
         corner_styles=CORNER_STYLES,
+        frame_styles=[(style, FRAME_LABELS.get(style, style)) for style in FRAME_STYLES],
+        design_fields=" ".join(DESIGN_FORM_FIELDS),
         error_corrections=[(ec, EC_LABELS.get(ec, ec)) for ec in ERROR_CORRECTIONS],
         logos=await _logo_choices(request, session, me),
         preview_url=f"{PAGE}/preview?{design.query()}",
@@ -280,15 +361,15 @@ async def delete_template(
 async def preview(request: Request, me: SignedIn, session: ReadSession) -> Response:
     """The designer's preview: its sample content in the design of the controls, as SVG."""
     design = DesignForm.of(request.query_params)
-    spec = RenderSpec(
-        sample_content(request),
-        qr.engine_design(design.api()),
-        10,
-        "svg",
-        design.logo_url or None,
-    )
     renderer = _renderer(request)
     try:
+        spec = RenderSpec(
+            sample_content(request),
+            qr.engine_design(design.api()),
+            10,
+            "svg",
+            design.logo_url or None,
+        )
         prepared = await renderer.prepare(session, me.workspace_id, spec, template_fields)
         await session.close()
         return await image_response(request.headers.get("if-none-match"), renderer, prepared)
@@ -299,17 +380,25 @@ async def preview(request: Request, me: SignedIn, session: ReadSession) -> Respo
 
 @router.get("/check")
 async def scan_check(request: Request, me: SignedIn, session: ReadSession) -> Response:
-    """Whether the design scans: rendered as the API would, then decoded by zxing-cpp."""
+    """Whether the design scans, and the report: rendered as the API would, degraded the way a
+    phone camera sees a print, decoded by zxing-cpp."""
     design = DesignForm.of(request.query_params)
+    report, reason = None, None
     try:
-        result = await qr.scan_check(
+        report = await qr.scan_check(
             session, me.tenant, _renderer(request), sample_content(request), design.api()
         )
-        reason = result.reason
-        scannable = result.decodes
+        reason = report.reason
     except ApiError as exc:
-        scannable, reason = False, exc.message.split(": ", 1)[-1]
-    return render(request, "qr/_scan_report.html.j2", me=me, scannable=scannable, reason=reason)
+        reason = exc.message.split(": ", 1)[-1]
+    return render(
+        request,
+        "qr/_scan_report.html.j2",
+        me=me,
+        scannable=report is not None and report.decodes,
+        reason=reason,
+        report=report,
+    )
 
 
 @router.get("/quick")

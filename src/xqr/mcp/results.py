@@ -7,7 +7,13 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from mcp.types import CallToolResult, ImageContent, TextContent
+from mcp.types import (
+    BlobResourceContents,
+    CallToolResult,
+    EmbeddedResource,
+    ImageContent,
+    TextContent,
+)
 from pydantic import BaseModel
 
 from xqr.client import APIError, Page, XQRError
@@ -55,7 +61,20 @@ def page_result(page: Page[Any]) -> CallToolResult:
 
 
 def image_result(image: bytes, fmt: str, what: str) -> CallToolResult:
-    """A QR image: PNG as image/png, SVG as image/svg+xml (both base64, as MCP carries images)."""
+    """A QR image: PNG as image/png, SVG as image/svg+xml (both base64, as MCP carries images);
+    a PDF, not an image to MCP, as an embedded resource."""
+    if fmt == "pdf":
+        blob = BlobResourceContents(
+            uri="xqr://qr/code.pdf",  # type: ignore[arg-type]
+            mime_type="application/pdf",
+            blob=base64.b64encode(image).decode("ascii"),
+        )
+        return CallToolResult(
+            content=[
+                EmbeddedResource(type="resource", resource=blob),
+                TextContent(type="text", text=f"{what} (application/pdf, {len(image)} bytes)"),
+            ]
+        )
     mime_type = "image/png" if fmt == "png" else "image/svg+xml"
     return CallToolResult(
         content=[

@@ -104,8 +104,18 @@ Period = Annotated[
 ]
 Size = Annotated[int, Field(ge=1, le=50, description="Pixels per module, 1–50.")]
 ImageFormat = Annotated[
-    Literal["svg", "png"], Field(description="svg (returned as image/svg+xml) or png.")
+    Literal["svg", "png", "pdf"],
+    Field(description="svg (returned as image/svg+xml), png, or pdf (a vector page for print)."),
 ]
+FRAME_STYLES = ("none", "box", "rounded-box", "banner-bottom", "banner-top")
+QuietZone = Annotated[
+    int, Field(ge=2, le=16, description="Margin around the code in modules (standard 4).")
+]
+WidthMm = Annotated[
+    float,
+    Field(ge=5, le=2000, description="Printed width of the code with its quiet zone, in mm."),
+]
+Dpi = Annotated[int, Field(ge=72, le=2400, description="PNG resolution for width_mm (300).")]
 Colour = Annotated[
     str, Field(pattern=HEX_COLOUR_PATTERN, description="Hex colour, #RGB or #RRGGBB.")
 ]
@@ -242,7 +252,49 @@ BioLinks = Annotated[
 ]
 
 
-class Design(_Input):
+class EyeColor(_Input):
+    """Finder pattern colours; each left out is drawn like the modules."""
+
+    outer: Colour | None = Field(None, description="The 7x7 rings.")
+    inner: Colour | None = Field(None, description="The 3x3 balls.")
+
+
+class Gradient(_Input):
+    """A gradient over the modules; every stop needs 3:1 contrast with the background."""
+
+    type: Literal["linear", "radial"] = "linear"
+    colors: list[Colour] = Field(min_length=2, max_length=3, description="2 or 3 stops.")
+    angle: float | None = Field(
+        None, ge=0, le=360, description="linear only: 0 left to right, 90 top to bottom."
+    )
+
+
+class Frame(_Input):
+    """A frame outside the quiet zone, with an optional call to action."""
+
+    style: Literal[FRAME_STYLES] = "box"  # type: ignore[valid-type]
+    text: str | None = Field(
+        None,
+        max_length=30,
+        description="Call to action; Latin, Greek, Cyrillic (no CJK or right-to-left).",
+    )
+    color: Colour | None = None
+    text_color: Colour | None = None
+
+
+class StudioDesign(_Input):
+    """Design options beyond colours and shapes."""
+
+    eye_color: EyeColor | None = None
+    gradient: Gradient | None = None
+    frame: Frame | None = None
+    quiet_zone: QuietZone | None = None
+    logo_size: float | None = Field(
+        None, ge=0.05, le=0.6, description="Largest share of the width the logo takes (0.22)."
+    )
+
+
+class Design(StudioDesign):
     foreground: Colour | None = None
     background: Colour | None = None
     error_correction: ErrorCorrection | None = None

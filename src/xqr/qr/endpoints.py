@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from xqr.context import Ctx, DbSession, ReadSession
 from xqr.core.envelope import Envelope, ListEnvelope, no_content
 from xqr.core.pagination import Pagination
 from xqr.links.service import get_link
-from xqr.qr import service
+from xqr.qr import bulk, service
 from xqr.qr.auth import QrRead, QrRender, QrWrite
 from xqr.qr.images import ImageMemo, LinkImage, image_response
 from xqr.qr.rendering import (
@@ -24,8 +25,15 @@ from xqr.qr.rendering import (
     template_fields,
 )
 from xqr.qr.schemas import (
+    DPI,
     FORMAT,
+    FRAME,
+    QUIET_ZONE,
     SIZE,
+    WIDTH_MM,
+    BulkRequest,
+    CheckReport,
+    CheckRequest,
     Format,
     GenerateRequest,
     TemplateCreate,
@@ -42,7 +50,7 @@ IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "The QR code image, with `ETag` and `Cache-Control` headers.",
         "content": {
             media_type: {"schema": {"type": "string", "format": "binary"}}
-            for media_type in ("image/svg+xml", "image/png")
+            for media_type in ("image/svg+xml", "image/png", "application/pdf")
         },
     },
     304: {"description": "Not Modified: `If-None-Match` names the current `ETag`; no body."},
@@ -71,13 +79,19 @@ async def _image(
 async def generate(
     request: Request, body: GenerateRequest, principal: QrRender, session: ReadSession, ctx: Ctx
 ) -> Response:
-    """Render `content` as an SVG (default) or PNG image.
+    """Render `content` as an SVG (default), PNG or PDF image.
 
-    Scope: `qr:render`. Beyond the reference, `dot_style`, `corner_style` and `logo_url` style
-    the code. Answers `304` to an `If-None-Match` naming the current `ETag`.
+    Scope: `qr:render`. Beyond the reference, `dot_style`, `corner_style`, `eye_color`,
+    `gradient`, `frame`, `quiet_zone`, `logo_url` and `logo_size` style the code, and
+    `width_mm`/`dpi` give it a printed size. A design that does not decode once degraded the
+    way a phone camera sees it is refused (`VALIDATION_ERROR` on `design`, with the reason; see
+    `POST /qr/check`). Answers `304` to an `If-None-Match` naming the current `ETag`.
     """
-    design = service.engine_design(body.model_dump(include=set(service.ENGINE_FIELDS)))
-    spec = RenderSpec(body.content, design, body.size, body.format, body.logo_url)
+    values = body.model_dump(include=set(service.ENGINE_FIELDS))
+    design = service.engine_design(values, body_fields)
+    spec = RenderSpec(
+        body.content, design, body.size, body.format, body.logo_url, body.width_mm, body.dpi
+    )
     renderer = QrRenderer.of(ctx)
     prepared = await renderer.prepare(session, principal.workspace_id, spec, body_fields)
     response = await _image(request, session, renderer, prepared)
@@ -185,7 +199,9 @@ async def render_template(
     `If-None-Match`.
     """
     template = await service.get_template(session, principal.tenant, template_id)
-    spec = service.template_spec(template, body.content, body.size, body.format)
+    spec = service.template_spec(
+        template, body.content, body.size, body.format, body.width_mm, body.dpi
+    )
     renderer = QrRenderer.of(ctx)
     prepared = await renderer.prepare(session, principal.workspace_id, spec, template_fields)
     return await _image(request, session, renderer, prepared)
@@ -221,12 +237,23 @@ async def link_qr(
     template_id: Annotated[
         str | None, Query(description="Design the code with this template (xQR extra).")
     ] = None,
+    frame: Annotated[str | None, Query(description=f"Frame style. {FRAME}")] = None,
+    frame_text: Annotated[
+        str | None, Query(max_length=200, description="Call to action in the frame.")
+    ] = None,
+    quiet_zone: Annotated[int | None, Query(description=QUIET_ZONE)] = None,
+    width_mm: Annotated[float | None, Query(description=WIDTH_MM)] = None,
+    dpi: Annotated[int | None, Query(description=DPI)] = None,
 ) -> Response:
     """The link's QR code, encoding its short URL plus `?qr=1` so scans count as source `qr`.
 
     Scope: `qr:render`. With `template_id` the template's design is used; `foreground` and
-    `background` given in the query override its colours.
+    `background` given in the query override its colours; `frame` and `frame_text` put a
+    frame with a call to action around it (other frame fields come from the template).
     """
+    overrides: dict[str, Any] = {"quiet_zone": quiet_zone}
+    if frame is not None or frame_text is not None:
+        overrides["frame"] = {"style": frame or "box", "text": frame_text}
     link = await get_link(session, principal.tenant, link_id)
     content = service.link_qr_content(link.code, ctx.settings.short_base)
     spec = await service.link_qr_spec(
@@ -238,6 +265,9 @@ async def link_qr(
         foreground=_query_colour(foreground),
         background=_query_colour(background),
         template_id=template_id,
+        overrides=overrides,
+        width_mm=width_mm,
+        dpi=dpi,
     )
     renderer = QrRenderer.of(ctx)
     prepared = await renderer.prepare(session, principal.workspace_id, spec, service.link_qr_fields)
@@ -246,3 +276,64 @@ async def link_qr(
         encoded = LinkImage(link.code, link.id)
         await ImageMemo.of(ctx).remember(request, principal.workspace_id, prepared, encoded)
     return response
+
+
+@router.post("/check", summary="Check scannability")
+async def check_qr(
+    request: Request, body: CheckRequest, principal: QrRender, session: ReadSession, ctx: Ctx
+) -> Envelope[CheckReport]:
+    """Will this design scan? The body of `POST /qr/generate` plus `scan_distance_cm`.
+
+    Scope: `qr:render`. The code is rendered, degraded the way a phone camera sees a print and
+    decoded with zxing-cpp (`decodes`; `decodes_clean` without the degradation), and reported
+    on: contrast, quiet zone, error correction, logo coverage, version, the smallest print for
+    the distance, and plain-sentence `warnings`. Low contrast is reported, not refused.
+    """
+    values = body.model_dump(include=set(service.ENGINE_FIELDS) | {"logo_url"})
+    report = await service.scan_check(
+        session,
+        principal.tenant,
+        QrRenderer.of(ctx),
+        body.content,
+        values,
+        scan_distance_cm=body.scan_distance_cm,
+        fields=body_fields,
+    )
+    return Envelope[CheckReport].of(request, CheckReport(**dataclasses.asdict(report)))
+
+
+@router.post(
+    "/bulk",
+    summary="Bulk QR codes as a ZIP",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {"schema": {"type": "string"}}}}},
+)
+async def bulk_qr(
+    request: Request, body: BulkRequest, principal: QrRender, session: ReadSession, ctx: Ctx
+) -> Response:
+    """Up to 500 QR codes (the plan decides) as a ZIP streamed while it is built.
+
+    Scope: `qr:render`. Each item is a `link_id` (its code encodes the short URL with `qr=1`)
+    or a `content` with a `file_name`; `template_id` designs them all. The ZIP holds the images
+    and `manifest.csv` (`file_name`, `content`, `short_url`, `error`).
+    """
+    renderer = QrRenderer.of(ctx)
+    entries = await bulk.plan_entries(
+        session,
+        principal.tenant,
+        renderer,
+        ctx.settings.short_base,
+        body.items,
+        template_id=body.template_id,
+        size=body.size,
+        fmt=body.format,
+        width_mm=body.width_mm,
+        dpi=body.dpi,
+    )
+    await session.close()
+    first = await bulk.first_image(renderer, entries)
+    return StreamingResponse(
+        bulk.zip_stream(renderer, entries, first),
+        media_type="application/zip",
+        headers={"content-disposition": 'attachment; filename="qr-codes.zip"'},
+    )

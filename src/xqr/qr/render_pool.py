@@ -24,6 +24,7 @@ import types
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
 
 import anyio
 
@@ -36,6 +37,8 @@ logger = logging.getLogger("xqr.qr")
 START_METHOD = "spawn"
 
 RenderTask = Callable[[RenderJob], bytes]
+Job = TypeVar("Job")
+Result = TypeVar("Result")
 
 
 @contextlib.contextmanager
@@ -95,6 +98,10 @@ class RenderPool:
 
     async def render(self, job: RenderJob) -> bytes:
         """The bytes `task` makes of `job` in a worker, once a turn is free."""
+        return await self.run(self.task, job)
+
+    async def run(self, task: Callable[[Job], Result], job: Job) -> Result:
+        """What `task` (an importable module-level function) makes of `job` in a worker."""
         turn = object()
         await self.limiter.acquire_on_behalf_of(turn)
         loop = asyncio.get_running_loop()
@@ -102,7 +109,7 @@ class RenderPool:
         executor = self._running_executor()
         try:
             with _main_module_left_out():
-                future: Future[bytes] = executor.submit(self.task, job)
+                future: Future[Result] = executor.submit(task, job)
         except BaseException as exc:
             release()
             if isinstance(exc, BrokenProcessPool):

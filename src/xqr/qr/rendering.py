@@ -23,13 +23,15 @@ from xqr.qr.cache import RenderCache
 from xqr.qr.logos import LogoImage, LogoResolver
 from xqr.qr.render import Design, DesignError, render_cache_key, validate_design
 from xqr.qr.render.design import validate_format, validate_size
-from xqr.qr.render.worker import RenderJob
+from xqr.qr.render.engine import validate_print
+from xqr.qr.render.scan import ScanReport
+from xqr.qr.render.worker import CheckJob, RenderJob, check
 from xqr.qr.render_pool import RenderPool
 
 if TYPE_CHECKING:
     from xqr.context import AppContext
 
-MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
+MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png", "pdf": "application/pdf"}
 # Renders at once (worker processes) by default: one per CPU core available, at most this
 # many. More workers than cores do not draw faster, and each costs ~30 MB once started and
 # ~50 MB once it has drawn the largest PNGs.
@@ -62,6 +64,8 @@ class RenderSpec:
     size: int
     fmt: str
     logo_url: str | None = None
+    width_mm: float | None = None
+    dpi: int | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,6 +79,8 @@ class PreparedImage:
     fmt: str
     logo: LogoImage | None
     fields: FieldNames
+    width_mm: float | None = None
+    dpi: int | None = None
 
     @property
     def media_type(self) -> str:
@@ -88,13 +94,25 @@ class PreparedImage:
 # Checking a design and hashing the inputs cost ~30 µs; a cached image is served in less, so
 # both are memoised (failures raise and are not kept).
 @functools.lru_cache(maxsize=256)
-def _checked(design: Design, size: int, fmt: str) -> tuple[Design, int, str]:
-    return validate_design(design), validate_size(size), validate_format(fmt)
+def _checked(
+    design: Design, size: int, fmt: str, width_mm: float | None, dpi: int | None
+) -> tuple[Design, int, str, float | None, int | None]:
+    fmt = validate_format(fmt)
+    physical = validate_print(fmt, width_mm, dpi)
+    return validate_design(design), validate_size(size), fmt, physical.width_mm, physical.dpi
 
 
 @functools.lru_cache(maxsize=1024)
-def _cache_key(content: str, design: Design, size: int, fmt: str, logo_digest: str | None) -> str:
-    return render_cache_key(content, design, size, fmt, logo_digest)
+def _cache_key(
+    content: str,
+    design: Design,
+    size: int,
+    fmt: str,
+    logo_digest: str | None,
+    width_mm: float | None,
+    dpi: int | None,
+) -> str:
+    return render_cache_key(content, design, size, fmt, logo_digest, width_mm, dpi)
 
 
 def available_cpus() -> int:
@@ -147,18 +165,22 @@ class QrRenderer:
     ) -> PreparedImage:
         """Check the design, size and format, resolve the logo and compute the cache key."""
         try:
-            design, size, fmt = _checked(spec.design, spec.size, spec.fmt)
+            design, size, fmt, width_mm, dpi = _checked(
+                spec.design, spec.size, spec.fmt, spec.width_mm, spec.dpi
+            )
             logo = None
             if spec.logo_url is not None:
                 logo = await self.logos.resolve(session, workspace_id, spec.logo_url)
         except DesignError as exc:
             raise as_api_error(exc, fields) from None
-        key = _cache_key(spec.content, design, size, fmt, logo.digest if logo else None)
-        return PreparedImage(key, spec.content, design, size, fmt, logo, fields)
+        digest = logo.digest if logo else None
+        key = _cache_key(spec.content, design, size, fmt, digest, width_mm, dpi)
+        return PreparedImage(key, spec.content, design, size, fmt, logo, fields, width_mm, dpi)
 
-    async def image(self, prepared: PreparedImage) -> bytes:
+    async def image(self, prepared: PreparedImage, *, verify: bool = True) -> bytes:
         """The image bytes, from the cache or drawn in a worker process (the event loop, and
-        the redirects it answers, never wait on a drawing)."""
+        the redirects it answers, never wait on a drawing). With `verify` a drawing is
+        decode-checked first and a design that does not scan is refused."""
         body = self.cache.get(prepared.key)
         if body is not None:
             return body
@@ -168,6 +190,9 @@ class QrRenderer:
             prepared.size,
             prepared.fmt,
             prepared.logo.data if prepared.logo else None,
+            prepared.width_mm,
+            prepared.dpi,
+            verify=verify,
         )
         try:
             body = await self.pool.render(job)
@@ -175,3 +200,25 @@ class QrRenderer:
             raise as_api_error(exc, prepared.fields) from None
         self.cache.put(prepared.key, body)
         return body
+
+    async def check(
+        self,
+        session: AsyncSession,
+        workspace_id: uuid.UUID,
+        spec: RenderSpec,
+        fields: FieldNames,
+        scan_distance_cm: float | None,
+    ) -> ScanReport:
+        """The scannability report of `spec` (its contrast reported on, not refused), made in
+        a worker."""
+        try:
+            design = validate_design(spec.design, enforce_contrast=False)
+            logo = None
+            if spec.logo_url is not None:
+                logo = await self.logos.resolve(session, workspace_id, spec.logo_url)
+            job = CheckJob(spec.content, design, logo.data if logo else None)
+            if scan_distance_cm is not None:
+                job = CheckJob(job.content, design, job.logo, scan_distance_cm)
+            return await self.pool.run(check, job)
+        except DesignError as exc:
+            raise as_api_error(exc, fields) from None

@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xqr.core.clock import utcnow
@@ -16,9 +15,9 @@ from xqr.links import service as links
 from xqr.qr import repository
 from xqr.qr.logos import LogoResolver
 from xqr.qr.models import QrTemplate
-from xqr.qr.render import Design, DesignError, validate_design
-from xqr.qr.rendering import QrRenderer, RenderSpec, as_api_error, template_fields
-from xqr.qr.scannability import ScanResult, check_png
+from xqr.qr.render import Design, DesignError, design_from_values, validate_design
+from xqr.qr.render.scan import ScanReport
+from xqr.qr.rendering import FieldNames, QrRenderer, RenderSpec, as_api_error, template_fields
 from xqr.qr.schemas import DesignOut, TemplateOut
 from xqr.workspaces.service import hold_limits
 from xqr.workspaces.tenant import Tenant
@@ -32,6 +31,11 @@ DESIGN_FIELDS = (
     "logo_url",
     "dot_style",
     "corner_style",
+    "eye_color",
+    "gradient",
+    "frame",
+    "quiet_zone",
+    "logo_size",
 )
 DESIGN_DEFAULTS: dict[str, Any] = {**dataclasses.asdict(Design()), "logo_url": None}
 NAME_MAX = 100
@@ -57,28 +61,43 @@ def template_view(template: QrTemplate) -> TemplateOut:
     )
 
 
-def engine_design(values: Mapping[str, Any]) -> Design:
-    """The engine's Design from API fields; fields left out or null take their defaults."""
-    return Design(
-        **{
-            name: DESIGN_DEFAULTS[name] if values.get(name) is None else values[name]
-            for name in ENGINE_FIELDS
-        }
-    )
+def engine_design(values: Mapping[str, Any], fields: FieldNames = template_fields) -> Design:
+    """The engine's Design from API fields (nested objects as mappings); fields left out or
+    null take their defaults."""
+    try:
+        return design_from_values({name: values.get(name) for name in ENGINE_FIELDS})
+    except (DesignError, TypeError) as exc:
+        error = exc if isinstance(exc, DesignError) else DesignError("design", str(exc))
+        raise as_api_error(error, fields) from None
 
 
-def template_spec(template: QrTemplate, content: str, size: int, fmt: str) -> RenderSpec:
+def template_spec(
+    template: QrTemplate,
+    content: str,
+    size: int,
+    fmt: str,
+    width_mm: float | None = None,
+    dpi: int | None = None,
+) -> RenderSpec:
     """What rendering `content` with the template's design means."""
     design = design_view(template.design)
-    return RenderSpec(content, engine_design(design), size, fmt, design["logo_url"])
+    return RenderSpec(content, engine_design(design), size, fmt, design["logo_url"], width_mm, dpi)
+
+
+# The link QR's query parameters, by the design field they set.
+LINK_QR_QUERY = {
+    "design.foreground": "foreground",
+    "design.background": "background",
+    "design.quiet_zone": "quiet_zone",
+    "design.frame.style": "frame",
+    "design.frame.text": "frame_text",
+}
 
 
 def link_qr_fields(field: str) -> str:
-    """The link QR's query names its colours `foreground`/`background`; a template's logo
-    stays `design.logo_url`."""
-    if field in ("design.foreground", "design.background"):
-        return field.removeprefix("design.")
-    return field
+    """Errors name the link QR's query parameter (`foreground`, `frame_text`, …) where one set
+    the field; the rest came from the template and keep their `design.` names."""
+    return LINK_QR_QUERY.get(field, field)
 
 
 def _name(value: Any) -> str:
@@ -112,7 +131,7 @@ async def _design(
 ) -> dict[str, Any]:
     """Normalise a complete design; a new logo is fetched and decoded once to prove it works."""
     try:
-        engine = validate_design(Design(**{name: values[name] for name in ENGINE_FIELDS}))
+        engine = validate_design(engine_design(values))
         logo_url = values["logo_url"]
         if logo_url is not None:
             logo_url = logo_url.strip()
@@ -232,8 +251,12 @@ async def link_qr_spec(
     foreground: str | None,
     background: str | None,
     template_id: str | None,
+    overrides: Mapping[str, Any] | None = None,
+    width_mm: float | None = None,
+    dpi: int | None = None,
 ) -> RenderSpec:
-    """A link QR's rendering: the template's design (if any) with the given colours on top."""
+    """A link QR's rendering: the template's design (if any) with the given colours and
+    `overrides` (design fields given in the query) on top."""
     design = dict(DESIGN_DEFAULTS)
     if template_id is not None:
         design = design_view((await get_template(session, tenant, template_id)).design)
@@ -241,10 +264,16 @@ async def link_qr_spec(
         design["foreground"] = foreground
     if background is not None:
         design["background"] = background
-    return RenderSpec(content, engine_design(design), size, fmt, design["logo_url"])
-
-
-SCAN_CHECK_SIZE = 8  # pixels per module of the image a scan check decodes
+    design.update({name: value for name, value in (overrides or {}).items() if value is not None})
+    return RenderSpec(
+        content,
+        engine_design(design, link_qr_fields),
+        size,
+        fmt,
+        design["logo_url"],
+        width_mm,
+        dpi,
+    )
 
 
 async def scan_check(
@@ -253,12 +282,15 @@ async def scan_check(
     renderer: QrRenderer,
     content: str,
     design: Mapping[str, Any],
-) -> ScanResult:
-    """Render `content` with `design` as the API would and decode it with zxing-cpp.
+    *,
+    scan_distance_cm: float | None = None,
+    fields: FieldNames = template_fields,
+) -> ScanReport:
+    """The scannability report of `content` drawn with `design` (API fields): rendered as the
+    API would, degraded the way a phone camera sees a print, decoded with zxing-cpp.
 
-    A design the API refuses (contrast, colours, styles, logo) raises its ApiError."""
+    Low contrast is reported, not refused; other design errors (colours that are not colours,
+    unknown styles, an unusable logo) raise their ApiError."""
     values = design_view({**DESIGN_DEFAULTS, **_unset_means_default(design)})
-    spec = RenderSpec(content, engine_design(values), SCAN_CHECK_SIZE, "png", values["logo_url"])
-    prepared = await renderer.prepare(session, tenant.workspace_id, spec, template_fields)
-    png = await renderer.image(prepared)
-    return await anyio.to_thread.run_sync(check_png, png, content)
+    spec = RenderSpec(content, engine_design(values, fields), 1, "png", values["logo_url"])
+    return await renderer.check(session, tenant.workspace_id, spec, fields, scan_distance_cm)

@@ -265,7 +265,7 @@ for (const controls of document.querySelectorAll("[data-qr-controls]")) {
 // The QR designer's preview follows its controls.
 for (const form of document.querySelectorAll("[data-designer]")) {
   const image = document.getElementById("qr-preview");
-  const names = ["foreground", "background", "error_correction", "dot_style", "corner_style", "logo_url"];
+  const names = form.dataset.designer.split(" ");
   const refresh = () => {
     const values = new FormData(form);
     const query = new URLSearchParams();

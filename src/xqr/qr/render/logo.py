@@ -14,8 +14,9 @@ from PIL import Image
 from xqr.qr.render.design import DesignError
 
 LOGO_FIELD = "design.logo_url"
-# A logo covers at most this fraction of the symbol's width; with error correction H (30%
-# of codewords recoverable) that leaves room for the margin and for damage to the print.
+# By default a logo covers at most this fraction of the symbol's width (a design's
+# `logo_size` changes it); with error correction H (30% of codewords recoverable) that leaves
+# room for the margin and for damage to the print.
 LOGO_MAX_FRACTION = 0.22
 LOGO_MARGIN = 0.5
 MAX_LOGO_SIDE = 8192
@@ -124,9 +125,10 @@ def load_logo(data: bytes) -> Logo:
     return Logo(data, media_type, float(width), float(height), pixels)
 
 
-def place_logo(logo: Logo, modules: int) -> LogoPlacement:
-    """Centre ``logo`` on a symbol of ``modules`` a side, keeping its aspect ratio."""
-    box = LOGO_MAX_FRACTION * modules
+def place_logo(logo: Logo, modules: int, fraction: float = LOGO_MAX_FRACTION) -> LogoPlacement:
+    """Centre ``logo`` on a symbol of ``modules`` a side, at most ``fraction`` of its width,
+    keeping its aspect ratio."""
+    box = fraction * modules
     if logo.width >= logo.height:
         width, height = box, box * logo.height / logo.width
     else:
@@ -166,6 +168,16 @@ def indexed_logo(
     palette += bytes(3 * colours - len(palette))
     indexes = Image.frombytes("L", quantised.size, quantised.tobytes())
     return indexes.point([min(255, index + first_index) for index in range(256)]), palette
+
+
+@functools.lru_cache(maxsize=32)
+def flat_logo(logo: Logo, width: int, height: int, background: tuple[int, int, int]) -> Image.Image:
+    """Return the logo resized to ``width`` x ``height`` and flattened onto ``background``."""
+    if logo.image is None:
+        raise ValueError("an SVG logo has no pixels")
+    flat = Image.new("RGB", logo.image.size, background)
+    flat.paste(logo.image, (0, 0), logo.image)
+    return flat.resize((max(1, width), max(1, height)), Image.Resampling.LANCZOS)
 
 
 @functools.lru_cache(maxsize=8)

@@ -15,8 +15,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from xqr.qr.render.design import Design
+from xqr.qr.render.design import Design, DesignError
 from xqr.qr.render.engine import render
+from xqr.qr.render.scan import DEFAULT_SCAN_DISTANCE_CM, ScanReport, check_design
 
 # Workers draw at a lower CPU priority than their server: where they share a core with it, the
 # kernel runs the server's event loop (and the redirects it answers) first.
@@ -32,11 +33,45 @@ class RenderJob:
     size: int
     fmt: str
     logo: bytes | None = None
+    width_mm: float | None = None
+    dpi: int | None = None
+    # Refuse (DesignError on `design`, with the check's reason) a design that does not scan.
+    verify: bool = False
+
+
+@dataclass(frozen=True)
+class CheckJob:
+    """A scannability check: content, design (contrast not enforced) and logo bytes."""
+
+    content: str
+    design: Design
+    logo: bytes | None = None
+    scan_distance_cm: float = DEFAULT_SCAN_DISTANCE_CM
 
 
 def draw(job: RenderJob) -> bytes:
     """The image of `job` (raises DesignError, a PNG over the pixel cap included)."""
-    return render(job.content, job.design, size=job.size, fmt=job.fmt, logo=job.logo)
+    image = render(
+        job.content,
+        job.design,
+        size=job.size,
+        fmt=job.fmt,
+        logo=job.logo,
+        width_mm=job.width_mm,
+        dpi=job.dpi,
+    )
+    if job.verify:
+        report = check_design(job.content, job.design, logo=job.logo)
+        if not report.decodes:
+            raise DesignError("design", f"This design does not scan: {report.reason}")
+    return image
+
+
+def check(job: CheckJob) -> ScanReport:
+    """The scannability report of `job` (raises DesignError for a design it cannot draw)."""
+    return check_design(
+        job.content, job.design, logo=job.logo, scan_distance_cm=job.scan_distance_cm
+    )
 
 
 def _exit_with_parent() -> None:
