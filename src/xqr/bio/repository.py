@@ -75,6 +75,7 @@ _PUBLIC_COLUMNS = (
     BioPage.bio,
     BioPage.avatar_url,
     BioPage.theme,
+    BioPage.colors,
     BioPage.links,
     BioPage.status,
 )
