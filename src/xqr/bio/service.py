@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xqr.analytics import service as analytics
+from xqr.assets.users import register_asset_user
 from xqr.bio import repository
 from xqr.bio.cache import invalidate_everywhere
 from xqr.bio.icons import ICONS
@@ -55,6 +56,14 @@ _SLUG_ATTEMPTS = 5
 _NO_BLOCKED_HOSTS: frozenset[str] = frozenset()
 
 register_usage_counter("bio_pages", repository.count)
+
+
+async def _pages_showing(session: AsyncSession, workspace_id: uuid.UUID, url: str) -> list[str]:
+    titles = await repository.titles_with_avatar(session, workspace_id, url)
+    return [f"bio page “{title}” (avatar)" for title in titles]
+
+
+register_asset_user(_pages_showing)
 
 
 @dataclass(frozen=True)
