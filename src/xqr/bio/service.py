@@ -284,6 +284,26 @@ async def list_pages(
     return await repository.list_page(session, tenant.workspace_id, limit=limit, offset=offset)
 
 
+async def slug_availability(
+    session: AsyncSession, slug: str, *, except_page: str | None = None
+) -> tuple[str, str]:
+    """(`free`, `taken`, `invalid` or `empty`, and a sentence) for a wished-for page slug,
+    judged as saving the page would."""
+    if not slug:
+        return "empty", ""
+    try:
+        slug = check_page_slug(slug)
+    except ValueError as exc:
+        return "invalid", str(exc)[:1].upper() + str(exc)[1:] + "."
+    try:
+        except_id = uuid.UUID(except_page) if except_page else None
+    except ValueError:
+        except_id = None
+    if await repository.slug_taken(session, slug, except_id=except_id):
+        return "taken", f"{slug} is already in use."
+    return "free", f"{slug} is available."
+
+
 async def create_page(session: AsyncSession, tenant: Tenant, body: BioPageCreate) -> BioPage:
     """A new draft page."""
     await hold_limits(session, tenant)

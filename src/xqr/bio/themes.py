@@ -232,7 +232,7 @@ def with_colours(theme: Theme, colours: dict[str, str] | None) -> Theme:
         chosen["button_hover"] = chosen["button_background"]
         if theme.button_border == theme.button_background:
             chosen["button_border"] = chosen["button_background"]
-    return replace(theme, **chosen)
+    return replace(theme, **chosen)  # type: ignore[arg-type]  # only str fields are named
 
 
 def contrast_problems(theme: Theme) -> list[tuple[str, str]]:
