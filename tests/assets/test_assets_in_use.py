@@ -39,8 +39,9 @@ async def test_an_asset_used_as_avatar_and_logo_is_refused_with_both_users_named
 
     refused = await client.delete(f"/api/v1/assets/{asset['id']}", headers=account.headers)
     error = assert_error(refused, 409, "CONFLICT")
-    assert "avatar.png is still used by bio page “Ada” (avatar), QR template “Brand” (logo)" in (
-        error["message"]
+    assert (
+        "avatar.png is still used by bio page “Ada” (avatar), QR template “Brand” (logo)"
+        in (error["message"])
     )
     assert (await client.get(asset["public_url"])).status_code == 200
 
