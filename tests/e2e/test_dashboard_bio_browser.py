@@ -249,7 +249,7 @@ def test_the_first_run_guide_turns_green_when_the_link_is_scanned(
     dashboard.sign_in(page, server.url, NEWCOMER)
     guide = page.get_by_role("region", name="Get started in three steps")
     assert dashboard.axe_violations(page) == []
-    guide.get_by_role("link", name="Create your first link").click()
+    guide.get_by_role("link", name="Create a short link").click()
     page.get_by_label("Destination URL").first.fill("https://example.com/first")
     page.get_by_label("Short code").fill("first-scan")
     page.get_by_role("button", name="Create link").click()

@@ -38,10 +38,10 @@ router = APIRouter(prefix="/bio")
 PAGE = f"{PREFIX}/bio"
 PER_PAGE = 50
 COLOUR_LABELS = {
-    "background": "Page background",
-    "text": "Text",
-    "button_background": "Buttons",
-    "button_text": "Button text",
+    "background": "Page colour",
+    "text": "Text colour",
+    "button_background": "Button colour",
+    "button_text": "Button text colour",
 }
 
 
