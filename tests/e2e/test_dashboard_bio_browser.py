@@ -233,6 +233,29 @@ def test_an_asset_in_use_is_not_deleted_silently(
     assert httpx.get(url).status_code == 200
 
 
+def test_a_logo_uploaded_in_the_qr_designer_is_chosen_and_saved_with_the_template(
+    page: Any, server: LiveServer, tmp_path: Path
+) -> None:
+    page.goto("/dashboard/qr/templates/new")
+    page.get_by_label("Name").fill("With uploaded logo")
+    page.get_by_label("Upload a logo").set_input_files(_png(tmp_path, "brand.png", "#1f4fd1"))
+    page.get_by_text("brand.png uploaded and published.").wait_for()
+    chosen = page.get_by_label("Logo", exact=True)
+    url = chosen.input_value()
+    assert url.startswith(f"{server.url}/cdn/") and url.endswith("/brand.png")
+    _until(
+        lambda: "logo_url=" in (page.locator("#qr-preview").get_attribute("src") or ""),
+        "the preview to draw the logo",
+    )
+    page.get_by_text("✓ Scannable").wait_for()
+    page.get_by_role("button", name="Create template").click()
+    page.get_by_text("Template created.").wait_for()
+    with _api(server) as api:
+        templates = api.get("/qr/templates").json()["data"]
+    [made] = [t for t in templates if t["name"] == "With uploaded logo"]
+    assert made["design"]["logo_url"] == url
+
+
 def test_the_first_run_guide_turns_green_when_the_link_is_scanned(
     browser: Any, server: LiveServer
 ) -> None:

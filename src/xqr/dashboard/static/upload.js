@@ -97,6 +97,9 @@ function enhance(zone) {
         say(`${asset.filename} uploaded${asset.public_url ? " and published" : ""}.`, "upload-ok");
         const target = zone.dataset.fill && document.getElementById(zone.dataset.fill);
         if (target && asset.public_url) {
+          if (target instanceof HTMLSelectElement && ![...target.options].some((o) => o.value === asset.public_url)) {
+            target.append(new Option(asset.filename, asset.public_url));
+          }
           target.value = asset.public_url;
           target.dispatchEvent(new Event("input", { bubbles: true }));
           target.dispatchEvent(new Event("change", { bubbles: true }));
