@@ -69,3 +69,7 @@ _.role_of
 
 # Written for the record: when an account's password last changed.
 _.password_changed_at
+
+# The first-run guide's steps, read by its Jinja template.
+_.downloaded
+_.scanned

@@ -37,10 +37,6 @@ class Guide:
     downloaded: bool
     scanned: bool
 
-    @property
-    def done(self) -> int:
-        return sum((self.link is not None, self.downloaded, self.scanned))
-
 
 async def guide_for(request: Request, session: Any, me: Me) -> Guide | None:
     """The guide's state, or None when the workspace is past it (a scan came in) or it was
