@@ -110,12 +110,15 @@ def test_a_page_built_in_the_editor_is_reordered_by_keyboard_published_and_click
     page.get_by_label("Title").fill("Ada's links")
     page.get_by_role("button", name="Create page").click()
     page.get_by_text("Page created as a draft.").wait_for()
+    page.wait_for_load_state("load")  # htmx and the editor's module are running
     page.get_by_label("Address", exact=True).fill("ada-browser")
     page.get_by_text("ada-browser is available.").wait_for()
     page.get_by_label("Bio").fill("Engineer and writer.")
     for index, title in enumerate(["First", "Second", "Third"]):
         page.get_by_role("button", name="Add link").click()
         card = page.locator("[data-link-card]").nth(index)
+        card.wait_for()
+        page.wait_for_load_state("load")
         card.get_by_label("Button text").fill(title)
         card.get_by_label("Link address").fill(f"{landing}?to={title.lower()}")
     _wait_preview(page, ["First", "Second", "Third"])
@@ -186,6 +189,7 @@ def test_a_png_avatar_uploaded_by_the_file_picker_shows_on_the_public_page(
         ).json()["data"]
         api.post(f"/bio/pages/{created['id']}/publish")
     page.goto(f"/dashboard/bio/{created['id']}")
+    page.wait_for_load_state("load")
     puts: list[str] = []
     page.on("request", lambda r: puts.append(r.url) if r.method == "PUT" else None)
     page.get_by_label("Upload a new picture").set_input_files(_png(tmp_path, "me.png", "#c0392b"))
