@@ -57,6 +57,7 @@ docs: $(VENV)/.test-installed
 	$(BIN)/python scripts/qr_gallery.py
 	$(BIN)/python scripts/bio_screenshots.py
 	$(BIN)/python scripts/dashboard_screenshots.py
+	$(BIN)/python scripts/dashboard_bio_screenshots.py
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python bench/redirect.py

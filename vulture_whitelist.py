@@ -88,3 +88,7 @@ _.decodes_clean
 _.error_correction_budget_percent
 _.logo_coverage_percent
 _.qr_bulk_items
+
+# The first-run guide's steps, read by its Jinja template.
+_.downloaded
+_.scanned

@@ -143,8 +143,6 @@ def main() -> int:
                 ("links", "/links", True),
                 ("qr", "/qr", False),
                 ("analytics", "/analytics", False),
-                ("bio", "/bio", False),
-                ("assets", "/assets", False),
                 ("settings-workspace", "/settings/workspace", False),
                 ("settings-usage", "/settings/usage", True),
             ]:

@@ -15,6 +15,7 @@ PAGE_FIELDS = {
     "bio",
     "avatar_url",
     "theme",
+    "colors",
     "links",
     "status",
     "published_at",

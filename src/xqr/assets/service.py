@@ -24,6 +24,7 @@ from xqr.assets.models import STATUSES, Asset
 from xqr.assets.schemas import AssetOut
 from xqr.assets.storage import AssetStorage, ObjectChanged, PresignedUpload, build_storage
 from xqr.assets.storage.base import PRESIGN_TTL, PUBLIC_KEY, private_key, public_key
+from xqr.assets.users import users_of
 from xqr.core.clock import utcnow
 from xqr.core.errors import ApiError, not_found, validation_error
 from xqr.core.ids import uuid7
@@ -278,10 +279,30 @@ async def publish(
 async def delete_asset(
     session: AsyncSession, workspace_id: uuid.UUID, storage: AssetStorage, asset_id: str
 ) -> None:
-    """Delete the asset and its stored objects, private and public."""
+    """Delete the asset and its stored objects, private and public; refused (409 CONFLICT)
+    while a bio page or QR template still shows it."""
     asset = await _get_for_update(session, workspace_id, asset_id)
+    await ensure_unused(session, asset, storage)
     await storage.delete(key=asset.object_key, public_key=asset.public_key)
     await repository.delete(session, asset)
+
+
+async def asset_users(session: AsyncSession, asset: Asset, storage: AssetStorage) -> list[str]:
+    """Where the workspace shows this asset (only a published asset has a URL to show)."""
+    if asset.status != "published" or asset.public_key is None:
+        return []
+    return await users_of(session, asset.workspace_id, storage.public_url(asset.public_key))
+
+
+async def ensure_unused(session: AsyncSession, asset: Asset, storage: AssetStorage) -> None:
+    users = await asset_users(session, asset, storage)
+    if users:
+        raise ApiError(
+            "CONFLICT",
+            f"{asset.filename} is still used by {', '.join(users)}. Choose another image "
+            "there (or remove it), then delete the asset.",
+            details=[{"field": "asset_id", "message": f"used by {user}"} for user in users],
+        )
 
 
 @dataclass(frozen=True)

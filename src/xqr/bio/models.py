@@ -25,6 +25,8 @@ class BioPage(IdMixin, TimestampMixin, Base):
     bio: Mapped[str | None] = mapped_column(String(500), default=None)
     avatar_url: Mapped[str | None] = mapped_column(String(2048), default=None)
     theme: Mapped[str] = mapped_column(String(32))
+    # Custom colours laid over the theme ({background, text, button_background, button_text}).
+    colors: Mapped[dict[str, str] | None] = mapped_column(JSON, default=None)
     # [{id, title, url, icon}] in display order; ids are UUIDs so clicks can be scan targets.
     links: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default="draft")

@@ -44,12 +44,15 @@ _COMMON: Headers = [
 ]
 
 
-def content_security_policy(image_sources: Iterable[str] = ()) -> str:
-    """No script, no fetch, no form, no framing; images over https, data: and `image_sources`."""
+def content_security_policy(
+    image_sources: Iterable[str] = (), *, frame_ancestors: str = "'none'"
+) -> str:
+    """No script, no fetch, no form, no framing (the dashboard's preview of a page may be framed
+    by the dashboard); images over https, data: and `image_sources`."""
     images = " ".join(["https:", "data:", *sorted(set(image_sources))])
     return (
         f"default-src 'none'; style-src 'unsafe-inline'; img-src {images}; "
-        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        f"base-uri 'none'; form-action 'none'; frame-ancestors {frame_ancestors}"
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader
 
 from xqr.bio.icons import ICONS, symbol
-from xqr.bio.themes import DEFAULT_THEME, THEMES, Theme
+from xqr.bio.themes import DEFAULT_THEME, THEMES, Theme, with_colours
 
 DESCRIPTION_MAX = 200
 
@@ -41,6 +41,7 @@ class PageContent:
     avatar_url: str | None
     theme: str
     links: list[PageLink] = field(default_factory=list)
+    colors: dict[str, str] | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> PageContent:
@@ -50,6 +51,7 @@ class PageContent:
             bio=row.bio,
             avatar_url=row.avatar_url,
             theme=row.theme,
+            colors=row.colors,
             links=[
                 PageLink(id=str(link["id"]), title=str(link["title"]), icon=link.get("icon"))
                 for link in row.links or []
@@ -57,11 +59,16 @@ class PageContent:
         )
 
 
-@functools.cache
-def theme_css(name: str) -> str:
-    """The inline stylesheet of a theme, whitespace squeezed."""
-    css = _env.get_template("page.css.j2").render(theme=THEMES[name])
+@functools.lru_cache(maxsize=256)
+def palette_css(theme: Theme) -> str:
+    """The inline stylesheet of a theme (custom colours included), whitespace squeezed."""
+    css = _env.get_template("page.css.j2").render(theme=theme)
     return _SPACE.sub("", css)
+
+
+def theme_css(name: str) -> str:
+    """The inline stylesheet of a named theme."""
+    return palette_css(THEMES[name])
 
 
 def _description(content: PageContent) -> str:
@@ -74,12 +81,13 @@ def _description(content: PageContent) -> str:
 def render_page(content: PageContent, *, canonical_url: str) -> bytes:
     """The page's HTML. Link buttons point at `{slug}/l/{id}`, relative to the page's folder, so
     the same bytes work at `/bio/{slug}` and at `/{slug}` on a host of its own."""
-    theme: Theme = THEMES.get(content.theme) or THEMES[DEFAULT_THEME]
+    # with_colours keeps only `#rrggbb` values, so nothing but a colour reaches the CSS.
+    theme: Theme = with_colours(THEMES.get(content.theme) or THEMES[DEFAULT_THEME], content.colors)
     icons = sorted({link.icon for link in content.links if link.icon in ICONS}, key=str)
     html = _env.get_template("page.html.j2").render(
         page=content,
         theme=theme,
-        css=theme_css(theme.name),
+        css=palette_css(theme),
         description=_description(content),
         canonical_url=canonical_url,
         symbols="".join(symbol(name) for name in icons),

@@ -75,6 +75,7 @@ _PUBLIC_COLUMNS = (
     BioPage.bio,
     BioPage.avatar_url,
     BioPage.theme,
+    BioPage.colors,
     BioPage.links,
     BioPage.status,
 )
@@ -84,3 +85,12 @@ async def load_public(conn: AsyncConnection, slug_lower: str) -> Any:
     """The row a public page is rendered from, or None (any status: the caller checks)."""
     result = await conn.execute(select(*_PUBLIC_COLUMNS).where(BioPage.slug_lower == slug_lower))
     return result.first()
+
+
+async def titles_with_avatar(session: AsyncSession, workspace_id: uuid.UUID, url: str) -> list[str]:
+    rows = await session.scalars(
+        select(BioPage.title)
+        .where(BioPage.workspace_id == workspace_id, BioPage.avatar_url == url)
+        .order_by(BioPage.created_at)
+    )
+    return list(rows)

@@ -26,6 +26,19 @@ class BioLinkIn(RequestModel):
     icon: str | None = Field(None, description="One of `GET /v1/bio/icons`, or null.")
 
 
+class BioColorsIn(RequestModel):
+    background: str | None = Field(None, description="Page background, `#rrggbb`.")
+    text: str | None = Field(None, description="Title and bio text, `#rrggbb`.")
+    button_background: str | None = Field(None, description="Link buttons, `#rrggbb`.")
+    button_text: str | None = Field(None, description="Link button text, `#rrggbb`.")
+
+
+COLORS = (
+    "Custom colours laid over the theme; each must keep text at WCAG AA contrast (4.5:1) "
+    "against what it sits on, or the request is refused naming the ratio. `null` removes them."
+)
+
+
 class BioPageCreate(RequestModel):
     title: str = Field(description="Page title, 1–100 characters.", examples=["Ada's links"])
     slug: str | None = Field(
@@ -40,6 +53,7 @@ class BioPageCreate(RequestModel):
     theme: str | None = Field(
         None, description="A theme name from `GET /v1/bio/themes`; default `classic`."
     )
+    colors: BioColorsIn | None = Field(None, description=COLORS)
     links: list[BioLinkIn] | None = Field(
         None, description="Up to 50 links, in display order.", examples=[LINKS_EXAMPLE]
     )
@@ -51,6 +65,7 @@ class BioPageUpdate(RequestModel):
     bio: str | None = None
     avatar_url: str | None = None
     theme: str | None = None
+    colors: BioColorsIn | None = Field(None, description=COLORS)
     links: list[BioLinkIn] | None = Field(
         None, description="The whole new list; send existing `id`s to keep links' stats."
     )
@@ -70,6 +85,7 @@ class BioPageOut(ResponseModel):
     bio: str | None
     avatar_url: str | None
     theme: str
+    colors: dict[str, str] | None = Field(description="Custom colours over the theme, or null.")
     links: list[BioLinkOut]
     status: Literal["draft", "published"]
     published_at: Timestamp | None

@@ -11,11 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xqr.analytics import service as analytics
+from xqr.assets.users import register_asset_user
 from xqr.bio import repository
 from xqr.bio.cache import invalidate_everywhere
 from xqr.bio.icons import ICONS
 from xqr.bio.models import BioPage
 from xqr.bio.schemas import (
+    BioColorsIn,
     BioLinkIn,
     BioLinkOut,
     BioLinkStats,
@@ -27,7 +29,14 @@ from xqr.bio.schemas import (
     ThemeOut,
 )
 from xqr.bio.slugs import check_page_slug, next_free, slugify
-from xqr.bio.themes import DEFAULT_THEME, THEMES
+from xqr.bio.themes import (
+    CUSTOM_COLOURS,
+    DEFAULT_THEME,
+    THEMES,
+    contrast_problems,
+    is_hex_colour,
+    with_colours,
+)
 from xqr.config import Settings
 from xqr.core.clock import utcnow
 from xqr.core.errors import ApiError, not_found, validation_error
@@ -47,6 +56,14 @@ _SLUG_ATTEMPTS = 5
 _NO_BLOCKED_HOSTS: frozenset[str] = frozenset()
 
 register_usage_counter("bio_pages", repository.count)
+
+
+async def _pages_showing(session: AsyncSession, workspace_id: uuid.UUID, url: str) -> list[str]:
+    titles = await repository.titles_with_avatar(session, workspace_id, url)
+    return [f"bio page “{title}” (avatar)" for title in titles]
+
+
+register_asset_user(_pages_showing)
 
 
 @dataclass(frozen=True)
@@ -72,6 +89,7 @@ def page_view(page: BioPage, rules: BioRules) -> BioPageOut:
         bio=page.bio,
         avatar_url=page.avatar_url,
         theme=page.theme,
+        colors=page.colors or None,
         links=[
             BioLinkOut(id=link["id"], title=link["title"], url=link["url"], icon=link["icon"])
             for link in page.links or []
@@ -129,6 +147,34 @@ def _theme(value: str) -> str:
     if value not in THEMES:
         raise validation_error("theme", f"unknown theme {value!r}; one of: {', '.join(THEMES)}")
     return value
+
+
+def _colors(body: BioColorsIn | None) -> dict[str, str] | None:
+    if body is None:
+        return None
+    chosen: dict[str, str] = {}
+    for name in CUSTOM_COLOURS:
+        value = getattr(body, name)
+        if value is None or value.strip() == "":
+            continue
+        value = value.strip().lower()
+        if not is_hex_colour(value):
+            raise validation_error(f"colors.{name}", "must be a colour written as #rrggbb")
+        chosen[name] = value
+    return chosen or None
+
+
+def check_contrast(theme: str, colors: dict[str, str] | None) -> None:
+    """Refuse a theme and custom colours that put text under WCAG AA (4.5:1), with the ratio."""
+    problems = contrast_problems(with_colours(THEMES[theme], colors))
+    if problems:
+        details = [{"field": f"colors.{field}", "message": message} for field, message in problems]
+        first = problems[0][1]
+        raise ApiError(
+            "VALIDATION_ERROR",
+            f"These colours are too hard to read: {first}.",
+            details=details,
+        )
 
 
 def _icon(field: str, value: str | None) -> str | None:
@@ -238,6 +284,26 @@ async def list_pages(
     return await repository.list_page(session, tenant.workspace_id, limit=limit, offset=offset)
 
 
+async def slug_availability(
+    session: AsyncSession, slug: str, *, except_page: str | None = None
+) -> tuple[str, str]:
+    """(`free`, `taken`, `invalid` or `empty`, and a sentence) for a wished-for page slug,
+    judged as saving the page would."""
+    if not slug:
+        return "empty", ""
+    try:
+        slug = check_page_slug(slug)
+    except ValueError as exc:
+        return "invalid", str(exc)[:1].upper() + str(exc)[1:] + "."
+    try:
+        except_id = uuid.UUID(except_page) if except_page else None
+    except ValueError:
+        except_id = None
+    if await repository.slug_taken(session, slug, except_id=except_id):
+        return "taken", f"{slug} is already in use."
+    return "free", f"{slug} is available."
+
+
 async def create_page(session: AsyncSession, tenant: Tenant, body: BioPageCreate) -> BioPage:
     """A new draft page."""
     await hold_limits(session, tenant)
@@ -248,10 +314,12 @@ async def create_page(session: AsyncSession, tenant: Tenant, body: BioPageCreate
         bio=_bio(body.bio),
         avatar_url=_avatar(body.avatar_url),
         theme=_theme(body.theme) if body.theme is not None else DEFAULT_THEME,
+        colors=_colors(body.colors),
         links=_links(body.links or [], []),
         status="draft",
         published_at=None,
     )
+    check_contrast(page.theme, page.colors)
     page.id = uuid7()
     slug = _slug(body.slug) if body.slug is not None else None
     await _claim_slug(session, page, slug)
@@ -277,6 +345,10 @@ async def update_page(
         page.avatar_url = _avatar(body.avatar_url)
     if body.theme is not None:
         page.theme = _theme(body.theme)
+    if "colors" in given:
+        page.colors = _colors(body.colors)
+    if body.theme is not None or "colors" in given:
+        check_contrast(page.theme, page.colors)
     if body.links is not None:
         page.links = _links(body.links, list(page.links or []))
     if body.slug is not None:

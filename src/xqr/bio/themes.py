@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 DEFAULT_THEME = "classic"
@@ -199,3 +199,55 @@ def contrast_ratio(first: str, second: str) -> float:
     """WCAG contrast ratio of two `#rrggbb` colours (1–21)."""
     a, b = sorted((luminance(first), luminance(second)), reverse=True)
     return (a + 0.05) / (b + 0.05)
+
+
+# --- custom colours and the contrast guard ---------------------------------------------------
+
+AA_TEXT = 4.5  # WCAG 2.x AA, normal-size text
+CUSTOM_COLOURS = ("background", "text", "button_background", "button_text")
+_HEX = frozenset("0123456789abcdef")
+
+# (foreground, background, what a reader sees): every pair a page draws text with.
+CONTRAST_PAIRS = (
+    ("text", "background", "text on the page background"),
+    ("muted", "background", "bio text on the page background"),
+    ("button_text", "button_background", "button text on the button background"),
+    ("button_text", "button_hover", "button text on the hovered button"),
+)
+
+
+def is_hex_colour(value: str) -> bool:
+    return len(value) == 7 and value[0] == "#" and set(value[1:].lower()) <= _HEX
+
+
+def with_colours(theme: Theme, colours: dict[str, str] | None) -> Theme:
+    """The theme with a page's custom colours laid over it. A custom page background also
+    becomes the bio text colour's background, and a custom button background its hover."""
+    if not colours:
+        return theme
+    chosen = {k: v.lower() for k, v in colours.items() if k in CUSTOM_COLOURS and is_hex_colour(v)}
+    if "text" in chosen:
+        chosen["muted"] = chosen["text"]
+    if "button_background" in chosen:
+        chosen["button_hover"] = chosen["button_background"]
+        if theme.button_border == theme.button_background:
+            chosen["button_border"] = chosen["button_background"]
+    return replace(theme, **chosen)  # type: ignore[arg-type]  # only str fields are named
+
+
+def contrast_problems(theme: Theme) -> list[tuple[str, str]]:
+    """`(colour field, message)` for each text/background pair under WCAG AA 4.5:1."""
+    problems: list[tuple[str, str]] = []
+    for foreground, background, what in CONTRAST_PAIRS:
+        fg, bg = getattr(theme, foreground), getattr(theme, background)
+        ratio = contrast_ratio(fg, bg)
+        field = "text" if foreground == "muted" else foreground
+        if ratio < AA_TEXT and all(field != seen for seen, _ in problems):
+            problems.append(
+                (
+                    field,
+                    f"{what} ({fg} on {bg}) has a contrast ratio of {ratio:.2f}:1; "
+                    f"WCAG AA needs at least {AA_TEXT}:1",
+                )
+            )
+    return problems

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -19,11 +19,15 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from xqr.assets import service as assets
 from xqr.context import AppContext
 from xqr.core.errors import ApiError
 from xqr.core.middleware import RequestContextMiddleware, header
 from xqr.dashboard import (
     areas,
+    assets_pages,
+    bio_pages,
+    first_run,
     link_import,
     links,
     members,
@@ -33,10 +37,12 @@ from xqr.dashboard import (
     webhooks_pages,
 )
 from xqr.dashboard.web import (
+    FRAMING_HEADERS,
     PREFIX,
     SECURITY_HEADERS,
     DashboardError,
     SignInNeeded,
+    content_security_policy,
     redirect,
     render,
 )
@@ -126,8 +132,9 @@ class SecurityHeaders:
     """Content-Security-Policy and friends on every dashboard response; pages are not cached
     (a signed-out browser's back button must not show them)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, headers: list[tuple[bytes, bytes]] | None = None) -> None:
         self.app = app
+        self.headers = headers if headers is not None else SECURITY_HEADERS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         is_static = scope["path"].startswith(f"{PREFIX}/static/")
@@ -135,7 +142,12 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                headers.extend(SECURITY_HEADERS)
+                own_csp = any(name.lower() == b"content-security-policy" for name, _ in headers)
+                headers.extend(
+                    (name, value)
+                    for name, value in self.headers
+                    if not (own_csp and name in FRAMING_HEADERS)
+                )
                 if is_static:
                     headers.append((b"cache-control", b"public, max-age=31536000, immutable"))
                 elif all(name.lower() != b"cache-control" for name, _ in headers):
@@ -154,6 +166,9 @@ def build_dashboard(ctx: AppContext) -> FastAPI:
         link_import.router,  # before links: /links/import is not a link id
         links.router,
         qr_pages.router,
+        bio_pages.router,
+        first_run.router,
+        assets_pages.router,
         areas.router,
         settings_pages.router,
         members.router,
@@ -177,6 +192,20 @@ def build_dashboard(ctx: AppContext) -> FastAPI:
     return dashboard
 
 
+def _security_headers(ctx: AppContext) -> list[tuple[bytes, bytes]]:
+    """The headers with the asset store's upload origin in connect-src when it is another
+    origin than the dashboard's (S3, or a filesystem store behind another host name)."""
+    origin = assets.storage_of(ctx).upload_origin()
+    public = urlsplit(ctx.settings.public_url)
+    if origin == f"{public.scheme}://{public.netloc}":
+        return SECURITY_HEADERS
+    policy = content_security_policy((origin,)).encode()
+    return [
+        (name, policy if name == b"content-security-policy" else value)
+        for name, value in SECURITY_HEADERS
+    ]
+
+
 def _wants_html(scope: Scope) -> bool:
     accept = header(scope, b"accept") or ""
     return "text/html" in accept
@@ -188,7 +217,7 @@ class DashboardFront:
 
     def __init__(self, ctx: AppContext) -> None:
         self.app: Any = RequestContextMiddleware(
-            SecurityHeaders(build_dashboard(ctx)),
+            SecurityHeaders(build_dashboard(ctx), _security_headers(ctx)),
             max_body_bytes=ctx.settings.max_body_bytes,
             # CSV imports carry their own, larger limit (IMPORT_MAX_BYTES).
             uncapped_prefixes=(f"{PREFIX}/links/import",),

@@ -19,6 +19,7 @@ from starlette.responses import Response
 from xqr.context import DbSession, ReadSession
 from xqr.core.clock import utcnow
 from xqr.core.errors import ApiError
+from xqr.dashboard import first_run
 from xqr.dashboard.link_form import (
     DEVICE_TYPES,
     MAX_RULE_CARDS,
@@ -118,6 +119,7 @@ async def links_page(request: Request, me: SignedIn, session: ReadSession) -> Re
         "links/list.html.j2",
         me=me,
         section="links",
+        guide=await first_run.guide_for(request, session, me),
         links=[links.link_view(link, base) for link in rows],
         labels=await links.labels_in_use(session, me.tenant),
         filters=filters,

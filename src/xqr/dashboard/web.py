@@ -31,11 +31,22 @@ FLASH_COOKIE = "xqr_flash"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
+
+def content_security_policy(connect_sources: tuple[str, ...] = ()) -> str:
+    """The dashboard's CSP. `connect_sources`: other origins scripts may send to — the asset
+    store's upload origin, when presigned uploads go to another host (S3)."""
+    connect = " ".join(("'self'", *connect_sources))
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+        f"font-src 'self'; connect-src {connect}; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-src 'self'; frame-ancestors 'none'"
+    )
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
+# A response that sets its own CSP (the bio preview, framed by the editor) keeps it, and
+# gets no X-Frame-Options: its CSP's frame-ancestors decides who may frame it.
+FRAMING_HEADERS = {b"content-security-policy", b"x-frame-options"}
 SECURITY_HEADERS = [
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
     (b"x-content-type-options", b"nosniff"),

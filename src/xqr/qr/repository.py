@@ -41,3 +41,14 @@ async def get(
 
 async def remove(session: AsyncSession, template: QrTemplate) -> None:
     await session.execute(delete(QrTemplate).where(QrTemplate.id == template.id))
+
+
+async def names_with_logo(session: AsyncSession, workspace_id: uuid.UUID, url: str) -> list[str]:
+    """Templates whose design shows the logo at `url` (a workspace has few templates: the
+    designs are read and compared here rather than with a JSON query per database)."""
+    rows = await session.execute(
+        select(QrTemplate.name, QrTemplate.design)
+        .where(QrTemplate.workspace_id == workspace_id)
+        .order_by(QrTemplate.created_at)
+    )
+    return [name for name, design in rows if (design or {}).get("logo_url") == url]

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from xqr.assets.users import register_asset_user
 from xqr.core.clock import utcnow
 from xqr.core.errors import not_found, validation_error
 from xqr.links import service as links
@@ -40,6 +41,15 @@ DESIGN_FIELDS = (
 DESIGN_DEFAULTS: dict[str, Any] = {**dataclasses.asdict(Design()), "logo_url": None}
 NAME_MAX = 100
 DESCRIPTION_MAX = 500
+
+
+async def _templates_showing(session: AsyncSession, workspace_id: uuid.UUID, url: str) -> list[str]:
+    names = await repository.names_with_logo(session, workspace_id, url)
+    return [f"QR template “{name}” (logo)" for name in names]
+
+
+register_asset_user(_templates_showing)
+
 # Link QR codes carry this parameter, so their scans are recorded with source `qr`.
 LINK_QR_PARAMETER = "qr=1"
 

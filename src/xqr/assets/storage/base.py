@@ -100,6 +100,11 @@ class AssetStorage(ABC):
     def public_url(self, public_key: str) -> str:
         return f"{self.public_base_url}/{public_key}"
 
+    @abstractmethod
+    def upload_origin(self) -> str:
+        """The origin (`scheme://host[:port]`) presigned uploads are PUT to: a browser page
+        that uploads needs it in its CSP `connect-src`."""
+
     def public_key_from_url(self, url: str) -> str | None:
         """The public key `url` points at when it is one of our public URLs, else None."""
         prefix = self.public_base_url + "/"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import IO
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from xqr.assets.signing import UploadUrlProblem, check_upload_signature, upload_signature
 from xqr.assets.storage.base import (
@@ -91,6 +91,10 @@ class FilesystemStorage(AssetStorage):
         if not PUBLIC_KEY.match(public_key):
             return None
         return self.public_root / public_key
+
+    def upload_origin(self) -> str:
+        parts = urlsplit(self.upload_base_url)
+        return f"{parts.scheme}://{parts.netloc}"
 
     async def presign_put(
         self, *, asset_id: uuid.UUID, key: str, content_type: str, expires_at: datetime

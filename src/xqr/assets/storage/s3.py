@@ -11,6 +11,7 @@ import math
 import uuid
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
@@ -82,6 +83,14 @@ class S3Storage(AssetStorage):
         return PresignedUpload(
             url=str(url), expires_at=expires_at, headers={"Content-Type": content_type}
         )
+
+    def upload_origin(self) -> str:
+        # Signing is local (no request), and the bucket's URL style is decided by the client.
+        url = self.client.generate_presigned_url(
+            "put_object", Params={"Bucket": self.private_bucket, "Key": "origin"}, ExpiresIn=1
+        )
+        parts = urlsplit(str(url))
+        return f"{parts.scheme}://{parts.netloc}"
 
     async def stat(self, key: str) -> ObjectInfo | None:
         try:
