@@ -69,3 +69,6 @@ _.role_of
 
 # Written for the record: when an account's password last changed.
 _.password_changed_at
+
+# Read by the analytics templates (chart geometry).
+_.fill

@@ -23,6 +23,7 @@ from xqr.context import AppContext
 from xqr.core.errors import ApiError
 from xqr.core.middleware import RequestContextMiddleware, header
 from xqr.dashboard import (
+    analytics_pages,
     areas,
     link_import,
     links,
@@ -154,6 +155,7 @@ def build_dashboard(ctx: AppContext) -> FastAPI:
         link_import.router,  # before links: /links/import is not a link id
         links.router,
         qr_pages.router,
+        analytics_pages.router,
         areas.router,
         settings_pages.router,
         members.router,

@@ -1,4 +1,4 @@
-"""The workspace's links, QR templates, analytics overview, bio pages and assets."""
+"""The workspace's bio pages and assets."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from xqr.analytics import service as analytics
 from xqr.assets import service as assets
 from xqr.bio import service as bio
 from xqr.context import ReadSession
@@ -21,13 +20,6 @@ MAX_OFFSET = 10_000_000
 def _offset(request: Request) -> int:
     raw = request.query_params.get("offset", "0")
     return min(int(raw), MAX_OFFSET) if raw.isdigit() else 0
-
-
-@router.get("/analytics")
-async def analytics_page(request: Request, me: SignedIn, session: ReadSession) -> Response:
-    query = analytics.Query.parse("30d", me.timezone)
-    summary = await analytics.summary(session, me.tenant, query)
-    return render(request, "areas/analytics.html.j2", me=me, section="analytics", summary=summary)
 
 
 @router.get("/bio")

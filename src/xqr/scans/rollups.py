@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Subquery, func, literal, select, union_all
@@ -223,3 +223,16 @@ async def breakdown_counts(
     for dim, value, n in result.all():
         counts[str(dim)][str(value)] = int(n)
     return counts
+
+
+async def day_breakdown(
+    session: AsyncSession, target_id: uuid.UUID, dim: str, first: date, last: date
+) -> dict[str, int]:
+    """A target's scans per value of one dimension over whole UTC days `first`…`last`."""
+    b = _breakdowns
+    result = await session.execute(
+        select(b.value, func.sum(b.scans))
+        .where(b.target_id == target_id, b.day >= first, b.day <= last, b.dim == dim)
+        .group_by(b.value)
+    )
+    return {str(value): int(n) for value, n in result.all()}
