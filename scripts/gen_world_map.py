@@ -85,6 +85,18 @@ def ring(indexes: list[int], arcs: list[list[tuple[float, float]]]) -> list[tupl
     return points
 
 
+def unwrapped(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """A ring that crosses the antimeridian (Fiji, Chukotka) kept on the side where most of
+    it lies; the rest runs past the map's edge, where the SVG cuts it off (instead of a line
+    across the whole map)."""
+    if all(abs(b[0] - a[0]) <= 180 for a, b in itertools.pairwise(points)):
+        return points
+    east = sum(1 for lon, _ in points if lon > 0) >= len(points) / 2
+    if east:
+        return [(lon + 360 if lon < 0 else lon, lat) for lon, lat in points]
+    return [(lon - 360 if lon > 0 else lon, lat) for lon, lat in points]
+
+
 def main() -> int:
     raw = fetch()
     digest = hashlib.sha256(raw).hexdigest()
@@ -114,7 +126,7 @@ def main() -> int:
         for polygon in polygons:
             for indexes in polygon:
                 projected = []
-                for lon, lat in ring(indexes, arcs):
+                for lon, lat in unwrapped(ring(indexes, arcs)):
                     p = point(lon, lat)
                     if not projected or p != projected[-1]:
                         projected.append(p)

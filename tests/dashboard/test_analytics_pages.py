@@ -18,7 +18,7 @@ from bs4 import BeautifulSoup
 from tests.analytics.test_analytics_reference import NOW, analytics_settings, write_scans
 from tests.conftest import Account, AccountFactory
 from tests.dashboard.conftest import Dashboard, add_person, page, text_of
-from tests.links.linkkit import create_link
+from tests.links.linkkit import create_link, flush
 from xqr.app import XqrApp
 from xqr.config import Settings
 from xqr.context import AppContext
@@ -31,7 +31,7 @@ ZONE = "America/New_York"
 
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
-    return analytics_settings(db_url, tmp_path / "data")
+    return analytics_settings(db_url, tmp_path / "data", country_header="CF-IPCountry")
 
 
 @pytest.fixture
@@ -291,3 +291,49 @@ async def test_a_viewer_reads_analytics(
     response = await browser.get("/dashboard/analytics")
     assert response.status_code == 200
     assert kpi(page(response), "total_scans") > 0
+
+
+PHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.{n} Mobile/15E148 Safari/604.1"
+)
+
+
+async def test_a_links_page_counts_the_scans_each_routing_rule_sent_and_the_ab_split(
+    app: XqrApp, browser: Dashboard, client: httpx.AsyncClient, owner: Account
+) -> None:
+    clock.freeze(NOW)
+    link = await create_link(
+        client,
+        owner,
+        url="https://example.com/everyone",
+        routing_rules=[
+            {"destination": "https://example.de/", "conditions": {"countries": ["DE"]}},
+            {"destination": "https://example.com/b", "conditions": {"percentage": 30}},
+        ],
+    )
+    sent: dict[str, int] = {}
+    for n in range(120):
+        followed = await client.get(
+            f"/{link['short_code']}",
+            headers={"User-Agent": PHONE.format(n=n), "CF-IPCountry": "DE" if n < 20 else "FR"},
+        )
+        assert followed.status_code == 302
+        sent[followed.headers["location"]] = sent.get(followed.headers["location"], 0) + 1
+    await flush(app)
+    await browser.sign_in("maria@example.com")
+    response = await browser.get(f"/dashboard/analytics/links/{link['id']}?period=7d")
+    rows = table_rows(page(response), "Scans per routing rule")
+    # rule, destination, when, configured share, scans, actual share
+    shown = {row[1]: (row[3], int(row[4])) for row in rows}
+    assert shown == {
+        "https://example.de/": ("—", sent["https://example.de/"]),
+        "https://example.com/b": ("30%", sent["https://example.com/b"]),
+        "https://example.com/everyone": ("—", sent["https://example.com/everyone"]),
+    }
+    assert sent["https://example.de/"] == 20
+    b_share = round(sent["https://example.com/b"] * 100 / 120, 2)
+    assert rows[1][5] == f"{b_share}%"
+    download = await browser.get(f"/dashboard/analytics/rules.csv?period=7d&link={link['id']}")
+    lines = list(csv.reader(io.StringIO(download.text)))
+    assert [line[4] for line in lines[1:]] == [row[4] for row in rows]

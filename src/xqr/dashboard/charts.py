@@ -55,7 +55,7 @@ class TimeChart:
     right: int
     baseline: float
     grid: list[tuple[float, str]]  # (y, label)
-    ticks: list[tuple[float, str, str]]  # (x, text-anchor, label)
+    ticks: list[tuple[float, str, str, bool]]  # (x, text-anchor, label, minor)
     scans: str  # polyline points
     visitors: str
     area: str  # polygon points under the scans line
@@ -64,7 +64,7 @@ class TimeChart:
 def time_series(points: Sequence[SeriesPoint], tz: ZoneInfo, hourly: bool) -> TimeChart:
     """Scans (line and area) and unique visitors (dashed line) per bucket."""
     width, height = 720, 240
-    left, right, top, bottom = 48, 12, 12, 28
+    left, right, top, bottom = 60, 16, 14, 34
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = nice_ceiling(max([p.scans for p in points] + [p.visitors for p in points] + [0]))
     count = max(len(points), 1)
@@ -82,10 +82,13 @@ def time_series(points: Sequence[SeriesPoint], tz: ZoneInfo, hourly: bool) -> Ti
         grid.append((y(value), f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"))
     ticks = []
     if points:
-        for i in sorted({0, count - 1, *range(0, count, max(1, math.ceil(count / 6)))}):
-            if i == count - 1 or count - 1 - i >= count / 12:  # keep the last label clear
-                anchor = "start" if i == 0 else "end" if i == count - 1 else "middle"
-                ticks.append((x(i), anchor, _label(points[i].at, tz, hourly)))
+        step = max(1, math.ceil(count / 6))
+        for n, i in enumerate(range(0, count, step)):
+            if i == 0 or count - 1 - i >= step / 2:  # keep clear of the last label
+                anchor = "start" if i == 0 else "middle"
+                ticks.append((x(i), anchor, _label(points[i].at, tz, hourly), n % 2 == 1))
+        if count > 1:
+            ticks.append((x(count - 1), "end", _label(points[-1].at, tz, hourly), False))
     scans = " ".join(f"{x(i)},{y(p.scans)}" for i, p in enumerate(points))
     visitors = " ".join(f"{x(i)},{y(p.visitors)}" for i, p in enumerate(points))
     area = f"{x(0)},{baseline} {scans} {x(count - 1)},{baseline}" if points else ""

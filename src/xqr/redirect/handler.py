@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from xqr.core.clock import clock
 from xqr.core.memo import BoundedMemo
-from xqr.links.routing import Visitor, resolve_destination
+from xqr.links.routing import Visitor, matching_rule
 from xqr.links.slugs import is_code_shaped
 from xqr.redirect.cache import MISSING, LinkCache, LinkEntry, location_header
 from xqr.redirect.loops import HOP_PARAM, MAX_HOPS, hop_of
@@ -121,8 +121,9 @@ class RedirectHandler:
         ip = self._forwarded_ip(peer, forwarded) if forwarded and self.trusted else peer
         ua = user_agent.decode("latin-1")
         country_value = country.decode("latin-1") if country else None
+        rule = None
         if entry.rules:
-            destination = self._route(entry, ip, ua, country_value, now)
+            destination, rule = self._route(entry, ip, ua, country_value, now)
             location = None
             home = entry.rule_homes.get(destination) if entry.rule_homes else None
         else:
@@ -157,6 +158,7 @@ class RedirectHandler:
                     referer.decode("latin-1") or None,
                     country_value,  # country_header
                     qr,
+                    rule,
                 )
             )
         if location is None:
@@ -203,7 +205,8 @@ class RedirectHandler:
 
     def _route(
         self, entry: LinkEntry, ip: str, ua: str, country_header: str | None, now: datetime
-    ) -> str:
+    ) -> tuple[str, int]:
+        """The visitor's destination and the number of the rule that chose it (0: none)."""
         by_address, visitor_id = self.enricher.visitor(ip, ua, now.date())
         visitor = Visitor(
             country=(enrichment.country_for(ip, country_header) if country_header else by_address),
@@ -211,9 +214,8 @@ class RedirectHandler:
             visitor_id=visitor_id,
             now=now,
         )
-        return resolve_destination(
-            entry.destination, entry.rules, visitor, link_id=entry.link_id_str
-        )
+        rule = matching_rule(entry.rules, visitor, link_id=entry.link_id_str)
+        return (entry.destination, 0) if rule is None else (rule.destination, rule.index + 1)
 
     @staticmethod
     def _host(scope: Scope) -> bytes | None:

@@ -27,6 +27,9 @@ class RawScan:
     referer: str | None
     country_header: str | None
     qr: bool
+    # The routing rule that chose the destination: its number in the link's list (1 = first),
+    # 0 when none matched; None for a link without rules.
+    rule: int | None = None
 
 
 class ScanBuffer:

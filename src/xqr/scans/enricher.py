@@ -76,5 +76,6 @@ class Enricher:
                 _referrer_host(raw.referer) if raw.referer else None,
                 "qr" if raw.qr else "direct",
                 visitor,
+                raw.rule,
             ),
         )

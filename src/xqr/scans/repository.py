@@ -264,7 +264,10 @@ _NULLABLE_EVENT_COLUMNS = ("parent_id", "referrer_host")
 _INSERT_EVENTS_SQLITE = _SQLiteInsert(
     f"INSERT INTO scan_events ({', '.join(EVENT_COLUMNS)})",
     "("
-    + ", ".join("NULLIF(?, '')" if c in _NULLABLE_EVENT_COLUMNS else "?" for c in EVENT_COLUMNS)
+    + ", ".join(
+        "NULLIF(?, '')" if c in _NULLABLE_EVENT_COLUMNS else "NULLIF(?, -1)" if c == "rule" else "?"
+        for c in EVENT_COLUMNS
+    )
     + ")",
 )
 
@@ -294,6 +297,7 @@ async def _insert_events_sqlite(session: AsyncSession, scans: Sequence[EnrichedS
                 referrer or "",
                 source,
                 visitor,
+                -1 if rule is None else rule,
             )
             for (
                 at,
@@ -308,6 +312,7 @@ async def _insert_events_sqlite(session: AsyncSession, scans: Sequence[EnrichedS
                 referrer,
                 source,
                 visitor,
+                rule,
             ) in scans[start : start + CHUNK]
         ]
     await _execute_sqlite_rows(conn, _INSERT_EVENTS_SQLITE, rows)

@@ -203,7 +203,10 @@ async def breakdown_counts(
         if grain == "d":
             parts.append(
                 select(b.dim, b.value, b.scans).where(
-                    b.target_id.in_(ids), b.day >= lo.date(), b.day < hi.date()
+                    b.target_id.in_(ids),
+                    b.day >= lo.date(),
+                    b.day < hi.date(),
+                    b.dim.in_(list(FACT_COLUMNS)),
                 )
             )
             continue
