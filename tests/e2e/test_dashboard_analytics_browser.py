@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -210,7 +211,7 @@ def test_a_links_page_from_the_links_list_shows_its_ab_split(page: Any, server: 
     assert int(cells[0][4]) + int(cells[1][4]) == 40  # every scan counted by a rule
     with page.expect_download() as download:
         page.get_by_role("link", name="CSV of scans per routing rule").click()
-    lines = list(csv.reader(open(download.value.path(), encoding="utf-8")))
+    lines = list(csv.reader(Path(download.value.path()).read_text("utf-8").splitlines()))
     assert [line[4] for line in lines[1:]] == [c[4] for c in cells]
 
 
@@ -219,7 +220,7 @@ def test_a_csv_download_holds_the_charts_data(page: Any, server: LiveServer) -> 
     with page.expect_download() as download:
         page.get_by_role("link", name="CSV of scans by country").click()
     assert download.value.suggested_filename == "xqr-countries-7d.csv"
-    lines = list(csv.reader(open(download.value.path(), encoding="utf-8")))
+    lines = list(csv.reader(Path(download.value.path()).read_text("utf-8").splitlines()))
     assert lines[0] == ["country_code", "country", "scans", "percentage"]
     assert sum(int(line[2]) for line in lines[1:]) == 60
 
