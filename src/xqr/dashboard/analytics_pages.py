@@ -130,7 +130,12 @@ async def _figures(
     short_base = ctx_of(request).settings.short_base
     summary = await analytics.summary(session, me.tenant, query, link_ids=ids)
     scanned, scanned_before = await analytics.links_scanned(session, me.tenant, query, link_ids=ids)
-    series = await analytics.trend(session, me.tenant, query, link_ids=ids)
+    # By day, the summary's trend is the time series (same call, so not asked twice).
+    series = (
+        summary.trend
+        if query.granularity == "day"
+        else await analytics.trend(session, me.tenant, query, link_ids=ids)
+    )
     countries = await analytics.geography(session, me.tenant, query, link_ids=ids)
     devices = await analytics.devices(session, me.tenant, query, link_ids=ids)
     if ids is None:
