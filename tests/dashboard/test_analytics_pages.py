@@ -266,10 +266,16 @@ async def test_a_custom_range_counts_its_days_and_a_bad_one_says_why(
     backwards = await browser.get(f"/dashboard/analytics?start={last_day}&end={first_day}")
     assert backwards.status_code == 400
     assert "must not be before start" in text_of(backwards)
-    assert "Showing the last 30 days instead" in text_of(backwards)
+    assert "The end of the range: must not be before start." in text_of(backwards)
+    assert "Showing the last 30 days" in text_of(backwards)
     garbled = await browser.get("/dashboard/analytics?start=soon&end=2026-01-01")
     assert garbled.status_code == 400
     assert "YYYY-MM-DD" in text_of(garbled)
+    long_hours = await browser.get("/dashboard/analytics?period=90d&granularity=hour")
+    assert long_hours.status_code == 400
+    assert "Hourly buckets: hour granularity is available" in text_of(long_hours)
+    assert "Showing days instead" in text_of(long_hours)
+    assert page(long_hours).find("a", attrs={"aria-current": "true"}).get_text() == "90 days"
     unknown = await browser.get("/dashboard/analytics?period=5y")
     assert unknown.status_code == 400
     assert "must be one of 7d, 30d, 90d, all" in text_of(unknown)

@@ -170,20 +170,44 @@ def _chart_context(query: analytics.Query, figures: dict[str, Any]) -> dict[str,
     }
 
 
-async def _page_data(
-    request: Request, session: ReadSession, me: Me, view: View
-) -> tuple[View, analytics.Query, str]:
-    """The view's query; on a bad period, the 30 days with the reason to show."""
+FIELD_NAMES = {
+    "period": "The period",
+    "period.end": "The end of the range",
+    "start": "The start date",
+    "end": "The end date",
+    "granularity": "Hourly buckets",
+}
+
+
+def _problem(exc: ApiError) -> str:
+    """A refused view in words: which part, and why."""
+    detail = (exc.details or [{}])[0]
+    field = str(detail.get("field", ""))
+    if field in FIELD_NAMES:
+        return f"{FIELD_NAMES[field]}: {detail.get('message', '')}."
+    return exc.message
+
+
+def _page_data(me: Me, view: View) -> tuple[View, analytics.Query, str]:
+    """The view's query. Hours over a long period fall back to days; any other refused view
+    to the last 30 days; with the reason to show either way."""
     try:
         return view, view.parsed(me.timezone), ""
     except ApiError as exc:
+        problem = _problem(exc)
+        fallback = replace(view, granularity="day")
+        if view.granularity != "day":
+            try:
+                return fallback, fallback.parsed(me.timezone), problem + " Showing days instead."
+            except ApiError:
+                pass
         fallback = replace(view, period="30d", start="", end="", granularity="day")
-        return fallback, fallback.parsed(me.timezone), exc.message
+        return fallback, fallback.parsed(me.timezone), problem + " Showing the last 30 days."
 
 
 @router.get("")
 async def overview(request: Request, me: SignedIn, session: ReadSession) -> Response:
-    view, query, problem = await _page_data(request, session, me, View.of(request))
+    view, query, problem = _page_data(me, View.of(request))
     narrowed = await _narrowed(request, session, me, view)
     figures = await _figures(request, session, me, query, narrowed)
     labels = await links.labels_in_use(session, me.tenant)
@@ -251,7 +275,7 @@ def _rule_rows(link: Any, counted: dict[str, int] | None) -> list[dict[str, Any]
 @router.get("/links/{link_id}")
 async def link_page(request: Request, link_id: str, me: SignedIn, session: ReadSession) -> Response:
     asked = View.of(request)
-    view, query, problem = await _page_data(request, session, me, replace(asked, link=link_id))
+    view, query, problem = _page_data(me, replace(asked, link=link_id))
     short_base = ctx_of(request).settings.short_base
     try:
         stats = await analytics.link_stats(session, me.tenant, query, short_base, link_id)
