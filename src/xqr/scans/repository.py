@@ -71,6 +71,7 @@ PG_TYPES = {
     "visitor": "bigint",
     "scans": "bigint",
     "visitors": "bigint",
+    "rule": "smallint",
 }
 
 
