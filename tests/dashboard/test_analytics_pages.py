@@ -346,3 +346,17 @@ async def test_a_links_page_counts_the_scans_each_routing_rule_sent_and_the_ab_s
     download = await browser.get(f"/dashboard/analytics/rules.csv?period=7d&link={link['id']}")
     lines = list(csv.reader(io.StringIO(download.text)))
     assert [line[4] for line in lines[1:]] == [row[4] for row in rows]
+
+
+def test_chart_geometry_axis_tops_and_map_colours() -> None:
+    from xqr.dashboard import charts
+
+    assert [charts.nice_ceiling(v) for v in (0, 3, 5, 11, 240, 2_600)] == [4, 4, 5, 20, 250, 5_000]
+    assert charts.map_colour(0, 100) == charts.MAP_EMPTY
+    assert charts.map_colour(100, 100) == charts.MAP_STEPS[-1]
+    assert charts.map_colour(1, 10_000) == charts.MAP_STEPS[0]
+    points = [charts.SeriesPoint(NOW + timedelta(days=i), i * 10, i * 5) for i in range(8)]
+    chart = charts.time_series(points, ZoneInfo("UTC"), hourly=False)
+    assert [label for _, label in chart.grid] == ["0", "25", "50", "75", "100"]
+    assert chart.ticks[0][2] == "20 Mar" and chart.ticks[-1][2] == "27 Mar"
+    assert len(chart.scans.split()) == 8

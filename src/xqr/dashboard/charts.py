@@ -29,9 +29,10 @@ class SeriesPoint:
 
 
 def nice_ceiling(value: int) -> int:
-    """The smallest 1, 2, 2.5 or 5 × 10ⁿ at or above `value` (at least 1): the y axis top."""
-    if value <= 1:
-        return 1
+    """The smallest 1, 2, 2.5 or 5 × 10ⁿ at or above `value` (at least 4, so the axis's five
+    lines are whole numbers): the y axis top."""
+    if value <= 4:
+        return 4
     magnitude = 10 ** math.floor(math.log10(value))
     for step in (1, 2, 2.5, 5, 10):
         top = step * magnitude
