@@ -92,3 +92,10 @@ _.qr_bulk_items
 # The first-run guide's steps, read by its Jinja template.
 _.downloaded
 _.scanned
+
+# Read by the analytics templates (chart geometry).
+_.fill
+
+# The routing module's one-call form, which its property tests exercise (the redirect path
+# asks for the matching rule itself, to record which one it was).
+_.resolve_destination

@@ -10,10 +10,18 @@ Then the bytes of a first visit: the sign-in page and the files it loads, then t
 dashboard page (its files are cached by then), HTML, CSS, JS and icon counted as sent (static
 files gzip-compressed, pages not).
 
+With `--scans N`, the workspace (time zone America/New_York, so local days are read from
+hourly rows: the costlier case) also gets the rollup rows N scans over `--scan-days` days
+across its first `--scan-links` links leave (`bench/rollup_seed.py` writes them in bulk;
+raw events are not written, the pages never read them), and the analytics pages are measured:
+the overview for each period, hourly buckets, a label covering every seeded link, the busiest
+link's own page and a CSV. `--only-analytics` skips the other pages.
+
 Prints a table and writes bench/results/dashboard.json.
 
     python bench/dashboard.py [--links 100000] [--keys 50] [--requests 40]
-                              [--backends sqlite,postgres] [--output FILE]
+                              [--scans 10000000 --scan-links 1000 --scan-days 90]
+                              [--only-analytics] [--backends sqlite,postgres] [--output FILE]
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
 import shutil
 import sys
@@ -59,6 +68,18 @@ PAGES = [
     "/dashboard/settings/usage",
     "/dashboard/account",
 ]
+ANALYTICS_PAGES = [
+    "/dashboard/analytics",
+    "/dashboard/analytics?period=7d",
+    "/dashboard/analytics?period=7d&granularity=hour",
+    "/dashboard/analytics?period=90d",
+    "/dashboard/analytics?period=all",
+    "/dashboard/analytics?period=30d&label=seed",
+    "/dashboard/analytics/links/{busiest}",
+    "/dashboard/analytics/links/{busiest}?period=90d",
+    "/dashboard/analytics/countries.csv?period=90d",
+]
+ZONE = "America/New_York"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _ASSETS = re.compile(r'(?:href|src)="(/dashboard/static/[^"]+)"')
 
@@ -97,11 +118,14 @@ async def prepare(url: str, data_dir: Path, links: int, keys: int) -> Any:
         tenant = workspaces.tenant_for(workspace, ctx.plans)
         for n in range(keys):
             await key_service.create_key(session, tenant, scopes="*", name=f"key {n}")
+        await workspaces.update_workspace(session, workspace, timezone=ZONE)
         await session.commit()
     started = time.perf_counter()
     ids = await seed_links(ctx, workspace.id, links)
     print(f"   {links:,} links in {time.perf_counter() - started:.0f} s", flush=True)
     app.state_link_id = str(ids[len(ids) // 2])
+    app.state_link_ids = ids
+    app.state_workspace_id = workspace.id
     if not settings.is_sqlite:
         from sqlalchemy import text
 
@@ -147,8 +171,26 @@ async def first_visit(app: Any) -> dict[str, int]:
     return sizes
 
 
+async def seed_rollups(app: Any, url: str, args: argparse.Namespace) -> dict[str, Any]:
+    """The rollup rows of `--scans` scans (see bench/rollup_seed.py), and what they add up to."""
+    from bench.rollup_seed import Layout, write_postgres, write_sqlite
+
+    from xqr.core.clock import utcnow
+
+    links = app.state_link_ids[: args.scan_links]
+    layout = Layout(app.state_workspace_id, links, args.scans, args.scan_days, utcnow())
+    started = time.perf_counter()
+    if url.startswith("sqlite"):
+        rows = await asyncio.to_thread(write_sqlite, url.split("///", 1)[1], layout)
+    else:
+        rows = await write_postgres(app.ctx.engine, layout)
+    seconds = round(time.perf_counter() - started, 1)
+    print(f"   rollup rows {rows} in {seconds} s", flush=True)
+    return {"rows": rows, "seconds": seconds, "links": len(links), "days": args.scan_days}
+
+
 async def page_times(
-    app: Any, requests: int, last: int, link_id: str
+    app: Any, requests: int, last: int, link_id: str, pages: list[str] = PAGES
 ) -> dict[str, dict[str, float]]:
     """p50/p95 of each page. The QR previews get a new colour each time, so each is drawn
     (the live preview's round trip when a person changes a control), not taken from the cache."""
@@ -159,11 +201,16 @@ async def page_times(
         httpx.AsyncClient(transport=transport, base_url="http://bench") as anonymous,
     ):
         await signed_in(http)
-        for template in PAGES:
+        for template in pages:
             client = anonymous if template == "/dashboard/signin" else http
             times = []
             for n in range(requests):
-                path = template.format(last=last, link_id=link_id, colour=f"{n % 200:06x}")
+                path = template.format(
+                    last=last,
+                    link_id=link_id,
+                    colour=f"{n % 200:06x}",
+                    busiest=app.state_link_ids[0],
+                )
                 started = time.perf_counter()
                 response = await client.get(path)
                 times.append((time.perf_counter() - started) * 1000)
@@ -172,6 +219,7 @@ async def page_times(
                 template.replace("{last}", "last")
                 .replace("{link_id}", "ID")
                 .replace("%23{colour}", "…")
+                .replace("{busiest}", "BUSIEST")
             )
             results[name] = {
                 "p50_ms": round(percentile(times, 50), 1),
@@ -184,14 +232,33 @@ async def page_times(
 async def run_backend(name: str, url: str, data_dir: Path, args: argparse.Namespace) -> Any:
     print(f"\n== {name}: {args.links:,} links, {args.keys} keys", flush=True)
     app = await prepare(url, data_dir, args.links, args.keys)
+    seeded = await seed_rollups(app, url, args) if args.scans else None
     async with app.api.router.lifespan_context(app.api):
         print(f"   page (ms, {args.requests} requests each)         p50     p95", flush=True)
         last = (args.links - 1) // 50 * 50
-        result = {
-            "pages": await page_times(app, args.requests, last, app.state_link_id),
-            "first_visit_bytes": await first_visit(app),
-        }
+        result: dict[str, Any] = {}
+        if not args.only_analytics:
+            result["pages"] = await page_times(app, args.requests, last, app.state_link_id)
+            result["first_visit_bytes"] = await first_visit(app)
+        if seeded is not None:
+            result["analytics_seed"] = {**seeded, "scans": await counted_scans(app)}
+            print(f"   analytics at {result['analytics_seed']['scans']:,} scans", flush=True)
+            result["analytics_pages"] = await page_times(
+                app, args.requests, last, app.state_link_id, ANALYTICS_PAGES
+            )
     return result
+
+
+async def counted_scans(app: Any) -> int:
+    """All scans of the workspace, as the analytics service counts them."""
+    from xqr.analytics import service as analytics
+    from xqr.workspaces import service as workspaces
+
+    async with app.ctx.read_sessionmaker() as session:
+        workspace = await workspaces.get_workspace(session, app.state_workspace_id)
+        tenant = workspaces.tenant_for(workspace, app.ctx.plans)
+        summary = await analytics.summary(session, tenant, analytics.Query.parse("all", ZONE))
+    return summary.total_scans
 
 
 def main() -> int:
@@ -199,10 +266,19 @@ def main() -> int:
     parser.add_argument("--links", type=int, default=100_000)
     parser.add_argument("--keys", type=int, default=50)
     parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--scans", type=int, default=0)
+    parser.add_argument("--scan-links", type=int, default=1000)
+    parser.add_argument("--scan-days", type=int, default=90)
+    parser.add_argument("--only-analytics", action="store_true")
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--output", default=str(RESULTS / "dashboard.json"))
     args = parser.parse_args()
-    results: dict[str, Any] = {"links": args.links, "keys": args.keys, "requests": args.requests}
+    results: dict[str, Any] = {
+        "links": args.links,
+        "keys": args.keys,
+        "requests": args.requests,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
     workdir = Path(tempfile.mkdtemp(prefix="xqr-bench-dashboard-"))
     try:
         backends = args.backends.split(",")
@@ -234,14 +310,25 @@ def report(results: dict[str, Any]) -> None:
     backends = [b for b in ("sqlite", "postgres") if b in results]
     print(f"\n{results['links']:,} links, {results['keys']} API keys; "
           f"{results['requests']} requests per page (ms)\n")  # fmt: skip
-    print(f"{'page':<56}" + "".join(f"{b + ' p50':>15}{b + ' p95':>15}" for b in backends))
-    for name in results[backends[0]]["pages"] if backends else []:
-        row = f"{name:<56}"
-        for b in backends:
-            cell = results[b]["pages"][name]
-            row += f"{cell['p50_ms']:>15.1f}{cell['p95_ms']:>15.1f}"
-        print(row)
+    for table in ("pages", "analytics_pages"):
+        if not backends or table not in results[backends[0]]:
+            continue
+        if table == "analytics_pages":
+            for b in backends:
+                seed = results[b]["analytics_seed"]
+                print(f"\n{b}: analytics at {seed['scans']:,} scans over {seed['days']} days "
+                      f"and {seed['links']:,} links; rollup rows {seed['rows']}")  # fmt: skip
+        print(f"\n{'page':<56}" + "".join(f"{b + ' p50':>15}{b + ' p95':>15}" for b in backends))
+        for name in results[backends[0]][table]:
+            row = f"{name:<56}"
+            for b in backends:
+                cell = results[b][table][name]
+                row += f"{cell['p50_ms']:>15.1f}{cell['p95_ms']:>15.1f}"
+            print(row)
+    print(f"\nload average when the run started: {results['load_average']}")
     for b in backends:
+        if "first_visit_bytes" not in results[b]:
+            continue
         sizes = results[b]["first_visit_bytes"]
         print(
             f"\n{b}: a first visit downloads {sizes['total']:,} bytes "

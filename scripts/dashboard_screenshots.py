@@ -3,6 +3,8 @@
 Run with ``python scripts/dashboard_screenshots.py`` (`make docs` does). Needs Debian's
 Chromium (`scripts/test-deps`) and the `playwright` package (the test extra). Pages are shot
 at desktop width (1280 px) and the main ones at phone width (375 px) too.
+
+``python scripts/dashboard_screenshots.py analytics`` shoots only the analytics pages.
 """
 
 from __future__ import annotations
@@ -116,7 +118,43 @@ def shoot(page: Any, name: str, *, phone: bool = False) -> None:
         page.set_viewport_size(dashboard.DESKTOP)
 
 
+def seed_history(server: ServerProcess, key: str) -> None:
+    """Two months of realistic scans (countries, devices, hours) over the workspace's links."""
+    from tests.support.server import run_xqr
+
+    workspace = httpx.get(
+        f"{server.url}/api/v1/workspace", headers={"Authorization": f"Bearer {key}"}
+    ).json()["data"]["id"]
+    done = run_xqr(
+        server.env,
+        *("dev", "seed-scans", "--workspace", workspace, "--links", "5"),
+        *("--events", "6000", "--days", "60", "--seed", "3"),
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def shoot_analytics(page: Any, server: ServerProcess, key: str, ids: dict[str, str]) -> None:
+    """The analytics pages: empty, with two months of scans, a link's own, a refused range."""
+    base = f"{server.url}/dashboard"
+    page.goto(f"{base}/settings/workspace")
+    page.get_by_label("Time zone").fill("Europe/Berlin")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url("**/settings/workspace")
+    page.goto(f"{base}/analytics?start=2020-01-01&end=2020-01-31")
+    shoot(page, "analytics-empty", phone=True)
+    seed_history(server, key)
+    page.goto(f"{base}/analytics")
+    shoot(page, "analytics", phone=True)
+    page.goto(f"{base}/analytics?period=7d&granularity=hour&label=posters")
+    shoot(page, "analytics-filtered")
+    page.goto(f"{base}/analytics/links/{ids['spring']}")
+    shoot(page, "analytics-link", phone=True)
+    page.goto(f"{base}/analytics?start=2026-03-01&end=2026-02-01")
+    shoot(page, "analytics-error")
+
+
 def main() -> int:
+    only_analytics = sys.argv[1:] == ["analytics"]
     problem = dashboard.missing()
     if problem:
         print(f"dashboard screenshots skipped: {problem}", file=sys.stderr)
@@ -131,9 +169,14 @@ def main() -> int:
             XQR_TRUSTED_PROXIES="127.0.0.1",
         )
         with ServerProcess(env, work) as server, dashboard.chromium() as browser:
-            ids = seed(server.url, dashboard.bootstrap_key(server), hook.url)
+            key = dashboard.bootstrap_key(server)
+            ids = seed(server.url, key, hook.url)
             context = browser.new_context(viewport=dashboard.DESKTOP)
             page = context.new_page()
+            if only_analytics:
+                dashboard.choose_password(page, dashboard.setup_link(server), EMAIL)
+                shoot_analytics(page, server, key, ids)
+                return 0
             page.goto(f"{server.url}/dashboard/signin")
             shoot(page, "signin", phone=True)
             page.goto(dashboard.setup_link(server))
@@ -142,7 +185,6 @@ def main() -> int:
             for name, path, phone in [
                 ("links", "/links", True),
                 ("qr", "/qr", False),
-                ("analytics", "/analytics", False),
                 ("settings-workspace", "/settings/workspace", False),
                 ("settings-usage", "/settings/usage", True),
             ]:
@@ -228,6 +270,7 @@ def main() -> int:
             page.goto(f"{server.url}/dashboard/settings/developers")
             page.get_by_role("button", name="Revoke").first.click()
             shoot(page, "confirm-dialog")
+            shoot_analytics(page, server, key, ids)
     return 0
 
 

@@ -57,7 +57,8 @@ def test_a_record_reads_back_as_the_scan_written() -> None:
         replace(_scan(3), referer=None, user_agent="Ünïcode 🚀 agent", ip="2001:db8::1"),
         replace(_scan(4), user_agent="", referer=""),
         replace(_scan(5), expired=True),
-        replace(_scan(6), expired=True),
+        replace(_scan(6), expired=True, rule=3),
+        replace(_scan(7), rule=0),
     ]
     for scan in scans:
         payloads = [payload for _end, payload in read_records(encode(scan))]

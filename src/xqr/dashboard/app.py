@@ -24,7 +24,7 @@ from xqr.context import AppContext
 from xqr.core.errors import ApiError
 from xqr.core.middleware import RequestContextMiddleware, header
 from xqr.dashboard import (
-    areas,
+    analytics_pages,
     assets_pages,
     bio_pages,
     first_run,
@@ -169,7 +169,7 @@ def build_dashboard(ctx: AppContext) -> FastAPI:
         bio_pages.router,
         first_run.router,
         assets_pages.router,
-        areas.router,
+        analytics_pages.router,
         settings_pages.router,
         members.router,
         webhooks_pages.router,

@@ -111,6 +111,18 @@ async def list_page(
     return rows.all(), int(total or 0)
 
 
+async def ids_with_label(
+    session: AsyncSession, workspace_id: uuid.UUID, label: str, limit: int
+) -> list[uuid.UUID]:
+    rows = await session.scalars(
+        select(LinkLabel.link_id)
+        .where(LinkLabel.workspace_id == workspace_id, LinkLabel.label == label)
+        .order_by(LinkLabel.link_id)
+        .limit(limit)
+    )
+    return list(rows.all())
+
+
 async def labels_in_use(session: AsyncSession, workspace_id: uuid.UUID) -> list[str]:
     rows = await session.scalars(
         select(LinkLabel.label)

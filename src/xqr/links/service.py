@@ -389,6 +389,13 @@ async def labels_in_use(session: AsyncSession, tenant: Tenant) -> list[str]:
     return await repository.labels_in_use(session, tenant.workspace_id)
 
 
+async def link_ids_with_label(
+    session: AsyncSession, tenant: Tenant, label: str, limit: int
+) -> list[uuid.UUID]:
+    """Ids of the workspace's links carrying `label` (at most `limit`)."""
+    return await repository.ids_with_label(session, tenant.workspace_id, label, limit)
+
+
 async def update_link(
     session: AsyncSession, tenant: Tenant, rules: LinkRules, link_id: str, body: LinkUpdate
 ) -> Link:

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from xqr.core.clock import clock
 from xqr.core.memo import BoundedMemo
 from xqr.links import protection
-from xqr.links.routing import Visitor, os_of, preferred_language, resolve_destination
+from xqr.links.routing import Visitor, matching_rule, os_of, preferred_language
 from xqr.links.slugs import is_code_shaped
 from xqr.redirect import controls
 from xqr.redirect.cache import MISSING, LinkCache, LinkEntry, location_header
@@ -162,6 +162,7 @@ class RedirectHandler:
         ip = self._forwarded_ip(peer, forwarded) if forwarded and self.trusted else peer
         ua = user_agent.decode("latin-1")
         country_value = country.decode("latin-1") if country else None
+        rule = None
         if entry.gated and not expired and not unlocked:
             gate = self._gate(entry, headers, ua, now)
             if gate is not _PASS:
@@ -170,7 +171,7 @@ class RedirectHandler:
             # After expiry the link's fallback, as it is: no rules, no UTM, no password.
             destination, location, home = entry.expired_url, None, None
         elif entry.rules:
-            destination = self._route(entry, ip, ua, country_value, now, headers)
+            destination, rule = self._route(entry, ip, ua, country_value, now, headers)
             location = None
             home = entry.rule_homes.get(destination) if entry.rule_homes else None
         else:
@@ -206,6 +207,7 @@ class RedirectHandler:
                     country_value,  # country_header
                     qr,
                     expired,
+                    rule,
                 )
             )
         if location is None:
@@ -446,7 +448,8 @@ class RedirectHandler:
         country_header: str | None,
         now: datetime,
         headers: Headers,
-    ) -> str:
+    ) -> tuple[str, int]:
+        """The visitor's destination and the number of the rule that chose it (0: none)."""
         by_address, visitor_id = self.enricher.visitor(ip, ua, now.date())
         agent = enrichment.parse_user_agent(ua)
         visitor = Visitor(
@@ -457,9 +460,8 @@ class RedirectHandler:
             os=os_of(agent.os),
             language=self._language(headers) if entry.uses_languages else "",
         )
-        return resolve_destination(
-            entry.destination, entry.rules, visitor, link_id=entry.link_id_str
-        )
+        rule = matching_rule(entry.rules, visitor, link_id=entry.link_id_str)
+        return (entry.destination, 0) if rule is None else (rule.destination, rule.index + 1)
 
     def _language(self, headers: Headers) -> str:
         for name, value in headers:

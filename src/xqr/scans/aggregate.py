@@ -43,6 +43,7 @@ class EnrichedScan(NamedTuple):
     source: str
     visitor_hash: str
     expired: bool = False
+    rule: int | None = None  # see RawScan.rule
 
     def webhook_details(self) -> dict[str, Any]:
         """The scan as `link.scanned` describes it (`expired` only when it was)."""
@@ -135,6 +136,7 @@ class Rollups:
         self._visitor_ids: dict[str, int] = {}
         self._first_seen: dict[tuple[date, int, int, str], datetime] = {}
         self._new: dict[tuple[int, str, datetime], int] = {}
+        self._rules: dict[tuple[int, date, int], int] = {}  # (target, UTC day, rule) → scans
 
     def _ref(self, value: uuid.UUID) -> int:
         ref = self._refs.get(value)
@@ -148,6 +150,7 @@ class Rollups:
     def add(self, scans: Sequence[EnrichedScan]) -> Steps:
         first_seen, info, visitor_ids = self._first_seen, self._info, self._visitor_ids
         by_identity, ref_of, stored_days = self._by_identity, self._ref, self._stored
+        rules = self._rules
         # Hourly fact keys are counted at the end, in C (`Counter.update` of a list).
         keys: list[tuple[int, datetime, str, str, str, str, str]] = []
         add_key = keys.append
@@ -169,6 +172,7 @@ class Rollups:
                 source,
                 hash_,
                 _expired,
+                rule,
             ) in scans[start : start + SLICE]:
                 if not hour <= at < next_hour:  # scans come in time order: recompute rarely
                     hour = at.replace(minute=0, second=0, microsecond=0)
@@ -185,6 +189,9 @@ class Rollups:
                 if w is None:
                     w = ref_of(workspace)
                 add_key((t, hour, country, device, browser, os, source))
+                if rule is not None:
+                    rule_key = (t, day, rule)
+                    rules[rule_key] = rules.get(rule_key, 0) + 1
                 visitor = visitor_ids.get(hash_)
                 if visitor is None:
                     visitor = visitor_ids[hash_] = visitor_id(hash_)
@@ -268,6 +275,9 @@ class Rollups:
             self.breakdowns.append(((uuids[t], on, dim, value), n))
             if index % SLICE == SLICE - 1:
                 yield
+        # Scans per routing rule, by UTC day only (the hourly facts do not carry the rule).
+        for (t, on, rule), n in self._rules.items():
+            self.breakdowns.append(((uuids[t], on, "rule", str(rule)), n))
         for (scope, kind, hour), n in self._new.items():
             if scope in info:
                 hourly_totals.setdefault((scope, hour), [0, 0])[1] += n

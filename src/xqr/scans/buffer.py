@@ -29,6 +29,9 @@ class RawScan:
     country_header: str | None
     qr: bool
     expired: bool = False  # an expired link's scan, sent on to its `expired_url`
+    # The routing rule that chose the destination: its number in the link's list (1 = first),
+    # 0 when none matched; None for a link without rules.
+    rule: int | None = None
 
 
 class Journal(Protocol):

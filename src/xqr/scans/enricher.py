@@ -77,5 +77,6 @@ class Enricher:
                 "qr" if raw.qr else "direct",
                 visitor,
                 raw.expired,
+                raw.rule,
             ),
         )

@@ -38,9 +38,10 @@ from xqr.scans.buffer import RawScan
 logger = logging.getLogger("xqr.scans")
 
 _HEADER = struct.Struct("<II")  # payload length, crc32 of the payload
-# micros since the epoch, flags (1: qr, 2: expired), workspace, target, parent (16 zero bytes:
-# none), then the lengths of kind, ip, user agent, referer and country (0xFFFF: none)
-_FIXED = struct.Struct("<qB16s16s16sHHHHH")
+# micros since the epoch, flags (1: qr, 2: expired), the routing rule (0xFFFF: none),
+# workspace, target, parent (16 zero bytes: none), then the lengths of kind, ip, user agent,
+# referer and country (0xFFFF: none)
+_FIXED = struct.Struct("<qBH16s16s16sHHHHH")
 _NONE = 0xFFFF
 _NO_PARENT = bytes(16)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -74,6 +75,7 @@ def encode(scan: RawScan) -> bytes:
         _pack_fixed(
             round(scan.occurred_at.timestamp() * 1_000_000),
             scan.qr | scan.expired << 1,  # flags
+            _NONE if scan.rule is None else scan.rule,
             scan.workspace_id.int.to_bytes(16),
             scan.target_id.int.to_bytes(16),
             parent.int.to_bytes(16) if parent is not None else _NO_PARENT,
@@ -93,7 +95,7 @@ def encode(scan: RawScan) -> bytes:
 
 
 def decode(payload: bytes | memoryview) -> RawScan:
-    (micros, flags, workspace, target, parent, n_kind, n_ip, n_ua, n_ref, n_country) = (
+    (micros, flags, rule, workspace, target, parent, n_kind, n_ip, n_ua, n_ref, n_country) = (
         _FIXED.unpack_from(payload)
     )
     at = _FIXED.size
@@ -117,6 +119,7 @@ def decode(payload: bytes | memoryview) -> RawScan:
         country,
         bool(flags & 1),  # qr
         bool(flags & 2),  # expired
+        None if rule == _NONE else rule,
     )
 
 

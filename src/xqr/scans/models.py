@@ -7,7 +7,8 @@ added, in the same transaction, to:
   source together.
 - `scan_breakdowns`: scans per target, UTC day and value of each of those dimensions, so a
   busy link's breakdowns over months read a few rows a day; the hourly rollups serve the
-  hours at a period's edges.
+  hours at a period's edges. Links with routing rules also get `rule` rows: scans per rule
+  that chose the destination (`"1"` = the first as listed, `"0"` = none matched).
 - `scan_totals`: scans and new visitors per target and bucket: hour (`grain = "h"`), UTC day
   (`"d"`) and ISO week (`"w"`, from Monday). Top links and timeseries read these; the key
   starts with the workspace, so a workspace's period is a few index ranges.
@@ -29,7 +30,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, Index, Integer, String, false
+from sqlalchemy import BigInteger, Boolean, Date, Index, Integer, SmallInteger, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xqr.db.base import Base
@@ -62,6 +63,9 @@ class ScanEvent(Base):
     visitor_hash: Mapped[str] = mapped_column(String(64))
     # A scan of an expired link sent on to its `expired_url`.
     expired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The routing rule that chose the destination (1 = the link's first), 0 none; NULL when
+    # the link had no rules.
+    rule: Mapped[int | None] = mapped_column(SmallInteger, default=None)
 
 
 class ScanRollup(Base):

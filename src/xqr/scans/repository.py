@@ -76,6 +76,7 @@ PG_TYPES = {
     "scans": "bigint",
     "visitors": "bigint",
     "expired": "boolean",
+    "rule": "smallint",
 }
 
 
@@ -273,7 +274,10 @@ _NULLABLE_EVENT_COLUMNS = ("parent_id", "referrer_host")
 _INSERT_EVENTS_SQLITE = _SQLiteInsert(
     f"INSERT INTO scan_events ({', '.join(EVENT_COLUMNS)})",
     "("
-    + ", ".join("NULLIF(?, '')" if c in _NULLABLE_EVENT_COLUMNS else "?" for c in EVENT_COLUMNS)
+    + ", ".join(
+        "NULLIF(?, '')" if c in _NULLABLE_EVENT_COLUMNS else "NULLIF(?, -1)" if c == "rule" else "?"
+        for c in EVENT_COLUMNS
+    )
     + ")",
 )
 
@@ -304,6 +308,7 @@ async def _insert_events_sqlite(session: AsyncSession, scans: Sequence[EnrichedS
                 source,
                 visitor,
                 expired,
+                -1 if rule is None else rule,
             )
             for (
                 at,
@@ -319,6 +324,7 @@ async def _insert_events_sqlite(session: AsyncSession, scans: Sequence[EnrichedS
                 source,
                 visitor,
                 expired,
+                rule,
             ) in scans[start : start + CHUNK]
         ]
     await _execute_sqlite_rows(conn, _INSERT_EVENTS_SQLITE, rows)

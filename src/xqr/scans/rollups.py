@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Subquery, func, literal, select, union_all
@@ -203,7 +203,10 @@ async def breakdown_counts(
         if grain == "d":
             parts.append(
                 select(b.dim, b.value, b.scans).where(
-                    b.target_id.in_(ids), b.day >= lo.date(), b.day < hi.date()
+                    b.target_id.in_(ids),
+                    b.day >= lo.date(),
+                    b.day < hi.date(),
+                    b.dim.in_(list(FACT_COLUMNS)),
                 )
             )
             continue
@@ -223,3 +226,16 @@ async def breakdown_counts(
     for dim, value, n in result.all():
         counts[str(dim)][str(value)] = int(n)
     return counts
+
+
+async def day_breakdown(
+    session: AsyncSession, target_id: uuid.UUID, dim: str, first: date, last: date
+) -> dict[str, int]:
+    """A target's scans per value of one dimension over whole UTC days `first`…`last`."""
+    b = _breakdowns
+    result = await session.execute(
+        select(b.value, func.sum(b.scans))
+        .where(b.target_id == target_id, b.day >= first, b.day <= last, b.dim == dim)
+        .group_by(b.value)
+    )
+    return {str(value): int(n) for value, n in result.all()}
