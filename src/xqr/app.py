@@ -50,12 +50,26 @@ def _installers() -> list[Callable[[XqrApp], None]]:
     from xqr.mcp.runtime import install as mcp
     from xqr.qr.runtime import install as qr
     from xqr.redirect.runtime import install as redirect
+    from xqr.reports.runtime import install as reports
     from xqr.scans.runtime import install as scans
     from xqr.webhooks.runtime import install as webhooks
     from xqr.workspaces.runtime import install as workspaces
 
     # Order matters: the redirect handler needs the scan buffer; /mcp answers before it.
-    return [auth, workspaces, scans, mcp, redirect, links, assets, qr, bio, webhooks, analytics]
+    return [
+        auth,
+        workspaces,
+        scans,
+        mcp,
+        redirect,
+        links,
+        assets,
+        qr,
+        bio,
+        webhooks,
+        analytics,
+        reports,
+    ]
 
 
 class XqrApp:

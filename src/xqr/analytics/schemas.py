@@ -9,7 +9,8 @@ from pydantic import Field
 from xqr.core.schemas import ResponseModel, Timestamp
 from xqr.links.schemas import LinkOut
 
-PeriodName = Literal["7d", "30d", "90d", "all"]
+# `custom`: a report's own range of days (the analytics endpoints take the named periods).
+PeriodName = Literal["7d", "30d", "90d", "all", "custom"]
 
 
 class Point(ResponseModel):

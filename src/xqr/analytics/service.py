@@ -48,6 +48,8 @@ from xqr.links.service import get_link, get_links, link_view
 from xqr.workspaces.tenant import Tenant
 
 DEFAULT_PERIOD = "30d"
+CUSTOM_PERIOD = "custom"  # a range of local days given by `start` and `end`
+MAX_CUSTOM_DAYS = 3_660
 UTC_ZONE = ZoneInfo("UTC")
 TOP_COUNTRIES = 10
 MAX_TOP_LINKS = 100
@@ -56,23 +58,42 @@ TOTAL_GRAINS = ("w", "d", "h")  # scan_totals has weekly rows too (top links ove
 
 @dataclass(frozen=True)
 class Query:
-    """The validated query parameters every analytics call shares."""
+    """The validated query parameters every analytics call shares.
+
+    `period` is one of `PERIOD_DAYS`, or `custom` with the local days `start`…`end`
+    (both included)."""
 
     period: str = DEFAULT_PERIOD
     tz: ZoneInfo = UTC_ZONE
     granularity: str = "day"
+    start: date | None = None
+    end: date | None = None
 
     @classmethod
     def parse(
-        cls, period: str | None = None, timezone: str | None = None, granularity: str | None = None
+        cls,
+        period: str | None = None,
+        timezone: str | None = None,
+        granularity: str | None = None,
+        *,
+        start: date | None = None,
+        end: date | None = None,
     ) -> Query:
-        period = period or DEFAULT_PERIOD
-        if period not in PERIOD_DAYS:
+        custom = start is not None or end is not None
+        period = CUSTOM_PERIOD if custom else period or DEFAULT_PERIOD
+        if not custom and period not in PERIOD_DAYS:
             raise validation_error("period", f"must be one of {', '.join(PERIOD_DAYS)}")
+        if custom:
+            if start is None or end is None:
+                raise validation_error("period", "a custom period needs both start and end")
+            if end < start:
+                raise validation_error("period.end", "must not be before start")
+            if (end - start).days + 1 > MAX_CUSTOM_DAYS:
+                raise validation_error("period", f"at most {MAX_CUSTOM_DAYS} days")
         granularity = granularity or "day"
         if granularity not in GRANULARITIES:
             raise validation_error("granularity", "must be hour or day")
-        days = PERIOD_DAYS[period]
+        days = (end - start).days + 1 if start and end else PERIOD_DAYS.get(period)
         if granularity == "hour" and (days is None or days > MAX_HOURLY_DAYS):
             raise validation_error(
                 "granularity",
@@ -83,7 +104,7 @@ class Query:
             tz = zone(timezone or "UTC")
         except ValueError as exc:
             raise validation_error("timezone", f"{exc} (e.g. Europe/Berlin)") from None
-        return cls(period, tz, granularity)
+        return cls(period, tz, granularity, start, end)
 
     @property
     def timezone(self) -> str:
@@ -170,6 +191,8 @@ class TargetScope:
 
 
 async def _window(session: AsyncSession, scope: Scope, query: Query) -> Window:
+    if query.start is not None and query.end is not None:
+        return Window(query.start, query.end, query.tz)
     first = await scope.first_scan(session) if query.period == "all" else None
     return window(query.period, query.tz, utcnow(), first)
 
@@ -241,7 +264,16 @@ def _devices(found: dict[str, dict[str, int]], total: int) -> DevicesOut:
     )
 
 
-async def _scope(session: AsyncSession, tenant: Tenant, link_id: str | None) -> Scope:
+async def _scope(
+    session: AsyncSession,
+    tenant: Tenant,
+    link_id: str | None,
+    link_ids: Sequence[uuid.UUID] | None = None,
+) -> Scope:
+    """The whole workspace, one link (`link_id`), or a selection of its links counted
+    together (`link_ids`, already known to be the workspace's)."""
+    if link_ids is not None:
+        return TargetScope(tuple(link_ids))
     if link_id is None:
         return WorkspaceScope(tenant.workspace_id)
     link = await get_link(session, tenant, link_id)
@@ -251,12 +283,24 @@ async def _scope(session: AsyncSession, tenant: Tenant, link_id: str | None) -> 
 # --- the endpoints' services -------------------------------------------------------------------
 
 
-async def summary(session: AsyncSession, tenant: Tenant, query: Query) -> SummaryOut:
-    """Totals, unique visitors, top countries and devices, a daily trend, the previous period."""
-    scope = WorkspaceScope(tenant.workspace_id)
+async def summary(
+    session: AsyncSession,
+    tenant: Tenant,
+    query: Query,
+    *,
+    link_ids: Sequence[uuid.UUID] | None = None,
+) -> SummaryOut:
+    """Totals, unique visitors, top countries and devices, a daily trend, the previous period.
+
+    `link_ids`: only these links of the workspace, counted together."""
+    scope = await _scope(session, tenant, None, link_ids)
     w = await _window(session, scope, query)
-    found = await scope.breakdowns(session, ("total", "visitors", "country", "device"), w)
-    scans, visitors = sum(found["total"].values()), sum(found["visitors"].values())
+    if isinstance(scope, WorkspaceScope):  # totals and breakdowns in one query
+        found = await scope.breakdowns(session, ("total", "visitors", "country", "device"), w)
+        scans, visitors = sum(found["total"].values()), sum(found["visitors"].values())
+    else:
+        found = await scope.breakdowns(session, ("country", "device"), w)
+        scans, visitors = await scope.totals(session, w)
     countries = _countries(found["country"], scans)
     devices = _named(found["device"], scans)
     trend = await _points(session, scope, w, "day")
@@ -288,30 +332,45 @@ async def summary(session: AsyncSession, tenant: Tenant, query: Query) -> Summar
 
 
 async def timeseries(
-    session: AsyncSession, tenant: Tenant, query: Query, link_id: str | None = None
+    session: AsyncSession,
+    tenant: Tenant,
+    query: Query,
+    link_id: str | None = None,
+    *,
+    link_ids: Sequence[uuid.UUID] | None = None,
 ) -> list[Point]:
     """Zero-filled `{timestamp, scans}` per hour or local day of the period."""
-    scope = await _scope(session, tenant, link_id)
+    scope = await _scope(session, tenant, link_id, link_ids)
     w = await _window(session, scope, query)
     points = await _points(session, scope, w, query.granularity)
     return [Point(timestamp=at, scans=n) for at, n, _ in points]
 
 
 async def geography(
-    session: AsyncSession, tenant: Tenant, query: Query, link_id: str | None = None
+    session: AsyncSession,
+    tenant: Tenant,
+    query: Query,
+    link_id: str | None = None,
+    *,
+    link_ids: Sequence[uuid.UUID] | None = None,
 ) -> list[CountryShare]:
     """Scans per visitor country, most first, with each country's share of the period."""
-    scope = await _scope(session, tenant, link_id)
+    scope = await _scope(session, tenant, link_id, link_ids)
     w = await _window(session, scope, query)
     counts = (await scope.breakdowns(session, ("country",), w))["country"]
     return _countries(counts, sum(counts.values()))
 
 
 async def devices(
-    session: AsyncSession, tenant: Tenant, query: Query, link_id: str | None = None
+    session: AsyncSession,
+    tenant: Tenant,
+    query: Query,
+    link_id: str | None = None,
+    *,
+    link_ids: Sequence[uuid.UUID] | None = None,
 ) -> DevicesOut:
     """Scans by device type, browser and operating system."""
-    scope = await _scope(session, tenant, link_id)
+    scope = await _scope(session, tenant, link_id, link_ids)
     w = await _window(session, scope, query)
     found = await scope.breakdowns(session, ("device", "browser", "os"), w)
     return _devices(found, sum(found["device"].values()))
@@ -341,6 +400,24 @@ async def top_links(
                 if len(found) == limit:
                     return found
     return found
+
+
+async def link_counts(
+    session: AsyncSession, tenant: Tenant, query: Query
+) -> dict[uuid.UUID, tuple[int, int]]:
+    """(scans, unique visitors) in the period of every link of the workspace that has scans
+    in it (deleted links included: the caller matches them to links). The same rollup rows
+    and window as `top_links`, so the counts agree with it."""
+    scope = WorkspaceScope(tenant.workspace_id)
+    w = await _window(session, scope, query)
+    return await repository.target_counts(
+        session, tenant.workspace_id, "link", w.ranges(TOTAL_GRAINS)
+    )
+
+
+async def period_window(session: AsyncSession, tenant: Tenant, query: Query) -> Window:
+    """The UTC hours the workspace-wide answers to `query` count (`start`, `end`)."""
+    return await _window(session, WorkspaceScope(tenant.workspace_id), query)
 
 
 async def link_stats(

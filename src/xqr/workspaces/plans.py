@@ -20,6 +20,7 @@ LIMIT_LABELS: dict[str, str] = {
     "storage_bytes": "asset storage",
     "webhooks": "webhook endpoints",
     "members": "members",
+    "reports": "saved reports",
 }
 
 
@@ -39,6 +40,7 @@ class Plan:
     webhooks: int | None
     members: int | None
     routing_rules: bool
+    reports: int | None = None
 
     @property
     def api_access(self) -> bool:
@@ -54,11 +56,13 @@ class Plan:
 
 # The first three numeric columns are the API reference's; the rest are DESIGN.md's.
 DEFAULT_PLANS: dict[str, Plan] = {
-    "free": Plan("free", 0, 0, 0, 50, 2, 1, 10, 50 * MB, 0, 1, False),
-    "pro": Plan("pro", 2, 1_000, 10, 1_000, 20, 5, 500, 1 * GB, 2, 3, True),
-    "business": Plan("business", 10, 25_000, 50, 25_000, 200, 50, 5_000, 20 * GB, 10, 15, True),
+    "free": Plan("free", 0, 0, 0, 50, 2, 1, 10, 50 * MB, 0, 1, False, reports=1),
+    "pro": Plan("pro", 2, 1_000, 10, 1_000, 20, 5, 500, 1 * GB, 2, 3, True, reports=10),
+    "business": Plan(
+        "business", 10, 25_000, 50, 25_000, 200, 50, 5_000, 20 * GB, 10, 15, True, reports=100
+    ),
     "enterprise": Plan(
-        "enterprise", None, 100_000, 200, None, None, None, None, None, 50, None, True
+        "enterprise", None, 100_000, 200, None, None, None, None, None, 50, None, True, reports=None
     ),
 }
 
