@@ -34,6 +34,7 @@ lint: $(VENV)/.test-installed
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/vulture
 
 test-sqlite: $(VENV)/.test-installed
 	XQR_TEST_DB=sqlite $(PYTEST)
@@ -45,10 +46,11 @@ test-postgres: $(VENV)/.test-installed
 		echo "PostgreSQL binaries (initdb, pg_ctl) not found: PostgreSQL suite skipped."; \
 	fi
 
-## Regenerate generated docs (QR gallery, bio theme screenshots, CLI reference).
+## Regenerate generated docs (QR gallery, bio theme and dashboard screenshots).
 docs: $(VENV)/.test-installed
 	$(BIN)/python scripts/qr_gallery.py
 	$(BIN)/python scripts/bio_screenshots.py
+	$(BIN)/python scripts/dashboard_screenshots.py
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python bench/redirect.py

@@ -25,8 +25,6 @@ def main() -> int:
         "",
         "from __future__ import annotations",
         "",
-        'UNKNOWN = "XX"',
-        "",
         "COUNTRY_NAMES: dict[str, str] = {",
         '    "XX": "Unknown",',
     ]

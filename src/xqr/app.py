@@ -46,6 +46,7 @@ def _installers() -> list[Callable[[XqrApp], None]]:
     from xqr.assets.runtime import install as assets
     from xqr.auth.runtime import install as auth
     from xqr.bio.runtime import install as bio
+    from xqr.dashboard.runtime import install as dashboard
     from xqr.links.runtime import install as links
     from xqr.mcp.runtime import install as mcp
     from xqr.qr.runtime import install as qr
@@ -55,13 +56,15 @@ def _installers() -> list[Callable[[XqrApp], None]]:
     from xqr.webhooks.runtime import install as webhooks
     from xqr.workspaces.runtime import install as workspaces
 
-    # Order matters: the redirect handler needs the scan buffer; /mcp answers before it.
+    # Order matters: the redirect handler needs the scan buffer; /mcp answers before it; the
+    # dashboard's paths are reserved words, so it may come after the redirect handler.
     return [
         auth,
         workspaces,
         scans,
         mcp,
         redirect,
+        dashboard,
         links,
         assets,
         qr,

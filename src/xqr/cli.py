@@ -22,6 +22,7 @@ except ModuleNotFoundError as missing:  # `pip install xqr` is the SDK alone
 import typer.core
 import typer.main
 
+from xqr.accounts.cli import app as admin_member
 from xqr.clitools import fail, out, parse_uuid, print_json, run, unit_of_work
 
 if TYPE_CHECKING:
@@ -103,7 +104,6 @@ admin = typer.Typer(help="Administer workspaces, members and API keys.", no_args
 admin_workspace = typer.Typer(
     help="Create and list workspaces, change plans.", no_args_is_help=True
 )
-admin_member = typer.Typer(help="Manage workspace members.", no_args_is_help=True)
 admin_key = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 admin.add_typer(admin_workspace, name="workspace")
 admin.add_typer(admin_member, name="member")
@@ -131,6 +131,7 @@ def serve(
     """Migrate the database, create a first workspace and key if there is none, and serve."""
     import uvicorn
 
+    from xqr.accounts.bootstrap import first_owner_setup_link
     from xqr.config import get_settings
     from xqr.core.logging import configure_logging
     from xqr.workspaces.bootstrap import bootstrap
@@ -142,6 +143,9 @@ def serve(
     bind_port = port or settings.port
     if created is not None:
         _announce(settings, created)
+    setup = run(first_owner_setup_link)
+    if setup is not None:
+        _announce_setup(*setup)
     out.print(f"xQR serving at {settings.public_url} (bound to {bind_host}:{bind_port})")
     uvicorn.run(
         "xqr.app:create_server_app",
@@ -165,6 +169,14 @@ def _announce(settings: Settings, created: dict[str, str]) -> None:
         "every scope.\nIt is shown only this once; keep it somewhere safe:\n\n"
         f"    {key}\n\n"
         f'Try: curl -H "Authorization: Bearer {key}" {settings.public_url}/api/v1/workspace\n\n'
+    )
+    sys.stdout.flush()
+
+
+def _announce_setup(email: str, url: str) -> None:
+    sys.stdout.write(
+        f"Sign in to the dashboard: open this one-time link (valid 24 hours) to choose the "
+        f"password of {email}:\n\n    {url}\n\n"
     )
     sys.stdout.flush()
 
@@ -239,29 +251,6 @@ def workspace_set_plan(
 
     run(_set)
     out.print(f"Workspace {workspace_id} is now on the {plan} plan.")
-
-
-# --- admin member ----------------------------------------------------------------------
-
-
-@admin_member.command("add")
-def member_add(
-    workspace: Annotated[str, typer.Option(help="Workspace id.")],
-    email: Annotated[str, typer.Option(help="Member's email.")],
-    role: Annotated[str, typer.Option(help="owner, admin, member or viewer.")] = "member",
-) -> None:
-    """Add a member to a workspace."""
-    from xqr.workspaces import service
-
-    async def _add(ctx: AppContext) -> None:
-        async with unit_of_work(ctx) as session:
-            ws = await service.get_workspace(session, parse_uuid(workspace, "workspace id"))
-            await service.add_member(
-                session, service.tenant_for(ws, ctx.plans), email=email, role=role
-            )
-
-    run(_add)
-    out.print(f"Added {email} as {role}.")
 
 
 # --- admin key -------------------------------------------------------------------------

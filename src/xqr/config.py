@@ -117,6 +117,12 @@ class Settings(BaseSettings):
     s3_public_bucket: str = Field(
         "xqr-public", description="Bucket published assets are copied to."
     )
+    session_idle_minutes: int = Field(
+        720,
+        ge=5,
+        description="Dashboard sessions end after this many minutes without a request (and "
+        "30 days after sign-in in any case).",
+    )
     run_background: bool = Field(
         True,
         description="Run the webhook dispatcher and the report worker inside `xqr serve` as well.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -13,6 +13,55 @@ from xqr.auth.ratelimit import BurstLimiter
 from xqr.config import Settings
 from xqr.db.engine import make_engine, make_sessionmaker
 from xqr.workspaces.plans import Plan, load_plans
+
+if TYPE_CHECKING:
+    from xqr.assets.storage import AssetStorage
+    from xqr.auth.cache import KeyCache
+    from xqr.auth.failures import FailedAuthentications
+    from xqr.auth.quota import QuotaCounter
+    from xqr.bio.cache import BioPageCache
+    from xqr.qr.images import ImageMemo
+    from xqr.qr.rendering import QrRenderer
+    from xqr.redirect.cache import LinkCache
+    from xqr.redirect.handler import RedirectHandler
+    from xqr.reports.service import DownloadLinks
+    from xqr.scans.buffer import ScanBuffer
+    from xqr.scans.writer import ScanWriter
+    from xqr.webhooks.dispatcher import Dispatcher
+    from xqr.webhooks.secret_store import SigningSecrets
+
+
+class Parts:
+    """Each domain's runtime objects, typed, so the wiring between domains is checked by mypy.
+
+    A domain's `install(app)` sets its parts; other domains read them as `ctx.parts.<name>`.
+    The ones without a default exist once `create_app` has run (reading one earlier raises
+    AttributeError); the ones defaulting to None are made on first use, or only in some
+    processes. A new part is one annotated line here (its type imported under TYPE_CHECKING)
+    and one assignment in its domain's install.
+    """
+
+    # auth
+    key_cache: KeyCache
+    quota: QuotaCounter
+    failed_authentications: FailedAuthentications
+    # scans
+    scan_buffer: ScanBuffer
+    scan_writer: ScanWriter
+    # redirect
+    link_cache: LinkCache
+    redirect_handler: RedirectHandler
+    # bio
+    bio_cache: BioPageCache
+    # webhooks
+    webhook_secrets: SigningSecrets
+    webhook_dispatcher: Dispatcher | None = None  # in processes that run background work
+    # made on first use, so an AppContext without an app (CLI commands) has them too
+    asset_storage: AssetStorage | None = None
+    qr_renderer: QrRenderer | None = None
+    qr_image_memo: ImageMemo | None = None
+    # reports
+    report_downloads: DownloadLinks
 
 
 @dataclass
@@ -25,8 +74,7 @@ class AppContext:
     read_sessionmaker: async_sessionmaker[AsyncSession]
     plans: dict[str, Plan]
     burst: BurstLimiter = field(default_factory=BurstLimiter)
-    # Per-domain runtime objects (link cache, scan writer, QR cache, storage, dispatcher).
-    parts: dict[str, Any] = field(default_factory=dict)
+    parts: Parts = field(default_factory=Parts)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppContext:

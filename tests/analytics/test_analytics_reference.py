@@ -46,10 +46,10 @@ def analytics_settings(db_url: str, data_dir: Path, **overrides: Any) -> Setting
 
 async def write_scans(app: XqrApp, scans: list[RawScan]) -> None:
     """Buffer scans as the redirect path does, then let the writer flush them all."""
-    buffer = app.ctx.parts["scan_buffer"]
+    buffer = app.ctx.parts.scan_buffer
     for scan in scans:
         buffer.add(scan)
-    await app.ctx.parts["scan_writer"].flush()
+    await app.ctx.parts.scan_writer.flush()
 
 
 async def stored_events(ctx: AppContext, workspace_id: str) -> list[ScanEvent]:

@@ -15,7 +15,6 @@ from xqr.app import XqrApp, create_app
 from xqr.auth import cache as key_cache
 from xqr.auth.cache import KeyCache
 from xqr.auth.failures import FailedAuthentications
-from xqr.auth.runtime import FAILURES, KEY_CACHE
 from xqr.context import AppContext
 from xqr.db.changelog import ChangeLogPoller
 
@@ -66,7 +65,7 @@ async def test_a_repeated_unknown_prefix_is_looked_up_once_per_interval(
     client: httpx.AsyncClient, ctx: AppContext
 ) -> None:
     now = [0.0]
-    ctx.parts[KEY_CACHE] = KeyCache(ctx.read_engine, monotonic=lambda: now[0])
+    ctx.parts.key_cache = KeyCache(ctx.read_engine, monotonic=lambda: now[0])
     with key_lookups(ctx) as lookups:
         for _ in range(5):
             assert_error(await client.get(WORKSPACE, headers=made_up(1)), 401, "INVALID_API_KEY")
@@ -92,7 +91,7 @@ async def test_a_key_created_right_after_a_failed_lookup_of_its_prefix_works(
         bearer = {"Authorization": f"Bearer {created.plaintext}"}
         # Not committed yet: the server finds no key with this prefix, and remembers that.
         assert_error(await client.get(WORKSPACE, headers=bearer), 401, "INVALID_API_KEY")
-        assert ctx.parts[KEY_CACHE].held(created.key.prefix) is not None
+        assert ctx.parts.key_cache.held(created.key.prefix) is not None
         await session.commit()
     response = await client.get(WORKSPACE, headers=bearer)
     assert response.status_code == 200, response.text
@@ -154,7 +153,9 @@ async def test_another_address_still_gets_401_and_a_known_valid_key_still_works(
 
 async def test_the_refusal_ends_after_the_window(app: XqrApp, ctx: AppContext) -> None:
     now = [0.0]
-    ctx.parts[FAILURES] = FailedAuthentications(limit=3, window=30, monotonic=lambda: now[0])
+    ctx.parts.failed_authentications = FailedAuthentications(
+        limit=3, window=30, monotonic=lambda: now[0]
+    )
     async with from_address(app, "198.51.100.10") as http:
         for n in range(3):
             assert_error(await http.get(WORKSPACE, headers=made_up(n)), 401, "INVALID_API_KEY")

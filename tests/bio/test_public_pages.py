@@ -319,7 +319,7 @@ async def test_another_process_sees_changes_after_its_poll(
     settings = quiet_settings(db_url, tmp_path / "other", cache_poll_interval_ms=3_600_000)
     async with running(settings) as (other, other_client):
         # Standing in for another process: this process's commits do not reach its cache.
-        BioPageCache._instances.discard(other.ctx.parts["bio_cache"])
+        BioPageCache._instances.discard(other.ctx.parts.bio_cache)
         assert "Before" in (await other_client.get("/bio/shared")).text
         await patch(client, account, page["id"], title="After")
         assert "Before" in (await other_client.get("/bio/shared")).text  # still cached
@@ -362,7 +362,7 @@ async def test_a_cached_page_costs_no_query(
     # with the database gone, cached answers (pages and "no such page") still come back
     await app.ctx.read_engine.dispose()
     broken = make_engine("sqlite+aiosqlite:////nonexistent/dir/db.sqlite")
-    cache = app.ctx.parts["bio_cache"]
+    cache = app.ctx.parts.bio_cache
     real_engine, cache.engine = cache.engine, broken
     try:
         assert (await client.get("/bio/cached")).status_code == 200

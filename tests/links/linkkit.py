@@ -100,7 +100,7 @@ async def get_link(client: httpx.AsyncClient, account: Account, link_id: str) ->
 
 
 async def flush(app: XqrApp) -> None:
-    await app.ctx.parts["scan_writer"].flush()
+    await app.ctx.parts.scan_writer.flush()
 
 
 async def rows(ctx: AppContext, sql: str, **params: Any) -> list[Any]:

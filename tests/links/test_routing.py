@@ -11,8 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from xqr.core.errors import ApiError
-from xqr.core.handlers import validation_failed
+from xqr.core.errors import ApiError, validation_failed
 from xqr.links.routing import (
     MAX_RULES,
     Rule,

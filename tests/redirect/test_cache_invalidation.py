@@ -32,7 +32,7 @@ async def location(client: httpx.AsyncClient, code: str) -> str | int:
 
 
 def cache_of(app: XqrApp) -> LinkCache:
-    cache: LinkCache = app.ctx.parts["link_cache"]
+    cache: LinkCache = app.ctx.parts.link_cache
     return cache
 
 

@@ -450,7 +450,7 @@ async def test_a_graceful_shutdown_writes_every_buffered_scan(db_url: str, tmp_p
         link = await create_link(client, account)
         for _ in range(40):
             assert (await client.get(f"/{link['short_code']}", headers=BROWSER)).status_code == 302
-        assert len(app.ctx.parts["scan_buffer"]) == 40
+        assert len(app.ctx.parts.scan_buffer) == 40
     engine = make_engine(db_url)
     try:
         async with make_sessionmaker(engine)() as session:
@@ -480,7 +480,7 @@ async def test_scans_of_a_link_deleted_before_the_flush_do_not_break_the_batch(
     await client.get(f"/{kept['short_code']}", headers=BROWSER)
     await client.delete(f"/api/v1/links/{gone['id']}", headers=account.headers)
     await flush(app)
-    assert len(app.ctx.parts["scan_buffer"]) == 0
+    assert len(app.ctx.parts.scan_buffer) == 0
     assert (await get_link(client, account, kept["id"]))["scan_count"] == 1
 
 

@@ -90,7 +90,7 @@ async def test_a_failed_batch_leaves_nothing_behind_and_is_written_once_after_re
     scans = random_scans(
         account.workspace_id, await _links(client, account), count=500, days=3, seed=3
     )
-    writer, buffer = app.ctx.parts["scan_writer"], app.ctx.parts["scan_buffer"]
+    writer, buffer = app.ctx.parts.scan_writer, app.ctx.parts.scan_buffer
     await _fail_inserts(app.ctx, table)
     for scan in scans:
         buffer.add(scan)
@@ -121,7 +121,7 @@ async def test_the_background_writer_retries_until_the_database_recovers(
         scans = random_scans(
             account.workspace_id, await _links(client, account), count=300, days=1, seed=4
         )
-        writer, buffer = app.ctx.parts["scan_writer"], app.ctx.parts["scan_buffer"]
+        writer, buffer = app.ctx.parts.scan_writer, app.ctx.parts.scan_buffer
         await _fail_inserts(app.ctx, "scan_visitors")
         for scan in scans:
             buffer.add(scan)
@@ -142,7 +142,7 @@ async def test_shutdown_writes_everything_still_buffered(db_url: str, tmp_path: 
         scans = random_scans(
             account.workspace_id, await _links(client, account), count=250, days=1, seed=5
         )
-        buffer = app.ctx.parts["scan_buffer"]
+        buffer = app.ctx.parts.scan_buffer
         for scan in scans[:50]:  # fewer than a batch: nothing wakes the writer
             buffer.add(scan)
         await loop_turns()  # a woken writer would have taken them from the buffer by now
@@ -150,7 +150,7 @@ async def test_shutdown_writes_everything_still_buffered(db_url: str, tmp_path: 
         assert int(await scalar(app.ctx, "SELECT COUNT(*) FROM scan_events")) == 0
         for scan in scans[50:]:
             buffer.add(scan)
-        writer = app.ctx.parts["scan_writer"]
+        writer = app.ctx.parts.scan_writer
     # the lifespan has ended: the writer stopped after flushing
     assert len(buffer) == 0
     async with running(settings) as (again, _):
@@ -176,7 +176,7 @@ async def test_bots_are_redirected_but_never_stored(
         "User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0"
     }
     assert (await client.get(f"/{link['short_code']}", headers=person)).status_code == 302
-    writer = app.ctx.parts["scan_writer"]
+    writer = app.ctx.parts.scan_writer
     await writer.flush()
     assert writer.skipped_bots == len(bots)
     counts = await _counts(app.ctx)
@@ -191,7 +191,7 @@ async def test_concurrent_flushes_keep_the_buffer_order(
     scans = random_scans(
         account.workspace_id, await _links(client, account), count=2500, days=2, seed=6
     )
-    writer, buffer = app.ctx.parts["scan_writer"], app.ctx.parts["scan_buffer"]
+    writer, buffer = app.ctx.parts.scan_writer, app.ctx.parts.scan_buffer
     for scan in scans:
         buffer.add(scan)
     await asyncio.gather(writer.flush(), writer.flush())
@@ -213,7 +213,7 @@ async def test_under_sustained_load_one_transaction_starts_per_interval(
         scans = random_scans(
             account.workspace_id, await _links(client, account), count=35, days=1, seed=8
         )
-        writer, buffer = app.ctx.parts["scan_writer"], app.ctx.parts["scan_buffer"]
+        writer, buffer = app.ctx.parts.scan_writer, app.ctx.parts.scan_buffer
         for scan in scans[:10]:
             buffer.add(scan)
         # the first batch wakes the idle writer
@@ -252,7 +252,7 @@ async def test_every_batch_size_stores_each_event_once_in_order(
     scans = random_scans(account.workspace_id, links, count=330, days=2, seed=12)
     people = [s for s in scans if not parse_user_agent(s.user_agent).is_bot]
     batch = people[:count]
-    writer, buffer = app.ctx.parts["scan_writer"], app.ctx.parts["scan_buffer"]
+    writer, buffer = app.ctx.parts.scan_writer, app.ctx.parts.scan_buffer
     for scan in batch:
         buffer.add(scan)
     await writer.flush()
@@ -280,8 +280,8 @@ async def test_pruning_removes_old_raw_events_but_keeps_the_rollups(
         links = await _links(client, account)
         scans = random_scans(account.workspace_id, links, count=400, days=60, seed=10)
         for scan in scans:
-            app.ctx.parts["scan_buffer"].add(scan)
-        writer = app.ctx.parts["scan_writer"]
+            app.ctx.parts.scan_buffer.add(scan)
+        writer = app.ctx.parts.scan_writer
         await eventually(lambda: writer.written + writer.skipped_bots == len(scans), "all written")
         cutoff = NOW - timedelta(days=30)
 
@@ -319,7 +319,7 @@ async def test_pruning_walks_events_in_stored_order_past_late_ones(
         # two chunks of recent events, then two old events written late.
         moments = [old] * 3 + [new] + [old] * 6 + [new] * 8 + [old] * 2
         template = random_scans(account.workspace_id, links, count=1, days=1, seed=3)[0]
-        writer, buffer = app.ctx.parts["scan_writer"], app.ctx.parts["scan_buffer"]
+        writer, buffer = app.ctx.parts.scan_writer, app.ctx.parts.scan_buffer
         for i, at in enumerate(moments):
             buffer.add(replace(template, occurred_at=at + timedelta(seconds=i)))
         await writer.flush()
@@ -352,7 +352,7 @@ async def test_two_writers_count_a_visitor_once_a_day(
 
     clock.freeze(NOW)
     link = await create_link(client, account)
-    first = app.ctx.parts["scan_writer"]
+    first = app.ctx.parts.scan_writer
     second = ScanWriter(
         ScanBuffer(100), app.ctx.sessionmaker, secret=app.ctx.settings.secret, interval=3600
     )

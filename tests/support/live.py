@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,17 @@ async def _admin(url: str, statement: str) -> None:
         await engine.dispose()
 
 
+def _run(coroutine: Any) -> Any:
+    """asyncio.run, also where an event loop already runs in this thread (Playwright's sync
+    API keeps one): then in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 @contextmanager
 def module_database(template: Any, folder: Path) -> Iterator[str]:
     """A fresh migrated database from the session's template (see tests/conftest.py)."""
@@ -53,11 +65,11 @@ def module_database(template: Any, folder: Path) -> Iterator[str]:
         yield f"sqlite+aiosqlite:///{target}"
         return
     name = f"xqr_live_{os.getpid()}_{next(_names)}"
-    asyncio.run(_admin(template.server_url, f"CREATE DATABASE {name} TEMPLATE {template.template}"))
+    _run(_admin(template.server_url, f"CREATE DATABASE {name} TEMPLATE {template.template}"))
     try:
         yield template.url_for(name)
     finally:
-        asyncio.run(_admin(template.server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        _run(_admin(template.server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
 @dataclass

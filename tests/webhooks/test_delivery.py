@@ -455,7 +455,7 @@ async def test_the_background_dispatcher_of_the_server_delivers_within_a_moment(
     settings = make_settings(db_url, tmp_path / "bg", run_background=True)
     application = create_app(settings)
     async with application.api.router.lifespan_context(application.api):
-        assert isinstance(application.ctx.parts["webhooks.dispatcher"], Dispatcher)
+        assert isinstance(application.ctx.parts.webhook_dispatcher, Dispatcher)
         hook = await create_webhook(client, account, receiver.url)
         started = time.monotonic()
         await client.post(f"{API}/{hook['id']}/test", headers=account.headers)
@@ -493,7 +493,7 @@ async def test_a_commit_in_the_same_process_wakes_the_dispatcher_at_once(
     )
     application = create_app(settings)
     async with application.api.router.lifespan_context(application.api):
-        dispatcher = application.ctx.parts["webhooks.dispatcher"]
+        dispatcher = application.ctx.parts.webhook_dispatcher
         # its first look found nothing: it sleeps until woken (asyncio keeps the waiters)
         await eventually(lambda: dispatcher._wake._waiters, "the dispatcher's first look")
         ctx = application.ctx

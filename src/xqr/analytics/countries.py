@@ -3,8 +3,6 @@ from Debian's iso-codes; do not edit by hand)."""
 
 from __future__ import annotations
 
-UNKNOWN = "XX"
-
 COUNTRY_NAMES: dict[str, str] = {
     "XX": "Unknown",
     "AD": "Andorra",

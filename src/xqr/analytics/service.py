@@ -1,6 +1,6 @@
 """Analytics of a workspace, one of its links, or a bio page: totals, series, breakdowns.
 
-Everything reads the rollups of `xqr.scans` through `xqr.analytics.repository`; periods, time
+Everything reads the rollups of `xqr.scans` through `xqr.scans.rollups`; periods, time
 zones and buckets are defined in `xqr.analytics.periods`. Bio pages call `page_stats`.
 """
 
@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from xqr.analytics import repository
 from xqr.analytics.countries import country_name
 from xqr.analytics.periods import (
     GRANULARITIES,
@@ -45,6 +44,7 @@ from xqr.analytics.schemas import (
 from xqr.core.clock import utcnow
 from xqr.core.errors import validation_error
 from xqr.links.service import get_link, get_links, link_view
+from xqr.scans import rollups
 from xqr.workspaces.tenant import Tenant
 
 DEFAULT_PERIOD = "30d"
@@ -139,7 +139,7 @@ class WorkspaceScope:
     kind: str = "link"
 
     async def first_scan(self, session: AsyncSession) -> datetime | None:
-        return await repository.first_workspace_scan(session, self.workspace_id, self.kind)
+        return await rollups.first_workspace_scan(session, self.workspace_id, self.kind)
 
     async def totals(self, session: AsyncSession, w: Window) -> tuple[int, int]:
         found = await self.breakdowns(session, ("total", "visitors"), w)
@@ -148,7 +148,7 @@ class WorkspaceScope:
     async def series(
         self, session: AsyncSession, grain: str, start: datetime, end: datetime
     ) -> Series:
-        found = await repository.dimension_series(
+        found = await rollups.dimension_series(
             session, self.workspace_id, self.kind, ("total", "visitors"), grain, start, end
         )
         scans, visitors = found["total"], found["visitors"]
@@ -157,7 +157,7 @@ class WorkspaceScope:
     async def breakdowns(
         self, session: AsyncSession, dims: Sequence[str], w: Window
     ) -> dict[str, dict[str, int]]:
-        return await repository.dimension_counts(
+        return await rollups.dimension_counts(
             session, self.workspace_id, self.kind, dims, w.ranges()
         )
 
@@ -169,21 +169,21 @@ class TargetScope:
     target_ids: tuple[uuid.UUID, ...]
 
     async def first_scan(self, session: AsyncSession) -> datetime | None:
-        return await repository.first_target_scan(session, self.target_ids)
+        return await rollups.first_target_scan(session, self.target_ids)
 
     async def totals(self, session: AsyncSession, w: Window) -> tuple[int, int]:
-        found = await repository.target_totals(session, self.target_ids, w.ranges(TOTAL_GRAINS))
+        found = await rollups.target_totals(session, self.target_ids, w.ranges(TOTAL_GRAINS))
         return sum(n for n, _ in found.values()), sum(v for _, v in found.values())
 
     async def series(
         self, session: AsyncSession, grain: str, start: datetime, end: datetime
     ) -> Series:
-        return await repository.target_series(session, self.target_ids, grain, start, end)
+        return await rollups.target_series(session, self.target_ids, grain, start, end)
 
     async def breakdowns(
         self, session: AsyncSession, dims: Sequence[str], w: Window
     ) -> dict[str, dict[str, int]]:
-        found = await repository.breakdown_counts(session, self.target_ids, w.ranges())
+        found = await rollups.breakdown_counts(session, self.target_ids, w.ranges())
         return {dim: found[dim] for dim in dims}
 
 
@@ -384,7 +384,7 @@ async def top_links(
         raise validation_error("limit", f"must be 1–{MAX_TOP_LINKS}")
     scope = WorkspaceScope(tenant.workspace_id)
     w = await _window(session, scope, query)
-    ranking = await repository.target_ranking(
+    ranking = await rollups.target_ranking(
         session, tenant.workspace_id, "link", w.ranges(TOTAL_GRAINS)
     )
     found: list[TopLinkOut] = []
@@ -410,9 +410,7 @@ async def link_counts(
     and window as `top_links`, so the counts agree with it."""
     scope = WorkspaceScope(tenant.workspace_id)
     w = await _window(session, scope, query)
-    return await repository.target_counts(
-        session, tenant.workspace_id, "link", w.ranges(TOTAL_GRAINS)
-    )
+    return await rollups.target_counts(session, tenant.workspace_id, "link", w.ranges(TOTAL_GRAINS))
 
 
 async def period_window(session: AsyncSession, tenant: Tenant, query: Query) -> Window:
@@ -473,9 +471,7 @@ async def page_stats(
     w = await _window(session, views_scope, query)
     views, visitors = await views_scope.totals(session, w)
     clicks = (
-        await repository.target_totals(session, link_ids, w.ranges(TOTAL_GRAINS))
-        if link_ids
-        else {}
+        await rollups.target_totals(session, link_ids, w.ranges(TOTAL_GRAINS)) if link_ids else {}
     )
     total_clicks = sum(n for n, _ in clicks.values())
     view_days = await _points(session, views_scope, w, "day")

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def install(app: XqrApp) -> None:
     storage = build_storage(app.ctx.settings)
-    app.ctx.parts[service.STORAGE_PART] = storage
+    app.ctx.parts.asset_storage = storage
     register_usage_counter("assets", service.count_assets)
     register_usage_counter("storage_bytes", service.count_storage_bytes)
     app.include_api(router)

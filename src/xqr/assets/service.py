@@ -39,17 +39,15 @@ if TYPE_CHECKING:
 # Pending assets never confirmed stop reserving a slot after this, and `prune_pending`
 # removes them (and any bytes uploaded for them).
 PENDING_TTL = timedelta(hours=24)
-STORAGE_PART = "assets.storage"
 
 
 def storage_of(source: AssetStorage | AppContext) -> AssetStorage:
     """The app's storage backend (built once per app context), or `source` itself."""
     if isinstance(source, AssetStorage):
         return source
-    storage = source.parts.get(STORAGE_PART)
-    if not isinstance(storage, AssetStorage):
-        storage = build_storage(source.settings)
-        source.parts[STORAGE_PART] = storage
+    storage = source.parts.asset_storage
+    if storage is None:
+        storage = source.parts.asset_storage = build_storage(source.settings)
     return storage
 
 

@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from xqr.auth.models import ApiKey, AuthChange
 from xqr.core.cache import MISSING, LoadingCache
+from xqr.core.memo import BoundedMemo
 from xqr.db.engine import on_commit
-from xqr.workspaces.models import Workspace
+from xqr.workspaces import metering
 
 EVERYTHING = "*"
 # How long "no key has this prefix" is believed. A key created meanwhile is not kept waiting:
@@ -56,9 +57,12 @@ class KeyCache(LoadingCache):
         self.engine = engine
         # When this process last wrote each key's last_used_at.
         self.touched: dict[uuid.UUID, datetime] = {}
-        # prefix → when the answer "no such key" stops being believed (monotonic seconds).
-        self._unknown: dict[str, float] = {}
         self._clock = monotonic
+        # prefix → when the answer "no such key" stops being believed (monotonic seconds);
+        # when full, the answers still believed are kept.
+        self._unknown: BoundedMemo[str, float] = BoundedMemo(
+            MAX_UNKNOWN_PREFIXES, keep=lambda _, until: until > self._clock()
+        )
 
     def invalidate(self, keys: Iterable[str]) -> None:
         keys = list(keys)
@@ -100,31 +104,21 @@ class KeyCache(LoadingCache):
         return record
 
     def _remember_unknown(self, prefix: str) -> None:
-        now = self._clock()
-        if len(self._unknown) >= MAX_UNKNOWN_PREFIXES:
-            self._unknown = {p: until for p, until in self._unknown.items() if until > now}
-            if len(self._unknown) >= MAX_UNKNOWN_PREFIXES:
-                self._unknown.clear()
-        self._unknown[prefix] = now + UNKNOWN_PREFIX_SECONDS
+        self._unknown[prefix] = self._clock() + UNKNOWN_PREFIX_SECONDS
 
     async def _load(self, prefix: str) -> Any:
-        query = (
-            select(
-                ApiKey.id,
-                ApiKey.key_hash,
-                ApiKey.scopes,
-                ApiKey.expires_at,
-                ApiKey.revoked_at,
-                Workspace.id,
-                Workspace.plan,
-                Workspace.created_at,
-            )
-            .join(Workspace, Workspace.id == ApiKey.workspace_id)
-            .where(ApiKey.prefix == prefix)
-        )
+        query = select(
+            ApiKey.id,
+            ApiKey.key_hash,
+            ApiKey.scopes,
+            ApiKey.expires_at,
+            ApiKey.revoked_at,
+            ApiKey.workspace_id,
+        ).where(ApiKey.prefix == prefix)
         async with self.engine.connect() as conn:
             row = (await conn.execute(query)).first()
-        if row is None:
+            terms = None if row is None else await metering.billing_terms(conn, row[5])
+        if row is None or terms is None:
             return MISSING
         return KeyRecord(
             key_id=row[0],
@@ -134,8 +128,8 @@ class KeyCache(LoadingCache):
             expires_at=row[3],
             revoked_at=row[4],
             workspace_id=row[5],
-            plan=row[6],
-            billing_anchor=row[7],
+            plan=terms[0],
+            billing_anchor=terms[1],
         )
 
 

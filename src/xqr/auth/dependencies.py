@@ -10,16 +10,13 @@ from typing import Any
 from fastapi import Request
 
 from xqr.auth import service
-from xqr.auth.cache import KeyCache
 from xqr.auth.failures import AddressGuard
-from xqr.auth.quota import QuotaCounter
-from xqr.auth.runtime import FAILURES, KEY_CACHE, QUOTA
 from xqr.auth.scopes import grants
 from xqr.context import AppContext, Ctx
 from xqr.core.clock import utcnow
 from xqr.core.envelope import RateLimitState
 from xqr.core.errors import ApiError
-from xqr.workspaces import repository as workspaces_repository
+from xqr.workspaces import metering
 from xqr.workspaces.billing import current_cycle
 from xqr.workspaces.plans import cheapest_plan_with
 from xqr.workspaces.tenant import Tenant
@@ -28,7 +25,6 @@ from xqr.workspaces.tenant import Tenant
 @dataclass(frozen=True)
 class Principal:
     key_id: uuid.UUID
-    key_prefix: str
     scopes: tuple[str, ...]
     tenant: Tenant
 
@@ -73,10 +69,10 @@ async def authorize(
     the client's address (failures.py). `counted=False` checks that the monthly quota has
     room without counting the request (an MCP message: the API calls it makes are counted).
     """
-    cache: KeyCache = ctx.parts[KEY_CACHE]
+    cache = ctx.parts.key_cache
     in_process = bool(state.get(ON_BEHALF_OF_MESSAGE))
     guard = (
-        AddressGuard(ctx.parts[FAILURES], connection)
+        AddressGuard(ctx.parts.failed_authentications, connection)
         if connection is not None and not in_process
         else None
     )
@@ -98,9 +94,7 @@ async def authorize(
         burst = ctx.burst.take(str(record.key_id), plan.burst_per_second)
     if not burst.allowed:
         async with ctx.read_engine.connect() as conn:
-            used = await workspaces_repository.calls_in_cycle(
-                conn, record.workspace_id, cycle_start
-            )
+            used = await metering.calls_in_cycle(conn, record.workspace_id, cycle_start)
         state["rate_limit"] = RateLimitState(
             plan.monthly_calls,
             max(0, plan.monthly_calls - used),
@@ -115,8 +109,7 @@ async def authorize(
             f"Retry after {burst.retry_after} s.",
         )
     if counted:
-        quota: QuotaCounter = ctx.parts[QUOTA]
-        calls = await quota.count(
+        calls = await ctx.parts.quota.count(
             record.workspace_id,
             cycle_start,
             plan.monthly_calls,
@@ -125,9 +118,7 @@ async def authorize(
         )
     else:
         async with ctx.read_engine.connect() as conn:
-            used = await workspaces_repository.calls_in_cycle(
-                conn, record.workspace_id, cycle_start
-            )
+            used = await metering.calls_in_cycle(conn, record.workspace_id, cycle_start)
         calls = used if used < plan.monthly_calls else None
     if calls is None:
         state["rate_limit"] = RateLimitState(
@@ -154,7 +145,6 @@ async def authorize(
         raise ApiError("INSUFFICIENT_SCOPE", f"This endpoint requires the {scope} scope.")
     return Principal(
         key_id=record.key_id,
-        key_prefix=record.prefix,
         scopes=record.scopes,
         tenant=Tenant(workspace_id=record.workspace_id, plan=plan, plans=ctx.plans),
     )

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xqr.core.errors import ApiError
+from xqr.core.memo import BoundedMemo
 from xqr.scans.enrichment import client_ip, parse_trusted_proxies
 
 # Addresses tracked at once; past it, the ones with nothing current are forgotten first.
@@ -51,7 +52,9 @@ class FailedAuthentications:
         self.window = window
         self.trusted = parse_trusted_proxies(trusted_proxies)
         self._clock = monotonic
-        self._addresses: dict[str, _Address] = {}
+        self._addresses: BoundedMemo[str, _Address] = BoundedMemo(
+            MAX_ADDRESSES, keep=self._still_current
+        )
 
     def address(self, connection: Mapping[str, Any]) -> str:
         """The client address of an ASGI connection, as the redirect path works it out
@@ -121,24 +124,20 @@ class FailedAuthentications:
     def _current(self, address: str, now: float) -> _Address:
         entry = self._addresses.get(address)
         if entry is None:
-            if len(self._addresses) >= MAX_ADDRESSES:
-                self._forget_stale(now)
             entry = self._addresses[address] = _Address(window_start=now)
         elif entry.refused_until <= now and now - entry.window_start >= self.window:
             entry.window_start, entry.failures, entry.refused_until = now, 0, 0.0
         return entry
 
-    def _forget_stale(self, now: float) -> None:
-        self._addresses = {
-            address: entry
-            for address, entry in self._addresses.items()
-            if entry.lookups
+    def _still_current(self, _address: str, entry: _Address) -> bool:
+        """Whether an address's entry still matters: a lookup, a refusal or failures within
+        the window."""
+        now = self._clock()
+        return bool(
+            entry.lookups
             or entry.refused_until > now
             or (entry.failures and now - entry.window_start < self.window)
-        }
-        if len(self._addresses) >= MAX_ADDRESSES:
-            # Still full of current addresses: start afresh rather than grow without bound.
-            self._addresses.clear()
+        )
 
 
 def refusal(retry_after: int) -> ApiError:

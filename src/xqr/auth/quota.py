@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from xqr.auth.service import touch_statement
 from xqr.db.engine import TransactionRunner
-from xqr.workspaces import repository
+from xqr.workspaces import metering
 
 Group = tuple[uuid.UUID, datetime, int]  # workspace, cycle start, limit
 
@@ -95,16 +95,12 @@ def _grant(
 ) -> list[int | None]:
     """Count up to n calls without passing `limit`; each counted call's position, in order."""
     if n <= limit:
-        total = repository.increment_calls(conn, workspace_id, cycle_start, limit, n)
+        total = metering.count_calls(conn, workspace_id, cycle_start, limit, n)
         if total is not None:
             return list(range(total - n + 1, total + 1))
-    used = int(
-        conn.execute(repository.calls_in_cycle_query(workspace_id, cycle_start)).scalar() or 0
-    )
+    used = metering.calls_counted(conn, workspace_id, cycle_start)
     room = min(n, max(0, limit - used))
-    total = (
-        repository.increment_calls(conn, workspace_id, cycle_start, limit, room) if room else None
-    )
+    total = metering.count_calls(conn, workspace_id, cycle_start, limit, room) if room else None
     if total is None:
         return [None] * n
     return [*range(total - room + 1, total + 1), *([None] * (n - room))]

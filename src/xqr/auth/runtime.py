@@ -16,21 +16,17 @@ from xqr.db.changelog import ChangeLogPoller
 if TYPE_CHECKING:
     from xqr.app import XqrApp
 
-KEY_CACHE = "auth.key_cache"
-QUOTA = "auth.quota"
-FAILURES = "auth.failures"
-
 
 def install(app: XqrApp) -> None:
     settings = app.ctx.settings
     cache = KeyCache(app.ctx.read_engine)
-    app.ctx.parts[KEY_CACHE] = cache
-    app.ctx.parts[FAILURES] = FailedAuthentications(
+    app.ctx.parts.key_cache = cache
+    app.ctx.parts.failed_authentications = FailedAuthentications(
         limit=settings.auth_failure_limit,
         window=settings.auth_failure_window_seconds,
         trusted_proxies=settings.trusted_proxies,
     )
-    quota = app.ctx.parts[QUOTA] = QuotaCounter(app.ctx.engine)
+    quota = app.ctx.parts.quota = QuotaCounter(app.ctx.engine)
     app.background.append(quota)
     changes: Table = AuthChange.__table__  # type: ignore[assignment]
     app.background.append(

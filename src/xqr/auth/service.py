@@ -62,6 +62,7 @@ async def create_key(
         raise validation_error("scopes", str(exc)) from exc
     if expires_at is not None and expires_at <= utcnow():
         raise validation_error("expires_at", "must be in the future")
+    tenant.ensure_feature("api_access", "API access")
     await hold_limits(session, tenant)
     tenant.ensure_within("api_keys", await count_active_keys(session, tenant.workspace_id))
     # The prefix is only 32 bits: retry on the unique index instead of trusting luck.
@@ -93,9 +94,12 @@ async def list_keys(session: AsyncSession, workspace_id: uuid.UUID) -> Sequence[
     return result.all()
 
 
-async def revoke_key(session: AsyncSession, key_id: uuid.UUID) -> ApiKey:
+async def revoke_key(
+    session: AsyncSession, key_id: uuid.UUID, *, workspace_id: uuid.UUID | None = None
+) -> ApiKey:
+    """Revoke a key; with `workspace_id`, only a key of that workspace (else 404)."""
     key = await session.get(ApiKey, key_id)
-    if key is None:
+    if key is None or (workspace_id is not None and key.workspace_id != workspace_id):
         raise not_found("API key")
     if key.revoked_at is None:
         key.revoked_at = utcnow()

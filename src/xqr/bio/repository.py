@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from xqr.bio.models import BioChange, BioPage
@@ -85,24 +84,3 @@ async def load_public(conn: AsyncConnection, slug_lower: str) -> Any:
     """The row a public page is rendered from, or None (any status: the caller checks)."""
     result = await conn.execute(select(*_PUBLIC_COLUMNS).where(BioPage.slug_lower == slug_lower))
     return result.first()
-
-
-async def last_change(conn: AsyncConnection) -> int:
-    return int((await conn.execute(select(func.coalesce(func.max(BioChange.id), 0)))).scalar_one())
-
-
-async def changes_since(
-    conn: AsyncConnection, after: int, since: datetime
-) -> list[tuple[int, str]]:
-    """Changes with an id above `after`, and any logged at `since` or later."""
-    result = await conn.execute(
-        select(BioChange.id, BioChange.slug_lower)
-        .where(or_(BioChange.id > after, BioChange.changed_at >= since))
-        .order_by(BioChange.id)
-        .limit(5000)
-    )
-    return [(int(row[0]), str(row[1])) for row in result.all()]
-
-
-async def prune_changes(conn: AsyncConnection, before: Any) -> None:
-    await conn.execute(delete(BioChange).where(BioChange.changed_at < before))

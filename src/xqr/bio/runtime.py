@@ -17,13 +17,11 @@ from xqr.redirect.handler import normalise_host
 if TYPE_CHECKING:
     from xqr.app import XqrApp
 
-CACHE_PART = "bio_cache"
-
 
 def _assets_base(app: XqrApp) -> str | None:
     """Where published assets live, so avatars there pass the pages' CSP (http included)."""
     settings = app.ctx.settings
-    storage = app.ctx.parts.get("assets.storage")
+    storage = app.ctx.parts.asset_storage
     base = getattr(storage, "public_base_url", None)
     return base or settings.assets_public_base_url or f"{settings.public_url}/cdn"
 
@@ -35,20 +33,20 @@ def install(app: XqrApp) -> None:
     other_hosts = {h for h in (urlsplit(settings.public_url).hostname, *settings.short_hosts) if h}
     handler = BioFrontHandler(
         cache,
-        app.ctx.parts["scan_buffer"],
+        app.ctx.parts.scan_buffer,
         bio_base=settings.bio_base,
         other_hosts=other_hosts,
         trusted_proxies=settings.trusted_proxies,
         country_header=settings.country_header,
     )
-    app.ctx.parts[CACHE_PART] = cache
+    app.ctx.parts.bio_cache = cache
     if handler.serves_root:
         app.front.insert(0, handler)
         bio = urlsplit(settings.bio_base)
         if bio.hostname not in other_hosts:
             # On a host of its own, `/{slug}` is a page, never a short code: the redirect
             # handler (and the server's fast path) leave that host alone.
-            app.ctx.parts["redirect_handler"].skip_hosts.add(normalise_host(bio.netloc))
+            app.ctx.parts.redirect_handler.skip_hosts.add(normalise_host(bio.netloc))
     else:
         app.front.append(handler)
     changes: Table = BioChange.__table__  # type: ignore[assignment]

@@ -7,6 +7,8 @@ import weakref
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
+from xqr.core.memo import BoundedMemo
+
 # A key known to have nothing behind it: cached too, so unknown keys cost no query either.
 MISSING: Any = object()
 
@@ -25,8 +27,7 @@ class LoadingCache:
         cls._instances = weakref.WeakSet()
 
     def __init__(self, *, max_entries: int) -> None:
-        self.max_entries = max_entries
-        self.entries: dict[str, Any] = {}
+        self.entries: BoundedMemo[str, Any] = BoundedMemo(max_entries)
         self._loading: dict[str, asyncio.Future[Any]] = {}
         self._generation = 0
         type(self)._instances.add(self)
@@ -61,8 +62,6 @@ class LoadingCache:
             entry = await self._load(key)
             # A change committed while we were reading may have made this value stale.
             if generation == self._generation:
-                if len(self.entries) >= self.max_entries:
-                    self.entries.clear()
                 self.entries[key] = entry
             future.set_result(entry)
             return entry

@@ -92,3 +92,39 @@ def validation_error(field: str, message: str) -> ApiError:
         f"{field}: {message}",
         details=[{"field": field, "message": message}],
     )
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    path = ""
+    for part in parts:
+        path += f"[{part}]" if part.isdigit() else (f".{part}" if path else part)
+    return path or "body"
+
+
+def _describe(error: dict[str, Any]) -> tuple[str, str]:
+    kind = error.get("type", "")
+    field = _field_path(tuple(error.get("loc", ())))
+    if kind == "json_invalid":
+        return "body", "Malformed JSON body."
+    if kind == "extra_forbidden":
+        return field, "Unknown field."
+    if kind == "missing":
+        return field, "Field required."
+    message = str(error.get("msg", "Invalid value."))
+    message = message.removeprefix("Value error, ")
+    return field, message
+
+
+def validation_failed(errors: list[dict[str, Any]]) -> ApiError:
+    """VALIDATION_ERROR for a list of Pydantic errors: every field in `details`, the first in
+    the message. Shared by the request validation handler and services that validate stored
+    or nested data themselves."""
+    details = [{"field": f, "message": m} for f, m in map(_describe, errors)]
+    first = details[0] if details else {"field": "body", "message": "Invalid request."}
+    summary = (
+        first["message"] if first["field"] == "body" else f"{first['field']}: {first['message']}"
+    )
+    if len(details) > 1:
+        summary += f" (and {len(details) - 1} more)"
+    return ApiError("VALIDATION_ERROR", summary, details=details)

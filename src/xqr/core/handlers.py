@@ -12,42 +12,9 @@ from starlette.responses import Response
 from starlette.routing import Match
 
 from xqr.core.envelope import error_body
-from xqr.core.errors import ApiError
+from xqr.core.errors import ApiError, validation_failed
 
 logger = logging.getLogger("xqr.errors")
-
-
-def _field_path(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    path = ""
-    for part in parts:
-        path += f"[{part}]" if part.isdigit() else (f".{part}" if path else part)
-    return path or "body"
-
-
-def _describe(error: dict[str, Any]) -> tuple[str, str]:
-    kind = error.get("type", "")
-    field = _field_path(tuple(error.get("loc", ())))
-    if kind == "json_invalid":
-        return "body", "Malformed JSON body."
-    if kind == "extra_forbidden":
-        return field, "Unknown field."
-    if kind == "missing":
-        return field, "Field required."
-    message = str(error.get("msg", "Invalid value."))
-    message = message.removeprefix("Value error, ")
-    return field, message
-
-
-def validation_failed(errors: list[dict[str, Any]]) -> ApiError:
-    details = [{"field": f, "message": m} for f, m in map(_describe, errors)]
-    first = details[0] if details else {"field": "body", "message": "Invalid request."}
-    summary = (
-        first["message"] if first["field"] == "body" else f"{first['field']}: {first['message']}"
-    )
-    if len(details) > 1:
-        summary += f" (and {len(details) - 1} more)"
-    return ApiError("VALIDATION_ERROR", summary, details=details)
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:

@@ -12,11 +12,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from xqr.core.clock import utcnow
 from xqr.core.ids import uuid7
+from xqr.core.memo import BoundedMemo
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NAIVE_EPOCH = _EPOCH.replace(tzinfo=None)
-_SECONDS_MEMO = 4096
-_seconds: dict[int, str] = {}  # whole seconds since the epoch → `YYYY-MM-DD HH:MM:SS.`
+# whole seconds since the epoch → `YYYY-MM-DD HH:MM:SS.`
+_seconds: BoundedMemo[int, str] = BoundedMemo(4096)
 
 
 def sqlite_datetime(value: datetime) -> str:
@@ -32,8 +33,6 @@ def sqlite_datetime(value: datetime) -> str:
     second = delta.days * 86_400 + delta.seconds
     prefix = _seconds.get(second)
     if prefix is None:
-        if len(_seconds) >= _SECONDS_MEMO:
-            _seconds.clear()
         moment = _NAIVE_EPOCH + timedelta(seconds=second)
         prefix = _seconds[second] = moment.isoformat(" ", "seconds") + "."
     return prefix + str(delta.microseconds + 1_000_000)[1:]

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -20,9 +21,11 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session, SessionTransaction
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 T = TypeVar("T")
+logger = logging.getLogger("xqr.db")
 
 
 def _unicode_lower(value: str | None) -> str | None:
@@ -133,33 +136,73 @@ class TransactionRunner:
             self._thread = None
 
 
-class XqrSession(AsyncSession):
-    """An AsyncSession that runs `on_commit` callbacks once its transaction has committed."""
+_ON_COMMIT = "xqr.on_commit"  # session.info: [(transaction asked in, callback), ...]
 
-    async def commit(self) -> None:
-        await super().commit()
-        for callback in self.info.pop("on_commit", []):
+
+def on_commit(
+    session: AsyncSession | Session, callback: Callable[[], None], *, once: bool = False
+) -> bool:
+    """Run `callback` once the session's transaction has committed; never if it rolls back.
+
+    Asked inside a savepoint, the callback goes with the savepoint: dropped if it rolls back,
+    and when it is released, run at the outer commit (not before). With `once`, a callback
+    that already waits for this commit is not added again; the answer says whether it was
+    added. Callbacks run in the order they were added; one that fails is logged, and the
+    others still run (the commit has happened either way).
+    """
+    sync = session.sync_session if isinstance(session, AsyncSession) else session
+    if not sync.in_transaction():
+        sync.begin()
+    waiting: list[tuple[SessionTransaction, Callable[[], None]]]
+    waiting = sync.info.setdefault(_ON_COMMIT, [])
+    if once and any(waiting_callback == callback for _, waiting_callback in waiting):
+        return False
+    transaction = sync.get_nested_transaction() or sync.get_transaction()
+    assert transaction is not None
+    waiting.append((transaction, callback))
+    return True
+
+
+@event.listens_for(Session, "after_commit")
+def _run_on_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released: its callbacks wait for the outer commit
+    for _, callback in session.info.pop(_ON_COMMIT, ()):
+        try:
             callback()
-
-    async def rollback(self) -> None:
-        self.info.pop("on_commit", None)
-        await super().rollback()
+        except Exception:
+            logger.exception("a callback run after a commit failed")
 
 
-def on_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
-    """Run `callback` after the session commits (never if it rolls back)."""
-    session.info.setdefault("on_commit", []).append(callback)
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    waiting = session.info.get(_ON_COMMIT)
+    if waiting:
+        waiting[:] = [
+            (transaction, callback)
+            for transaction, callback in waiting
+            if not _within(transaction, previous_transaction)
+        ]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_at_the_end(session: Session, transaction: SessionTransaction) -> None:
+    # The whole transaction is over (committed, rolled back, or closed): nothing may carry
+    # over to the session's next one.
+    if transaction.parent is None:
+        session.info.pop(_ON_COMMIT, None)
+
+
+def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, class_=XqrSession, expire_on_commit=False, autoflush=True)
-
-
-async def session_scope(
-    sessionmaker: async_sessionmaker[AsyncSession],
-) -> AsyncIterator[AsyncSession]:
-    async with sessionmaker() as session:
-        yield session
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
 
 
 def dialect_name(session: AsyncSession) -> str:

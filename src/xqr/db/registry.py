@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import xqr.accounts.models
 import xqr.assets.models
 import xqr.auth.models
 import xqr.bio.models

@@ -15,7 +15,12 @@ from xqr.db.base import Base, IdMixin, TimestampMixin
 
 class Link(IdMixin, TimestampMixin, Base):
     __tablename__ = "links"
-    __table_args__ = (Index("ix_links_workspace_created", "workspace_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_links_workspace_created", "workspace_id", "created_at"),
+        # The dashboard's links list sorts by these.
+        Index("ix_links_workspace_scans", "workspace_id", "scan_count"),
+        Index("ix_links_workspace_last_scan", "workspace_id", "last_scan_at"),
+    )
 
     workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(64), unique=True)

@@ -7,7 +7,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, case, delete, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    UnaryExpression,
+    bindparam,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xqr.db.base import sqlite_datetime
@@ -48,6 +59,17 @@ async def count(session: AsyncSession, workspace_id: uuid.UUID) -> int:
     )
 
 
+SORTS: dict[str, tuple[UnaryExpression[Any], ...]] = {
+    "created": (Link.created_at.desc(), Link.id.desc()),
+    "scans": (Link.scan_count.desc(), Link.id.desc()),
+    "last_scan": (Link.last_scan_at.desc(), Link.id.desc()),
+}
+
+
+def _escaped_like(text: str) -> str:
+    return "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 async def list_page(
     session: AsyncSession,
     workspace_id: uuid.UUID,
@@ -56,7 +78,12 @@ async def list_page(
     search: str | None,
     limit: int,
     offset: int,
+    enabled: bool | None = None,
+    sort: str = "created",
+    search_codes: bool = False,
 ) -> tuple[Sequence[Link], int]:
+    """A page of the workspace's links and how many match. `search` looks in destinations
+    (and in short codes with `search_codes`); `sort` is a key of SORTS, newest first."""
     where = [Link.workspace_id == workspace_id]
     if label is not None:
         where.append(
@@ -67,19 +94,28 @@ async def list_page(
             )
         )
     if search:
-        pattern = (
-            "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
-        where.append(func.lower(Link.destination).like(pattern, escape="\\"))
+        pattern = _escaped_like(search)
+        matches: ColumnElement[bool] = func.lower(Link.destination).like(pattern, escape="\\")
+        if search_codes:
+            matches = or_(matches, Link.code_lower.like(pattern, escape="\\"))
+        where.append(matches)
+    if enabled is not None:
+        where.append(Link.enabled.is_(enabled))
     total = await session.scalar(select(func.count()).select_from(Link).where(*where))
     rows = await session.scalars(
-        select(Link)
-        .where(*where)
-        .order_by(Link.created_at.desc(), Link.id.desc())
-        .limit(limit)
-        .offset(offset)
+        select(Link).where(*where).order_by(*SORTS[sort]).limit(limit).offset(offset)
     )
     return rows.all(), int(total or 0)
+
+
+async def labels_in_use(session: AsyncSession, workspace_id: uuid.UUID) -> list[str]:
+    rows = await session.scalars(
+        select(LinkLabel.label)
+        .where(LinkLabel.workspace_id == workspace_id)
+        .distinct()
+        .order_by(LinkLabel.label)
+    )
+    return list(rows.all())
 
 
 async def iterate(session: AsyncSession, workspace_id: uuid.UUID) -> Sequence[Link]:
@@ -98,19 +134,6 @@ async def set_labels(session: AsyncSession, link: Link, labels: list[str]) -> No
 
 async def log_change(session: AsyncSession, *codes: str) -> None:
     session.add_all(LinkChange(code=code) for code in codes)
-
-
-async def changes_since(session: AsyncSession, after_id: int) -> Sequence[tuple[int, str]]:
-    rows = await session.execute(
-        select(LinkChange.id, LinkChange.code)
-        .where(LinkChange.id > after_id)
-        .order_by(LinkChange.id)
-    )
-    return [(int(r[0]), str(r[1])) for r in rows.all()]
-
-
-async def prune_changes(session: AsyncSession, before: datetime) -> None:
-    await session.execute(delete(LinkChange).where(LinkChange.changed_at < before))
 
 
 async def add_scans(

@@ -98,6 +98,12 @@ def resolve_destination(
     """
     if not rules:
         return default_url
+    rule = matching_rule(rules, visitor, link_id=link_id)
+    return default_url if rule is None else rule.destination
+
+
+def matching_rule(rules: Sequence[Rule], visitor: Visitor, *, link_id: str) -> Rule | None:
+    """The first rule whose conditions all hold for this visitor, or None."""
     now = visitor.now
     country = visitor.country
     device_type = visitor.device_type
@@ -127,8 +133,8 @@ def resolve_destination(
                 bucket = percentage_bucket(link_id, visitor.visitor_id)
             if bucket >= rule.percentage:
                 continue
-        return rule.destination
-    return default_url
+        return rule
+    return None
 
 
 def parse_rules(

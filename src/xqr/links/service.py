@@ -10,18 +10,19 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from pydantic import ValidationError
+from sqlalchemy import Column, Table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xqr.config import Settings
 from xqr.core.clock import utcnow
-from xqr.core.errors import ApiError, not_found, validation_error
-from xqr.core.handlers import validation_failed
+from xqr.core.errors import ApiError, not_found, validation_error, validation_failed
 from xqr.core.text import find_unstorable, plain_text_problem
 from xqr.db.engine import on_commit
 from xqr.links import repository
 from xqr.links.destinations import check_destination
-from xqr.links.models import Link, LinkBatch
+from xqr.links.models import Link, LinkBatch, LinkChange
+from xqr.links.routing import Rule, parse_rules
 from xqr.links.routing_schemas import RoutingRule, RoutingRuleOut
 from xqr.links.schemas import BatchItemOut, BatchOut, LinkCreate, LinkOut, LinkUpdate
 from xqr.links.slugs import check_custom_slug, random_code
@@ -62,7 +63,7 @@ def link_view(link: Link, short_base: str) -> LinkOut:
     """The link object of the API (and of link.* webhook payloads)."""
     return LinkOut(
         id=link.id,
-        short_url=f"{short_base}/{link.code}",
+        short_url=short_url(link.code, short_base),
         short_code=link.code,
         destination=link.destination,
         enabled=link.enabled,
@@ -130,6 +131,27 @@ def _slug(slug: str) -> str:
         return check_custom_slug(slug)
     except ValueError as exc:
         raise validation_error("custom_slug", str(exc)) from exc
+
+
+async def code_availability(
+    session: AsyncSession, slug: str, *, except_link: str | None = None
+) -> tuple[str, str]:
+    """(`free`, `taken`, `invalid` or `empty`, and a sentence) for a wished-for short code,
+    judged as creating the link would: the slug rules, reserved words, codes differing only
+    in case."""
+    if not slug:
+        return "empty", ""
+    try:
+        slug = check_custom_slug(slug)
+    except ValueError as exc:
+        return "invalid", str(exc)[:1].upper() + str(exc)[1:] + "."
+    try:
+        except_id = uuid.UUID(except_link) if except_link else None
+    except ValueError:
+        except_id = None
+    if await repository.code_taken(session, slug, except_id=except_id):
+        return "taken", f"{slug} is already in use."
+    return "free", f"{slug} is available."
 
 
 def _changed(session: AsyncSession, *codes: str) -> None:
@@ -216,10 +238,28 @@ async def list_links(
     search: str | None,
     limit: int,
     offset: int,
+    enabled: bool | None = None,
+    sort: str = "created",
+    search_codes: bool = False,
 ) -> tuple[Sequence[Link], int]:
+    """`sort`: created, scans or last_scan (each newest or most first)."""
+    if sort not in repository.SORTS:
+        raise validation_error("sort", f"must be one of {', '.join(repository.SORTS)}")
     return await repository.list_page(
-        session, tenant.workspace_id, label=label, search=search, limit=limit, offset=offset
+        session,
+        tenant.workspace_id,
+        label=label,
+        search=search,
+        limit=limit,
+        offset=offset,
+        enabled=enabled,
+        sort=sort,
+        search_codes=search_codes,
     )
+
+
+async def labels_in_use(session: AsyncSession, tenant: Tenant) -> list[str]:
+    return await repository.labels_in_use(session, tenant.workspace_id)
 
 
 async def update_link(
@@ -292,6 +332,21 @@ def parse_item(raw: Any, allowed: frozenset[str] = BULK_FIELDS) -> LinkCreate:
         raise validation_failed([dict(e) for e in exc.errors()]) from exc
 
 
+def parse_update(raw: dict[str, Any]) -> LinkUpdate:
+    """A change of a link from plain values (the dashboard's form), validated as the API's."""
+    try:
+        return LinkUpdate.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_failed([dict(e) for e in exc.errors()]) from exc
+
+
+def preview_rules(tenant: Tenant, rules: LinkRules, raw: list[Any]) -> list[Rule]:
+    """Routing rules not saved yet, validated as a save would and in evaluation order, to see
+    where visitors would go."""
+    checked = _rules(tenant, rules, parse_update({"routing_rules": raw}).routing_rules)
+    return parse_rules(checked)
+
+
 async def create_many(
     session: AsyncSession,
     tenant: Tenant,
@@ -340,6 +395,28 @@ async def bulk_create(
     session.add(batch)
     await session.flush()
     return batch, created, errors
+
+
+async def advance_batch(
+    session: AsyncSession,
+    batch_id: uuid.UUID,
+    *,
+    succeeded: int,
+    failed: int,
+    results: list[dict[str, Any]],
+    done: bool,
+) -> None:
+    """Count a processed part of a batch (an import's chunk), in the caller's transaction."""
+    batch = await session.get(LinkBatch, batch_id)
+    if batch is None:
+        return
+    batch.succeeded += succeeded
+    batch.failed += failed
+    batch.results = [*batch.results, *results]
+    batch.updated_at = utcnow()
+    if done:
+        batch.status = "completed"
+    await session.flush()
 
 
 async def all_links(session: AsyncSession, tenant: Tenant) -> Sequence[Link]:
@@ -434,3 +511,15 @@ async def record_scans(session: AsyncSession, per_link: Sequence[Sequence[LinkSc
                     "scan_count": count,
                 }
                 await emit(session, workspace_id, "link.threshold", data)
+
+
+def short_url(code: str, short_base: str) -> str:
+    """The short URL of a code (what link objects show and link QR codes encode)."""
+    return f"{short_base}/{code}"
+
+
+def code_changes() -> tuple[Table, Column[str]]:
+    """The log of changed codes and its key column, which every process polls to drop those
+    codes from its redirect cache (`xqr.redirect.runtime`)."""
+    changes: Table = LinkChange.__table__  # type: ignore[assignment]
+    return changes, changes.c.code

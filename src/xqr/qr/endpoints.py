@@ -228,7 +228,7 @@ async def link_qr(
     `background` given in the query override its colours.
     """
     link = await get_link(session, principal.tenant, link_id)
-    content = service.link_qr_content(link, ctx.settings.short_base)
+    content = service.link_qr_content(link.code, ctx.settings.short_base)
     spec = await service.link_qr_spec(
         session,
         principal.tenant,

@@ -30,7 +30,6 @@ from starlette.responses import Response
 
 from xqr.app import API_PREFIX
 from xqr.auth.dependencies import authorize
-from xqr.auth.runtime import KEY_CACHE
 from xqr.auth.service import key_workspace
 from xqr.core.handlers import error_response
 from xqr.core.middleware import header
@@ -38,7 +37,6 @@ from xqr.qr.rendering import PreparedImage, QrRenderer
 
 if TYPE_CHECKING:
     from xqr.context import AppContext
-    from xqr.redirect.cache import LinkCache
 
 logger = logging.getLogger("xqr.qr")
 
@@ -54,7 +52,6 @@ MEMO_ENTRIES = 10_000
 # hundred bytes, and the memo must not be a place to park megabytes of padded JSON.
 MEMO_MAX_REQUEST_BYTES = 8 * 1024
 RENDER_SCOPE = "qr:render"
-MEMO_PART = "qr.memo"
 
 GENERATE_PATH = f"{API_PREFIX}/qr/generate"
 _LINK_QR_PATH = re.compile(rf"{API_PREFIX}/links/[^/]+/qr")
@@ -141,9 +138,9 @@ class ImageMemo:
     @classmethod
     def of(cls, ctx: AppContext) -> ImageMemo:
         """The app's memo, made on first use."""
-        memo = ctx.parts.get(MEMO_PART)
-        if not isinstance(memo, ImageMemo):
-            memo = ctx.parts[MEMO_PART] = cls()
+        memo = ctx.parts.qr_image_memo
+        if memo is None:
+            memo = ctx.parts.qr_image_memo = cls()
         return memo
 
     def __len__(self) -> int:
@@ -246,7 +243,7 @@ class CachedImages:
         """The remembered answer to this request, if it still holds (nothing is counted)."""
         if body is None:
             return None
-        workspace_id = await key_workspace(self.ctx.parts[KEY_CACHE], authorization)
+        workspace_id = await key_workspace(self.ctx.parts.key_cache, authorization)
         if workspace_id is None:
             return None
         key = request_key(workspace_id, scope, body)
@@ -260,8 +257,5 @@ class CachedImages:
         link = remembered.link
         if link is None:
             return True
-        cache: LinkCache | None = self.ctx.parts.get("link_cache")
-        if cache is None:
-            return False
-        entry = await cache.get(link.code)
+        entry = await self.ctx.parts.link_cache.get(link.code)
         return getattr(entry, "link_id", None) == link.link_id

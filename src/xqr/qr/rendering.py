@@ -1,6 +1,6 @@
 """From a validated request to image bytes: logo, cache key (the ETag), cached rendering.
 
-`QrRenderer` is the app's one rendering runtime (`ctx.parts["qr.renderer"]`): the logo
+`QrRenderer` is the app's one rendering runtime (`ctx.parts.qr_renderer`): the logo
 resolver with its guarded client, the byte-bounded LRU of rendered images and the worker
 processes images are drawn in. A request is first `prepare`d — design, size and format checked,
 the logo resolved, the cache key computed — so a matching `If-None-Match` is answered without
@@ -29,7 +29,6 @@ from xqr.qr.render_pool import RenderPool
 if TYPE_CHECKING:
     from xqr.context import AppContext
 
-RENDERER_PART = "qr.renderer"
 MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 # Renders at once (worker processes) by default: one per CPU core available, at most this
 # many. More workers than cores do not draw faster, and each costs ~30 MB once started and
@@ -124,10 +123,10 @@ class QrRenderer:
     @classmethod
     def of(cls, ctx: AppContext) -> QrRenderer:
         """The app's renderer, made on first use."""
-        renderer = ctx.parts.get(RENDERER_PART)
-        if not isinstance(renderer, QrRenderer):
+        renderer = ctx.parts.qr_renderer
+        if renderer is None:
             renderer = cls(LogoResolver(ctx), concurrent_renders=ctx.settings.qr_concurrent_renders)
-            ctx.parts[RENDERER_PART] = renderer
+            ctx.parts.qr_renderer = renderer
         return renderer
 
     async def start(self) -> None:

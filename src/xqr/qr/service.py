@@ -7,17 +7,18 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xqr.core.clock import utcnow
 from xqr.core.errors import not_found, validation_error
 from xqr.links import service as links
-from xqr.links.models import Link
 from xqr.qr import repository
 from xqr.qr.logos import LogoResolver
 from xqr.qr.models import QrTemplate
 from xqr.qr.render import Design, DesignError, validate_design
-from xqr.qr.rendering import RenderSpec, as_api_error, template_fields
+from xqr.qr.rendering import QrRenderer, RenderSpec, as_api_error, template_fields
+from xqr.qr.scannability import ScanResult, check_png
 from xqr.qr.schemas import DesignOut, TemplateOut
 from xqr.workspaces.service import hold_limits
 from xqr.workspaces.tenant import Tenant
@@ -214,9 +215,9 @@ async def delete_template(session: AsyncSession, tenant: Tenant, template_id: st
     await repository.remove(session, template)
 
 
-def link_qr_content(link: Link, short_base: str) -> str:
+def link_qr_content(code: str, short_base: str) -> str:
     """What a link's QR code encodes: its short URL with `qr=1`, so scans count as `qr`."""
-    short_url = links.link_view(link, short_base).short_url
+    short_url = links.short_url(code, short_base)
     separator = "&" if "?" in short_url else "?"
     return f"{short_url}{separator}{LINK_QR_PARAMETER}"
 
@@ -241,3 +242,23 @@ async def link_qr_spec(
     if background is not None:
         design["background"] = background
     return RenderSpec(content, engine_design(design), size, fmt, design["logo_url"])
+
+
+SCAN_CHECK_SIZE = 8  # pixels per module of the image a scan check decodes
+
+
+async def scan_check(
+    session: AsyncSession,
+    tenant: Tenant,
+    renderer: QrRenderer,
+    content: str,
+    design: Mapping[str, Any],
+) -> ScanResult:
+    """Render `content` with `design` as the API would and decode it with zxing-cpp.
+
+    A design the API refuses (contrast, colours, styles, logo) raises its ApiError."""
+    values = design_view({**DESIGN_DEFAULTS, **_unset_means_default(design)})
+    spec = RenderSpec(content, engine_design(values), SCAN_CHECK_SIZE, "png", values["logo_url"])
+    prepared = await renderer.prepare(session, tenant.workspace_id, spec, template_fields)
+    png = await renderer.image(prepared)
+    return await anyio.to_thread.run_sync(check_png, png, content)

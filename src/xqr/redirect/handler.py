@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from xqr.core.clock import clock
+from xqr.core.memo import BoundedMemo
 from xqr.links.routing import Visitor, resolve_destination
 from xqr.links.slugs import is_code_shaped
 from xqr.redirect.cache import MISSING, LinkCache, LinkEntry, location_header
@@ -87,7 +88,7 @@ class RedirectHandler:
         self.skip_hosts: set[bytes] = set()
         # Routing rules read the visitor's facts; a visitor's repeat scans reuse them.
         self.enricher = Enricher(secret, memo_size=ROUTING_MEMO)
-        self._client_ips: dict[tuple[str, bytes], str] = {}
+        self._client_ips: BoundedMemo[tuple[str, bytes], str] = BoundedMemo(CLIENT_IP_MEMO)
 
     def respond(
         self,
@@ -195,10 +196,9 @@ class RedirectHandler:
         key = (peer, forwarded)
         ip = self._client_ips.get(key)
         if ip is None:
-            ip = enrichment.client_ip(peer, forwarded.decode("latin-1"), self.trusted)
-            if len(self._client_ips) >= CLIENT_IP_MEMO:
-                self._client_ips.clear()
-            self._client_ips[key] = ip
+            ip = self._client_ips[key] = enrichment.client_ip(
+                peer, forwarded.decode("latin-1"), self.trusted
+            )
         return ip
 
     def _route(

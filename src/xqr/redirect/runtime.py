@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from sqlalchemy import Table
-
 from xqr.db.changelog import ChangeLogPoller
-from xqr.links.models import LinkChange
+from xqr.links.service import code_changes
 from xqr.redirect.cache import LinkCache
 from xqr.redirect.handler import RedirectHandler, normalise_host
 
@@ -23,20 +21,20 @@ def install(app: XqrApp) -> None:
     public = normalise_host(urlsplit(settings.public_url).netloc).decode()
     handler = RedirectHandler(
         cache,
-        app.ctx.parts["scan_buffer"],
+        app.ctx.parts.scan_buffer,
         trusted_proxies=settings.trusted_proxies,
         country_header=settings.country_header,
         short_host=short if short != public else None,
         secret=settings.secret,
     )
-    app.ctx.parts["link_cache"] = cache
-    app.ctx.parts["redirect_handler"] = handler
+    app.ctx.parts.link_cache = cache
+    app.ctx.parts.redirect_handler = handler
     app.front.append(handler)
-    changes: Table = LinkChange.__table__  # type: ignore[assignment]
+    changes, code = code_changes()
     app.background.append(
         ChangeLogPoller(
             changes,
-            changes.c.code,
+            code,
             cache.invalidate,
             read_engine=app.ctx.read_engine,
             write_engine=app.ctx.engine,

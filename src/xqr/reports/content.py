@@ -10,13 +10,12 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xqr.analytics import service as analytics
 from xqr.core.clock import isoformat, utcnow
-from xqr.links.models import Link
 from xqr.links.service import all_links, get_links, link_view, list_links
 from xqr.reports.charts import Chart
 from xqr.reports.models import Report
@@ -37,6 +36,17 @@ KIND_TITLES = {
     "top_links": "Top links",
     "links": "Links",
 }
+
+
+class LinkRecord(Protocol):
+    """What a report reads of a link (the links service's objects)."""
+
+    id: uuid.UUID
+    code: str
+    destination: str
+    labels: list[str]
+    enabled: bool
+    created_at: datetime
 
 
 class ReportFailure(Exception):
@@ -125,7 +135,7 @@ def _filtered(report: Report) -> bool:
     return bool(report.link_ids or report.labels)
 
 
-def _matches(link: Link, report: Report, wanted_ids: set[uuid.UUID]) -> bool:
+def _matches(link: LinkRecord, report: Report, wanted_ids: set[uuid.UUID]) -> bool:
     if report.link_ids and link.id not in wanted_ids:
         return False
     return not report.labels or any(label in (link.labels or []) for label in report.labels)
@@ -142,13 +152,14 @@ async def _selection(
     if not _filtered(report):
         return None
     wanted = _wanted_ids(report)
+    candidates: list[LinkRecord]
     if report.link_ids:
         candidates = list((await get_links(session, tenant, list(wanted))).values())
         missing = len(wanted) - len(candidates)
         if missing:
             content.notes.append(f"{missing} of the selected links no longer exist.")
     else:
-        found: dict[uuid.UUID, Link] = {}
+        found: dict[uuid.UUID, LinkRecord] = {}
         for label in report.labels:
             rows, _ = await list_links(
                 session, tenant, label=label, search=None, limit=MAX_SELECTED_LINKS + 1, offset=0

@@ -19,8 +19,6 @@ from xqr.reports import service
 from xqr.reports.models import ReportRun
 from xqr.reports.signing import DownloadUrlProblem, check_download_signature
 
-DOWNLOADS_PART = "reports.downloads"  # ctx.parts: the DownloadLinks that sign URLs
-
 router = APIRouter(include_in_schema=False)
 
 _PROBLEMS = {

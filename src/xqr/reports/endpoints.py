@@ -11,7 +11,7 @@ from xqr.core.openapi import error_responses
 from xqr.core.pagination import Pagination
 from xqr.reports import service
 from xqr.reports.auth import ReportsRead, ReportsWrite, ReportsWriteAnalytics
-from xqr.reports.downloads import DOWNLOADS_PART, file_response
+from xqr.reports.downloads import file_response
 from xqr.reports.schemas import ReportCreate, ReportOut, ReportUpdate, RunOut
 
 router = APIRouter(prefix="/reports", tags=["Reports"])
@@ -54,7 +54,7 @@ async def get_run(
     """One run: its status, times, row count, and once completed its file with a signed
     `download_url` that needs no key until it expires. Scope: `reports:read`."""
     run = await service.get_run(session, principal.tenant, run_id)
-    return Envelope[RunOut].of(request, service.run_view(run, ctx.parts[DOWNLOADS_PART]))
+    return Envelope[RunOut].of(request, service.run_view(run, ctx.parts.report_downloads))
 
 
 @router.get(
@@ -131,7 +131,7 @@ async def run_report(
     an earlier run queued this way is unfinished. Scopes: `reports:write` and
     `analytics:read`."""
     run = await service.run_report(session, principal.tenant, report_id)
-    data = service.run_view(run, ctx.parts[DOWNLOADS_PART])
+    data = service.run_view(run, ctx.parts.report_downloads)
     await session.commit()
     return Envelope[RunOut].of(request, data)
 
@@ -150,7 +150,7 @@ async def list_runs(
     rows, total = await service.list_runs(
         session, principal.tenant, report_id, limit=pagination.limit, offset=pagination.offset
     )
-    links = ctx.parts[DOWNLOADS_PART]
+    links = ctx.parts.report_downloads
     return ListEnvelope[RunOut].of(
         request,
         [service.run_view(run, links) for run in rows],

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from xqr.reports.downloads import DOWNLOADS_PART
 from xqr.reports.downloads import router as downloads_router
 from xqr.reports.endpoints import router
 from xqr.reports.runner import download_links
@@ -16,21 +15,19 @@ from xqr.workspaces.usage import register_usage_counter
 if TYPE_CHECKING:
     from xqr.app import XqrApp
 
-WORKER_PART = "reports.worker"
-
 
 def install(app: XqrApp) -> None:
     ctx = app.ctx
     app.include_api(router)
     app.api.include_router(downloads_router)
     register_usage_counter("reports", count_reports)
-    ctx.parts[DOWNLOADS_PART] = download_links(ctx.settings)
+    ctx.parts.report_downloads = download_links(ctx.settings)
     if ctx.settings.run_background:
-        worker = ReportWorker(
-            ctx.settings,
-            sessionmaker=ctx.sessionmaker,
-            read_sessionmaker=ctx.read_sessionmaker,
-            plans=ctx.plans,
+        app.background.append(
+            ReportWorker(
+                ctx.settings,
+                sessionmaker=ctx.sessionmaker,
+                read_sessionmaker=ctx.read_sessionmaker,
+                plans=ctx.plans,
+            )
         )
-        ctx.parts[WORKER_PART] = worker
-        app.background.append(worker)

@@ -68,7 +68,6 @@ class ReportWorker:
         self._stopping = False
         self._loop_task: asyncio.Task[None] | None = None
         self._current: tuple[ReportRun, asyncio.Task[str]] | None = None
-        self.runs_made = 0
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -237,7 +236,6 @@ class ReportWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
             self._current = None
-        self.runs_made += 1
         logger.info("report run %s: %s in %.2f s", run.id, status, time.monotonic() - started)
 
     async def _renew(self, run: ReportRun) -> None:

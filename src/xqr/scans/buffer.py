@@ -39,11 +39,9 @@ class ScanBuffer:
         self.batch_size = batch_size
         self._items: deque[RawScan] = deque()
         self.full = asyncio.Event()
-        self.accepted = 0
 
     def add(self, scan: RawScan) -> None:
         self._items.append(scan)
-        self.accepted += 1
         if len(self._items) >= self.batch_size:
             self.full.set()
 

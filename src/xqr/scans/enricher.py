@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from datetime import date
 
+from xqr.core.memo import BoundedMemo
 from xqr.scans import enrichment
 from xqr.scans.aggregate import EnrichedScan
 from xqr.scans.buffer import RawScan
@@ -29,28 +30,24 @@ class Enricher:
 
     def __init__(self, secret: bytes, *, memo_size: int = VISITOR_MEMO) -> None:
         self._secret = secret
-        self._salts: dict[date, bytes] = {}
-        self._memo_size = memo_size
+        self._salts: BoundedMemo[date, bytes] = BoundedMemo(5)
         self._memo_day: date | None = None
-        self._memo: dict[tuple[str, str], tuple[str, str]] = {}
+        self._memo: BoundedMemo[tuple[str, str], tuple[str, str]] = BoundedMemo(memo_size)
 
     def salt(self, day: date) -> bytes:
         salt = self._salts.get(day)
         if salt is None:
-            if len(self._salts) > 4:
-                self._salts.clear()
             salt = self._salts[day] = enrichment.daily_salt(self._secret, day)
         return salt
 
     def visitor(self, ip: str, user_agent: str, day: date) -> tuple[str, str]:
         """(country by address, visitor hash) of a visitor on a UTC day."""
         if day != self._memo_day:
-            self._memo_day, self._memo = day, {}
+            self._memo_day = day
+            self._memo.clear()
         key = (ip, user_agent)
         found = self._memo.get(key)
         if found is None:
-            if len(self._memo) >= self._memo_size:
-                self._memo.clear()
             found = self._memo[key] = (
                 enrichment.country_for(ip),
                 enrichment.visitor_hash(ip, user_agent, self.salt(day)),

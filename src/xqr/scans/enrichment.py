@@ -322,10 +322,6 @@ def _device_type(ua: str, os: str, device: str, brand: str) -> str:
     return "desktop"
 
 
-def user_agent_cache_info() -> functools._CacheInfo:
-    return _parse_cached.cache_info()
-
-
 # --- referrer and visitor --------------------------------------------------------------------
 
 

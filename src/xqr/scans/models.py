@@ -34,9 +34,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from xqr.db.base import Base
 
-KINDS = ("link", "bio_view", "bio_click")
-GRAINS = ("h", "d", "w")
-DIMENSIONS = ("total", "visitors", "country", "device", "browser", "os", "source")
 # SQLite: a table clustered by its primary key (no hidden rowid and second index).
 CLUSTERED = {"sqlite_with_rowid": False}
 

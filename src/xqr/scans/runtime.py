@@ -21,6 +21,6 @@ def install(app: XqrApp) -> None:
         interval=settings.scan_flush_interval_ms / 1000,
         retention_days=settings.scan_retention_days,
     )
-    app.ctx.parts["scan_buffer"] = buffer
-    app.ctx.parts["scan_writer"] = writer
+    app.ctx.parts.scan_buffer = buffer
+    app.ctx.parts.scan_writer = writer
     app.background.append(writer)

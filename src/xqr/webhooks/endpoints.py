@@ -20,7 +20,6 @@ from xqr.webhooks.schemas import (
     WebhookUpdate,
     WebhookWithSecretOut,
 )
-from xqr.webhooks.secret_store import SECRETS_PART
 
 router = APIRouter(prefix="/webhooks", tags=["Webhooks"])
 
@@ -41,7 +40,7 @@ async def create_webhook(
         events=body.events,
         description=body.description,
         allow_private=ctx.settings.webhooks_allow_private,
-        secrets=ctx.parts[SECRETS_PART],
+        secrets=ctx.parts.webhook_secrets,
     )
     data = service.webhook_view_with_secret(endpoint, secret)
     await session.commit()
@@ -197,7 +196,7 @@ async def rotate_secret(
     Deliveries sent from now on, retries included, are signed with the new secret.
     """
     endpoint, secret = await service.rotate_secret(
-        session, principal.workspace_id, webhook_id, ctx.parts[SECRETS_PART]
+        session, principal.workspace_id, webhook_id, ctx.parts.webhook_secrets
     )
     data = service.webhook_view_with_secret(endpoint, secret)
     await session.commit()

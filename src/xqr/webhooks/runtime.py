@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from xqr.webhooks.dispatcher import Dispatcher
 from xqr.webhooks.endpoints import router
-from xqr.webhooks.secret_store import SECRETS_PART, SigningSecrets
+from xqr.webhooks.secret_store import SigningSecrets
 from xqr.webhooks.service import count_webhooks, seal_plain_secrets
 from xqr.workspaces.usage import register_usage_counter
 
@@ -45,9 +45,9 @@ class SealPlainSecrets:
 def install(app: XqrApp) -> None:
     app.include_api(router)
     register_usage_counter("webhooks", count_webhooks)
-    secrets = app.ctx.parts[SECRETS_PART] = SigningSecrets(app.ctx.settings.secret)
+    secrets = app.ctx.parts.webhook_secrets = SigningSecrets(app.ctx.settings.secret)
     app.background.append(SealPlainSecrets(app.ctx.sessionmaker, secrets))
     if app.ctx.settings.run_background:
         dispatcher = Dispatcher(app.ctx.settings)
-        app.ctx.parts["webhooks.dispatcher"] = dispatcher
+        app.ctx.parts.webhook_dispatcher = dispatcher
         app.background.append(dispatcher)

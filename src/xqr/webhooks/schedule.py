@@ -23,7 +23,3 @@ def retry_delay(
     if base == 0:
         return 0.0
     return base * (1 + (rng or random).uniform(0, JITTER))
-
-
-def max_attempts(schedule: Sequence[float]) -> int:
-    return len(schedule)

@@ -12,7 +12,6 @@ import uuid
 
 from xqr.core.sealing import Sealer, is_sealed
 
-SECRETS_PART = "webhooks.signing_secrets"
 PURPOSE = "webhook signing secret"
 UNREADABLE_SECRET = (
     "The signing secret cannot be decrypted with this server's secret key (XQR_SECRET_KEY or "

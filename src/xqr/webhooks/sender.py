@@ -14,6 +14,7 @@ import httpx
 
 from xqr import __version__
 from xqr.core.clock import utcnow
+from xqr.core.memo import BoundedMemo
 from xqr.core.netguard import GuardedNetworkBackend, UnsafeURLError, check_url
 from xqr.webhooks.attempts import AttemptOutcome, ClaimedDelivery
 from xqr.webhooks.secret_store import UNREADABLE_SECRET
@@ -66,7 +67,7 @@ class Sender:
         self._idle: dict[uuid.UUID, list[httpcore.AsyncHTTP11Connection]] = {}
         self._last_used: dict[uuid.UUID, float] = {}
         self._in_flight: Counter[uuid.UUID] = Counter()
-        self._urls: dict[str, tuple[httpcore.URL, bytes]] = {}
+        self._urls: BoundedMemo[str, tuple[httpcore.URL, bytes]] = BoundedMemo(4096)
         self._last_sweep = time.monotonic()
 
     async def close_idle(self) -> None:
@@ -178,8 +179,6 @@ class Sender:
         )
         target = self._urls.get(delivery.url)
         if target is None:
-            if len(self._urls) > 4096:
-                self._urls.clear()
             parsed = httpx.URL(delivery.url)
             target = self._urls[delivery.url] = (
                 httpcore.URL(

@@ -1,7 +1,7 @@
 """Waking dispatchers when events commit, instead of at their next poll.
 
-- In one process: `emit()` marks its session; when that session commits, every dispatcher
-  running in the process is woken (a rolled-back session wakes no one).
+- In one process: when the transaction `emit()` wrote events in commits, every dispatcher
+  running in the process is woken (`on_commit`; a rolled-back one wakes no one).
 - Across processes, on PostgreSQL: `emit()` also queues `NOTIFY xqr_webhooks` in its
   transaction, which PostgreSQL delivers only if it commits; dispatchers LISTEN on it.
 
@@ -16,18 +16,15 @@ import weakref
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from sqlalchemy.orm import Session
 
-from xqr.db.engine import dialect_name
+from xqr.db.engine import dialect_name, on_commit
 
 logger = logging.getLogger("xqr.webhooks")
 
 CHANNEL = "xqr_webhooks"
 RECONNECT_SECONDS = 5.0
-_EMITTED = "xqr.webhooks.emitted"
-_NOTIFIED = "xqr.webhooks.notified"
 
 
 class Wakeable(Protocol):
@@ -46,26 +43,17 @@ def unregister(dispatcher: Wakeable) -> None:
 
 
 async def events_emitted(session: AsyncSession) -> None:
-    """Called by `emit()`: wake dispatchers once this session's transaction commits."""
-    session.info[_EMITTED] = True
-    if dialect_name(session) == "postgresql" and not session.info.get(_NOTIFIED):
+    """Called by `emit()`: wake dispatchers once this session's transaction commits.
+
+    The NOTIFY goes with the wake-up: queued in the same (sub)transaction, it is dropped with
+    it when a savepoint rolls back, and then the next event queues both again."""
+    if on_commit(session, _wake_dispatchers, once=True) and dialect_name(session) == "postgresql":
         await session.execute(text(f"NOTIFY {CHANNEL}"))
-        session.info[_NOTIFIED] = True
 
 
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    session.info.pop(_NOTIFIED, None)
-    if session.info.pop(_EMITTED, False):
-        for dispatcher in list(_dispatchers):
-            dispatcher.wake()
-
-
-@event.listens_for(Session, "after_rollback")
-@event.listens_for(Session, "after_soft_rollback")
-def _after_rollback(session: Session, *_: Any) -> None:
-    session.info.pop(_NOTIFIED, None)
-    session.info.pop(_EMITTED, None)
+def _wake_dispatchers() -> None:
+    for dispatcher in list(_dispatchers):
+        dispatcher.wake()
 
 
 async def listen(engine: AsyncEngine, on_notify: Callable[[], None]) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import calendar
 from datetime import datetime
 
+from xqr.core.memo import BoundedMemo
+
 
 def add_months(anchor: datetime, months: int) -> datetime:
     """`anchor` moved by whole months, clamping the day (Jan 31 + 1 month = Feb 28/29)."""
@@ -25,8 +27,7 @@ def cycle_bounds(anchor: datetime, now: datetime) -> tuple[datetime, datetime]:
     return start, end
 
 
-_CURRENT: dict[datetime, tuple[datetime, datetime]] = {}
-_CURRENT_MAX = 10_000
+_CURRENT: BoundedMemo[datetime, tuple[datetime, datetime]] = BoundedMemo(10_000)
 
 
 def current_cycle(anchor: datetime, now: datetime) -> tuple[datetime, datetime]:
@@ -34,7 +35,5 @@ def current_cycle(anchor: datetime, now: datetime) -> tuple[datetime, datetime]:
     call asks; the answer changes once a month)."""
     bounds = _CURRENT.get(anchor)
     if bounds is None or not bounds[0] <= now < bounds[1]:
-        if len(_CURRENT) >= _CURRENT_MAX:
-            _CURRENT.clear()
         bounds = _CURRENT[anchor] = cycle_bounds(anchor, now)
     return bounds

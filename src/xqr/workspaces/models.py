@@ -18,6 +18,8 @@ class Workspace(IdMixin, TimestampMixin, Base):
 
     name: Mapped[str] = mapped_column(String(200))
     plan: Mapped[str] = mapped_column(String(32))
+    # IANA zone the dashboard shows dates in.
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
 
 
 class Member(IdMixin, TimestampMixin, Base):

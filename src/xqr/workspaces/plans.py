@@ -50,9 +50,6 @@ class Plan:
         value: int | None = getattr(self, name)
         return value
 
-    def as_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
 
 # The first three numeric columns are the API reference's; the rest are DESIGN.md's.
 DEFAULT_PLANS: dict[str, Plan] = {

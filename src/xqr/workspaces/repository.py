@@ -27,6 +27,17 @@ async def count_all(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.count()).select_from(Workspace)) or 0)
 
 
+async def billing_terms(
+    conn: AsyncConnection, workspace_id: uuid.UUID
+) -> tuple[str, datetime] | None:
+    row = (
+        await conn.execute(
+            select(Workspace.plan, Workspace.created_at).where(Workspace.id == workspace_id)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
 async def owner_email(session: AsyncSession, workspace_id: uuid.UUID) -> str | None:
     return await session.scalar(
         select(Member.email)
@@ -117,3 +128,47 @@ async def lock(session: AsyncSession, workspace_id: uuid.UUID) -> None:
         await session.execute(
             select(Workspace.id).where(Workspace.id == workspace_id).with_for_update()
         )
+
+
+async def get_member_by_id(
+    session: AsyncSession, workspace_id: uuid.UUID, member_id: uuid.UUID
+) -> Member | None:
+    return await session.scalar(
+        select(Member).where(Member.workspace_id == workspace_id, Member.id == member_id)
+    )
+
+
+async def memberships_of(session: AsyncSession, email: str) -> Sequence[tuple[Workspace, str]]:
+    """Every workspace `email` is a member of, with the role, by workspace name."""
+    rows = await session.execute(
+        select(Workspace, Member.role)
+        .join(Member, Member.workspace_id == Workspace.id)
+        .where(Member.email == email)
+        .order_by(Workspace.name, Workspace.id)
+    )
+    return [(workspace, role) for workspace, role in rows.all()]
+
+
+async def count_owners(session: AsyncSession, workspace_id: uuid.UUID) -> int:
+    total = await session.scalar(
+        select(func.count())
+        .select_from(Member)
+        .where(Member.workspace_id == workspace_id, Member.role == "owner")
+    )
+    return int(total or 0)
+
+
+async def rename_member_email(session: AsyncSession, old: str, new: str) -> None:
+    members = await session.scalars(select(Member).where(Member.email == old))
+    for member in members.all():
+        member.email = new
+
+
+async def first_owner_email(session: AsyncSession) -> str | None:
+    return await session.scalar(
+        select(Member.email)
+        .join(Workspace, Workspace.id == Member.workspace_id)
+        .where(Member.role == "owner")
+        .order_by(Workspace.created_at, Member.created_at)
+        .limit(1)
+    )

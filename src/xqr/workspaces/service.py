@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,17 +17,12 @@ from xqr.workspaces import repository
 from xqr.workspaces.billing import cycle_bounds
 from xqr.workspaces.models import ROLES, Member, Workspace
 from xqr.workspaces.plans import LIMIT_LABELS, PLAN_ORDER, Plan
+from xqr.workspaces.roles import require
 from xqr.workspaces.schemas import ApiCallsUsage, MemberOut, UsageOut, UsedVsLimit, WorkspaceOut
 from xqr.workspaces.tenant import Tenant
 from xqr.workspaces.usage import count_usage
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
-
-
-@dataclass(frozen=True)
-class WorkspaceView:
-    workspace: Workspace
-    owner: str | None
 
 
 def check_plan_name(plan: str) -> str:
@@ -99,10 +93,15 @@ async def set_plan(session: AsyncSession, workspace: Workspace, plan: str) -> Wo
     return workspace
 
 
-def _check_member(email: str, role: str) -> tuple[str, str]:
+def check_member_email(email: str) -> str:
     email = email.strip().lower()
     if not _EMAIL.match(email) or len(email) > 320:
         raise validation_error("email", "must be an email address")
+    return email
+
+
+def _check_member(email: str, role: str) -> tuple[str, str]:
+    email = check_member_email(email)
     if role not in ROLES:
         raise validation_error("role", f"must be one of {', '.join(ROLES)}")
     return email, role
@@ -120,10 +119,132 @@ async def _insert_member(
     return member
 
 
-async def add_member(session: AsyncSession, tenant: Tenant, *, email: str, role: str) -> Member:
+async def add_member(
+    session: AsyncSession,
+    tenant: Tenant,
+    *,
+    email: str,
+    role: str,
+    actor_role: str = "owner",
+) -> Member:
+    """Add a member; only owners may add owners. `actor_role` is the role of whoever asks
+    (the admin CLI acts as an owner)."""
+    if role == "owner":
+        require(actor_role, "owner", "add owners")
+    require(actor_role, "admin", "add members")
     await hold_limits(session, tenant)
     tenant.ensure_within("members", await repository.count_members(session, tenant.workspace_id))
     return await _insert_member(session, tenant.workspace_id, email, role)
+
+
+async def get_member(session: AsyncSession, workspace_id: uuid.UUID, member_id: str) -> Member:
+    try:
+        parsed = uuid.UUID(member_id)
+    except ValueError:
+        raise not_found("Member") from None
+    member = await repository.get_member_by_id(session, workspace_id, parsed)
+    if member is None:
+        raise not_found("Member")
+    return member
+
+
+async def _ensure_owner_remains(session: AsyncSession, member: Member) -> None:
+    if member.role == "owner" and await repository.count_owners(session, member.workspace_id) <= 1:
+        raise ApiError(
+            "CONFLICT",
+            "A workspace needs at least one owner: make someone else an owner first.",
+        )
+
+
+async def change_member_role(
+    session: AsyncSession, tenant: Tenant, member_id: str, role: str, *, actor_role: str
+) -> Member:
+    """Change a member's role; owners only may make or unmake owners, and the last owner
+    stays an owner."""
+    require(actor_role, "admin", "change roles")
+    member = await get_member(session, tenant.workspace_id, member_id)
+    _check_member(member.email, role)
+    if "owner" in (role, member.role):
+        require(actor_role, "owner", "change an owner's role or make owners")
+    await hold_limits(session, tenant)
+    if role != "owner":
+        await _ensure_owner_remains(session, member)
+    member.role = role
+    await session.flush()
+    return member
+
+
+async def remove_member(
+    session: AsyncSession,
+    tenant: Tenant,
+    member_id: str,
+    *,
+    actor_role: str,
+    actor_email: str | None = None,
+) -> Member:
+    """Remove a member; anyone may leave, admins remove others, owners only remove owners, and
+    the last owner cannot leave."""
+    member = await get_member(session, tenant.workspace_id, member_id)
+    if member.email != actor_email:
+        require(actor_role, "admin", "remove members")
+        if member.role == "owner":
+            require(actor_role, "owner", "remove owners")
+    await hold_limits(session, tenant)
+    await _ensure_owner_remains(session, member)
+    await session.delete(member)
+    await session.flush()
+    return member
+
+
+async def memberships(session: AsyncSession, email: str) -> Sequence[tuple[Workspace, str]]:
+    """Every workspace the person with `email` belongs to, with their role there."""
+    return await repository.memberships_of(session, email.strip().lower())
+
+
+async def first_owner_email(session: AsyncSession) -> str | None:
+    """The owner of the oldest workspace (the one a first start creates)."""
+    return await repository.first_owner_email(session)
+
+
+async def role_of(session: AsyncSession, workspace_id: uuid.UUID, email: str) -> str | None:
+    member = await repository.get_member(session, workspace_id, email.strip().lower())
+    return None if member is None else member.role
+
+
+async def change_member_email(session: AsyncSession, old: str, new: str) -> None:
+    """The person behind `old` now signs in as `new`, in every workspace."""
+    await repository.rename_member_email(session, old.strip().lower(), new.strip().lower())
+
+
+def check_timezone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    value = value.strip()
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise validation_error(
+            "timezone", "must be an IANA time zone such as Europe/Berlin"
+        ) from None
+    return value
+
+
+async def update_workspace(
+    session: AsyncSession,
+    workspace: Workspace,
+    *,
+    name: str | None = None,
+    timezone: str | None = None,
+) -> Workspace:
+    if name is not None:
+        name = name.strip()
+        if not name or len(name) > 200:
+            raise validation_error("name", "must be 1–200 characters")
+        workspace.name = name
+    if timezone is not None:
+        workspace.timezone = check_timezone(timezone)
+    await session.flush()
+    return workspace
 
 
 async def list_members(

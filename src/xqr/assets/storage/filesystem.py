@@ -29,7 +29,6 @@ from xqr.assets.storage.base import (
 from xqr.core.clock import utcnow
 
 UPLOAD_PATH = "/_uploads/"
-CDN_PATH = "/cdn/"
 _CHUNK = 1024 * 1024
 
 

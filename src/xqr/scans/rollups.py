@@ -1,4 +1,7 @@
-"""Queries over the scan rollups (the read side of `xqr.scans`' tables).
+"""Reading the scan rollups: the queries analytics (`xqr.analytics.service`) asks.
+
+They live beside the tables they read (`aggregate.py` decides what the rows hold, the writer
+stores them), so the rollups' layout stays this domain's own.
 
 Every query takes a window as rollup ranges (`Window.ranges()`: whole UTC days from the daily
 rows, the edge hours from the hourly rows), so its cost grows with the days asked for, not

@@ -1,0 +1,254 @@
+"""Dashboard page times at size, on SQLite and PostgreSQL, and what a first visit downloads.
+
+For each database: a fresh database (PostgreSQL: a throwaway cluster, as the tests start), one
+enterprise workspace whose owner has a password, `--links` links (created through the links
+service) and `--keys` API keys. A signed-in browser (httpx through the in-process app, so the
+time is the server's) then requests every dashboard page `--requests` times: p50 and p95 per
+page. The links list is measured on its first page and on its last.
+
+Then the bytes of a first visit: the sign-in page and the files it loads, then the first
+dashboard page (its files are cached by then), HTML, CSS, JS and icon counted as sent (static
+files gzip-compressed, pages not).
+
+Prints a table and writes bench/results/dashboard.json.
+
+    python bench/dashboard.py [--links 100000] [--keys 50] [--requests 40]
+                              [--backends sqlite,postgres] [--output FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+sys.path.insert(0, str(ROOT))
+
+EMAIL = "bench@example.com"
+PASSWORD = "bench-password-not-for-production"
+PAGES = [
+    "/dashboard/signin",
+    "/dashboard/links",
+    "/dashboard/links?offset={last}",
+    "/dashboard/links?q=campaign/4242",
+    "/dashboard/links?label=seed",
+    "/dashboard/links?label=seed&sort=scans&offset={last}",
+    "/dashboard/links?sort=last_scan",
+    "/dashboard/links/{link_id}",
+    "/dashboard/links/{link_id}/qr?foreground=%23{colour}&format=svg",
+    "/dashboard/qr/preview?foreground=%23{colour}&dot_style=rounded",
+    "/dashboard/qr",
+    "/dashboard/analytics",
+    "/dashboard/bio",
+    "/dashboard/assets",
+    "/dashboard/settings/workspace",
+    "/dashboard/settings/members",
+    "/dashboard/settings/developers",
+    "/dashboard/settings/webhooks",
+    "/dashboard/settings/usage",
+    "/dashboard/account",
+]
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_ASSETS = re.compile(r'(?:href|src)="(/dashboard/static/[^"]+)"')
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+async def prepare(url: str, data_dir: Path, links: int, keys: int) -> Any:
+    from xqr.accounts import service as accounts
+    from xqr.app import create_app
+    from xqr.auth import service as key_service
+    from xqr.config import Settings
+    from xqr.db.migrate import upgrade
+    from xqr.scans.seeding import seed_links
+    from xqr.workspaces import service as workspaces
+
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=url,
+        secret_key="bench-secret-not-for-production",
+        log_level="WARNING",
+        access_log=False,
+        run_background=False,
+    )
+    app = create_app(settings)
+    ctx = app.ctx
+    await upgrade(ctx.engine)
+    async with ctx.sessionmaker() as session:
+        workspace = await workspaces.create_workspace(
+            session, name="Bench", plan="enterprise", owner_email=EMAIL
+        )
+        account = await accounts.ensure_account(session, EMAIL)
+        await accounts.set_password(session, account, PASSWORD)
+        tenant = workspaces.tenant_for(workspace, ctx.plans)
+        for n in range(keys):
+            await key_service.create_key(session, tenant, scopes="*", name=f"key {n}")
+        await session.commit()
+    started = time.perf_counter()
+    ids = await seed_links(ctx, workspace.id, links)
+    print(f"   {links:,} links in {time.perf_counter() - started:.0f} s", flush=True)
+    app.state_link_id = str(ids[len(ids) // 2])
+    if not settings.is_sqlite:
+        from sqlalchemy import text
+
+        async with ctx.engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text("ANALYZE"))
+    return app
+
+
+async def signed_in(http: httpx.AsyncClient) -> None:
+    form = _CSRF.search((await http.get("/dashboard/signin")).text)
+    assert form is not None
+    answer = await http.post(
+        "/dashboard/signin",
+        data={"csrf_token": form.group(1), "email": EMAIL, "password": PASSWORD},
+    )
+    assert answer.status_code == 303, answer.text
+
+
+async def first_visit(app: Any) -> dict[str, int]:
+    """Bytes a browser downloads: the sign-in page with its files, then the first page."""
+    sizes: dict[str, int] = {"html": 0, "css": 0, "js": 0, "other": 0}
+    seen: set[str] = set()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+
+        async def load(path: str) -> str:
+            response = await http.get(path)
+            sizes["html"] += response.num_bytes_downloaded
+            for asset in _ASSETS.findall(response.text):
+                if asset in seen:
+                    continue
+                seen.add(asset)
+                sent = (await http.get(asset)).num_bytes_downloaded  # compressed, as on the wire
+                kind = asset.split("?")[0].rsplit(".", 1)[-1]
+                sizes[kind if kind in ("css", "js") else "other"] += sent
+            return response.text
+
+        await load("/dashboard/signin")
+        await signed_in(http)
+        await load("/dashboard/links")
+    sizes["total"] = sum(sizes.values())
+    return sizes
+
+
+async def page_times(
+    app: Any, requests: int, last: int, link_id: str
+) -> dict[str, dict[str, float]]:
+    """p50/p95 of each page. The QR previews get a new colour each time, so each is drawn
+    (the live preview's round trip when a person changes a control), not taken from the cache."""
+    results: dict[str, dict[str, float]] = {}
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://bench") as http,
+        httpx.AsyncClient(transport=transport, base_url="http://bench") as anonymous,
+    ):
+        await signed_in(http)
+        for template in PAGES:
+            client = anonymous if template == "/dashboard/signin" else http
+            times = []
+            for n in range(requests):
+                path = template.format(last=last, link_id=link_id, colour=f"{n % 200:06x}")
+                started = time.perf_counter()
+                response = await client.get(path)
+                times.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, (path, response.status_code)
+            name = (
+                template.replace("{last}", "last")
+                .replace("{link_id}", "ID")
+                .replace("%23{colour}", "…")
+            )
+            results[name] = {
+                "p50_ms": round(percentile(times, 50), 1),
+                "p95_ms": round(percentile(times, 95), 1),
+            }
+            print(f"   {name:<56}{results[name]['p50_ms']:>8.1f}{results[name]['p95_ms']:>8.1f}")
+    return results
+
+
+async def run_backend(name: str, url: str, data_dir: Path, args: argparse.Namespace) -> Any:
+    print(f"\n== {name}: {args.links:,} links, {args.keys} keys", flush=True)
+    app = await prepare(url, data_dir, args.links, args.keys)
+    async with app.api.router.lifespan_context(app.api):
+        print(f"   page (ms, {args.requests} requests each)         p50     p95", flush=True)
+        last = (args.links - 1) // 50 * 50
+        result = {
+            "pages": await page_times(app, args.requests, last, app.state_link_id),
+            "first_visit_bytes": await first_visit(app),
+        }
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--links", type=int, default=100_000)
+    parser.add_argument("--keys", type=int, default=50)
+    parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--output", default=str(RESULTS / "dashboard.json"))
+    args = parser.parse_args()
+    results: dict[str, Any] = {"links": args.links, "keys": args.keys, "requests": args.requests}
+    workdir = Path(tempfile.mkdtemp(prefix="xqr-bench-dashboard-"))
+    try:
+        backends = args.backends.split(",")
+        if "sqlite" in backends:
+            url = f"sqlite+aiosqlite:///{workdir / 'sqlite' / 'xqr.db'}"
+            results["sqlite"] = asyncio.run(run_backend("SQLite", url, workdir / "sqlite", args))
+        if "postgres" in backends:
+            from tests.support.postgres import TemporaryPostgres
+
+            cluster = TemporaryPostgres()
+            server = cluster.start()
+            try:
+                url = server.rsplit("/", 1)[0] + "/postgres"
+                results["postgres"] = asyncio.run(
+                    run_backend("PostgreSQL", url, workdir / "postgres", args)
+                )
+            finally:
+                cluster.stop()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    report(results)
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+def report(results: dict[str, Any]) -> None:
+    backends = [b for b in ("sqlite", "postgres") if b in results]
+    print(f"\n{results['links']:,} links, {results['keys']} API keys; "
+          f"{results['requests']} requests per page (ms)\n")  # fmt: skip
+    print(f"{'page':<56}" + "".join(f"{b + ' p50':>15}{b + ' p95':>15}" for b in backends))
+    for name in results[backends[0]]["pages"] if backends else []:
+        row = f"{name:<56}"
+        for b in backends:
+            cell = results[b]["pages"][name]
+            row += f"{cell['p50_ms']:>15.1f}{cell['p95_ms']:>15.1f}"
+        print(row)
+    for b in backends:
+        sizes = results[b]["first_visit_bytes"]
+        print(
+            f"\n{b}: a first visit downloads {sizes['total']:,} bytes "
+            f"(HTML {sizes['html']:,}, CSS {sizes['css']:,}, JS {sizes['js']:,}, "
+            f"other {sizes['other']:,})"
+        )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
