@@ -164,7 +164,8 @@ async def test_recipients_get_an_email_with_the_file_attached(
     [attachment] = list(message.iter_attachments())
     assert attachment.get_filename() == run["file"]["filename"]
     assert attachment.get_content_type() == "application/json"
-    assert attachment.get_payload(decode=True) == (await download(client, account, run["id"])).content
+    expected = (await download(client, account, run["id"])).content
+    assert attachment.get_payload(decode=True) == expected
     body = message.get_body(("plain",))
     assert body is not None
     text = body.get_content()

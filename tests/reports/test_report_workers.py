@@ -69,7 +69,8 @@ async def test_a_run_whose_worker_is_killed_is_made_after_a_worker_starts_again(
         [(_, recipients, message)] = mailbox.messages
         assert recipients == ["ana@example.com"]
         [attachment] = list(message.iter_attachments())
-        assert attachment.get_payload(decode=True) == (await download(client, account, run["id"])).content
+        expected = (await download(client, account, run["id"])).content
+        assert attachment.get_payload(decode=True) == expected
         runs = await client.get(f"/api/v1/reports/{report['id']}/runs", headers=account.headers)
         assert [r["id"] for r in runs.json()["data"]] == [queued["id"]]
 
