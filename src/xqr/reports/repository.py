@@ -85,6 +85,31 @@ async def get_run(
     )
 
 
+async def latest_runs(
+    session: AsyncSession, workspace_id: uuid.UUID, report_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, ReportRun]:
+    if not report_ids:
+        return {}
+    newest = (
+        select(ReportRun.report_id, func.max(ReportRun.created_at).label("at"))
+        .where(ReportRun.workspace_id == workspace_id, ReportRun.report_id.in_(report_ids))
+        .group_by(ReportRun.report_id)
+        .subquery()
+    )
+    rows = await session.scalars(
+        select(ReportRun)
+        .join(
+            newest,
+            and_(ReportRun.report_id == newest.c.report_id, ReportRun.created_at == newest.c.at),
+        )
+        .order_by(ReportRun.id.desc())
+    )
+    found: dict[uuid.UUID, ReportRun] = {}
+    for run in rows.all():
+        found.setdefault(run.report_id, run)
+    return found
+
+
 async def run_by_id(session: AsyncSession, run_id: uuid.UUID) -> ReportRun | None:
     return await session.get(ReportRun, run_id)
 

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xqr.analytics.periods import zone
 from xqr.analytics.service import CUSTOM_PERIOD, Query
 from xqr.core.clock import utcnow
-from xqr.core.errors import ApiError, not_found, validation_error
+from xqr.core.errors import ApiError, not_found, validation_error, validation_failed
 from xqr.core.text import plain_text_problem
 from xqr.db.engine import on_commit
 from xqr.links.service import MAX_LABEL_LENGTH, MAX_LABELS, get_links
@@ -146,6 +147,22 @@ def _reschedule(report: Report, now: datetime) -> None:
         return
     schedule = Schedule.parse(report.schedule)
     report.next_run_at = schedule.next_slot(zone(report.timezone), now)
+
+
+def parse_create(raw: dict[str, Any]) -> ReportCreate:
+    """A new report from plain values (the dashboard's form), validated as the API's body."""
+    try:
+        return ReportCreate.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_failed([dict(e) for e in exc.errors()]) from exc
+
+
+def parse_update(raw: dict[str, Any]) -> ReportUpdate:
+    """A change of a report from plain values, validated as the API's body."""
+    try:
+        return ReportUpdate.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_failed([dict(e) for e in exc.errors()]) from exc
 
 
 # --- reports ---------------------------------------------------------------------------------
@@ -288,6 +305,13 @@ async def list_runs(
     """A report's runs, newest first."""
     report = await get_report(session, tenant, report_id)
     return await repository.list_runs(session, report.id, limit, offset)
+
+
+async def latest_runs(
+    session: AsyncSession, tenant: Tenant, report_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, ReportRun]:
+    """The newest run of each of these reports of the workspace (none: not in the answer)."""
+    return await repository.latest_runs(session, tenant.workspace_id, report_ids)
 
 
 async def get_run(session: AsyncSession, tenant: Tenant, run_id: str) -> ReportRun:
