@@ -2,13 +2,15 @@
 
 Run with ``python scripts/dashboard_screenshots.py`` (`make docs` does). Needs Debian's
 Chromium (`scripts/test-deps`) and the `playwright` package (the test extra). Pages are shot
-at desktop width (1280 px) and the main ones at phone width (375 px) too.
+at desktop width (1280 px) and the main ones at phone width (375 px) too. `--only reports`
+shoots the report pages alone.
 """
 
 from __future__ import annotations
 
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +106,63 @@ def shoot(page: Any, name: str, *, phone: bool = False) -> None:
         page.set_viewport_size(dashboard.DESKTOP)
 
 
+def seed_reports(base: str, key: str) -> str:
+    """Three saved reports, two of them run (waited for); the id of the first."""
+    api = httpx.Client(base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {key}"})
+    reports = [
+        {
+            "name": "Weekly links",
+            "kind": "links",
+            "period": "7d",
+            "timezone": "Europe/Berlin",
+            "schedule": {"frequency": "weekly", "weekday": "monday", "hour": 8},
+            "recipients": ["marketing@example.com"],
+        },
+        {
+            "name": "Monthly countries",
+            "kind": "geography",
+            "period": "30d",
+            "format": "pdf",
+            "schedule": {"frequency": "monthly", "day": 1, "hour": 7},
+        },
+        {"name": "Spring campaign", "kind": "summary", "labels": ["spring"], "format": "json"},
+    ]
+    ids = []
+    for body in reports:
+        created = api.post("/reports", json=body)
+        created.raise_for_status()
+        ids.append(created.json()["data"]["id"])
+    for report_id in ids[:2]:
+        run = api.post(f"/reports/{report_id}/runs").json()["data"]
+        deadline = time.monotonic() + 60
+        while run["status"] in ("queued", "running") and time.monotonic() < deadline:
+            time.sleep(0.2)
+            run = api.get(f"/reports/runs/{run['id']}").json()["data"]
+    return ids[0]
+
+
+def shoot_reports(page: Any, base: str, key: str) -> None:
+    page.goto(f"{base}/dashboard/reports")
+    shoot(page, "reports-empty")
+    report_id = seed_reports(base, key)
+    page.goto(f"{base}/dashboard/reports")
+    shoot(page, "reports", phone=True)
+    page.goto(f"{base}/dashboard/reports/{report_id}")
+    shoot(page, "report", phone=True)
+    page.goto(f"{base}/dashboard/reports/{report_id}/edit")
+    shoot(page, "report-edit", phone=True)
+    page.goto(f"{base}/dashboard/reports/new")
+    page.get_by_label("Name").fill("Autumn")
+    page.get_by_label("Period", exact=True).select_option("custom")
+    page.get_by_label("From (fixed dates)").fill("2026-10-31")
+    page.get_by_label("To, included (fixed dates)").fill("2026-10-01")
+    page.get_by_role("button", name="Save report").click()
+    page.locator("#f-end-error").wait_for()
+    shoot(page, "report-new-error")
+
+
 def main() -> int:
+    only_reports = sys.argv[1:] == ["--only", "reports"]
     problem = dashboard.missing()
     if problem:
         print(f"dashboard screenshots skipped: {problem}", file=sys.stderr)
@@ -119,9 +177,14 @@ def main() -> int:
             XQR_TRUSTED_PROXIES="127.0.0.1",
         )
         with ServerProcess(env, work) as server, dashboard.chromium() as browser:
-            ids = seed(server.url, dashboard.bootstrap_key(server), hook.url)
+            key = dashboard.bootstrap_key(server)
             context = browser.new_context(viewport=dashboard.DESKTOP)
             page = context.new_page()
+            if only_reports:
+                dashboard.choose_password(page, dashboard.setup_link(server), EMAIL)
+                shoot_reports(page, server.url, key)
+                return 0
+            ids = seed(server.url, key, hook.url)
             page.goto(f"{server.url}/dashboard/signin")
             shoot(page, "signin", phone=True)
             page.goto(dashboard.setup_link(server))
@@ -203,6 +266,7 @@ def main() -> int:
             page.goto(f"{server.url}/dashboard/settings/developers")
             page.get_by_role("button", name="Revoke").first.click()
             shoot(page, "confirm-dialog")
+            shoot_reports(page, server.url, key)
     return 0
 
 
