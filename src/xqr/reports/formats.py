@@ -25,8 +25,11 @@ CONTENT_TYPES = {
     "pdf": "application/pdf",
 }
 # Rows in the HTML view and so in the PDF: a table of 100,000 links would be thousands of
-# pages; CSV and JSON carry every row.
-MAX_HTML_ROWS = 1_000
+# pages, and WeasyPrint lays out a few dozen table rows a second on a small machine
+# (bench/reports.py); CSV and JSON carry every row.
+MAX_HTML_ROWS = 500
+# Columns for programs, left out of the view for people (the CSV and JSON have them).
+HIDDEN_IN_VIEW = frozenset({"id", "short_url", "enabled", "created_at"})
 NUMERIC = frozenset(
     {"value", "scans", "unique_visitors", "percentage", "rank", "row_count"},
 )
@@ -113,12 +116,15 @@ def _shown(value: datetime) -> str:
 def render_html(content: ReportContent, *, max_rows: int = MAX_HTML_ROWS) -> str:
     """The report's HTML view (the PDF is this page): title, period, highlights, the chart
     as SVG and the table, every value escaped."""
-    rows = [[_html_cell(value) for value in row] for row in content.rows[:max_rows]]
+    shown = [n for n, column in enumerate(content.columns) if column not in HIDDEN_IN_VIEW]
+    columns = [content.columns[n] for n in shown]
+    rows = [[_html_cell(row[n]) for n in shown] for row in content.rows[:max_rows]]
     return (
         _templates()
         .get_template("report.html.j2")
         .render(
             content=content,
+            columns=columns,
             rows=rows,
             shown=len(rows),
             numeric=NUMERIC,
