@@ -127,6 +127,10 @@ def seed_reports(base: str, key: str) -> str:
         },
         {"name": "Spring campaign", "kind": "summary", "labels": ["spring"], "format": "json"},
     ]
+    for n in range(4):
+        api.post(
+            "/links", json={"url": f"https://shop.example.com/poster/{n}", "labels": ["posters"]}
+        ).raise_for_status()
     ids = []
     for body in reports:
         created = api.post("/reports", json=body)
@@ -149,6 +153,8 @@ def shoot_reports(page: Any, base: str, key: str) -> None:
     shoot(page, "reports", phone=True)
     page.goto(f"{base}/dashboard/reports/{report_id}")
     shoot(page, "report", phone=True)
+    page.goto(f"{base}/dashboard/reports/{report_id}/view")
+    shoot(page, "report-view", phone=True)
     page.goto(f"{base}/dashboard/reports/{report_id}/edit")
     shoot(page, "report-edit", phone=True)
     page.goto(f"{base}/dashboard/reports/new")

@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 
 import httpx
+from bs4 import BeautifulSoup
 
 from tests.conftest import Account, AccountFactory
 from tests.dashboard.conftest import Dashboard, add_person, page, text_of
 from xqr.context import AppContext
+
+
+def page_of(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, "html.parser")
+
 
 FORM = {
     "name": "Weekly countries",
@@ -202,3 +209,40 @@ async def test_another_workspaces_report_is_not_found(
         assert (await other_browser.get(path)).status_code == 404, path
     assert "No reports yet" in text_of(await other_browser.get("/dashboard/reports"))
     assert (await other_browser.post(f"/dashboard/reports/{report_id}/run")).status_code == 404
+
+
+async def test_the_report_view_is_the_html_its_pdf_is_printed_from(
+    ctx: AppContext, browser: Dashboard, other_browser: Dashboard, owner: Account
+) -> None:
+    from xqr.reports import service as reports
+    from xqr.reports.content import build_content
+    from xqr.reports.formats import render_html
+    from xqr.workspaces.service import get_workspace, tenant_for
+
+    await browser.sign_in("maria@example.com")
+    report_id = await _create(browser, name="Countries <today>", frequency="")
+    view = await browser.get(f"/dashboard/reports/{report_id}/view")
+    assert view.status_code == 200
+    assert "style-src 'self'" in view.headers["content-security-policy"]
+    html = page(view)
+    assert html.find("h1").get_text() == "Countries <today>"  # escaped, shown as typed
+    assert html.find("link", rel="stylesheet")["href"] == "/dashboard/reports/view.css"
+    assert html.find("style") is None
+    assert [th.get_text() for th in html.find_all("th")] == [
+        "country", "country_code", "scans", "percentage",
+    ]  # fmt: skip
+    assert html.find("a", string="← Back to the report")["href"].endswith(report_id)
+    css = await browser.get("/dashboard/reports/view.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+
+    async with ctx.read_sessionmaker() as session:  # the PDF's page: the same, style inlined
+        tenant = tenant_for(await get_workspace(session, uuid.UUID(owner.workspace_id)), ctx.plans)
+        report = await reports.get_report(session, tenant, report_id)
+        content = await build_content(session, tenant, report, ctx.settings.short_base)
+    printed = page_of(render_html(content))
+    assert printed.find("style") is not None and printed.find("link") is None
+    assert printed.find("table").get_text() == html.find("table").get_text()
+
+    await add_person(ctx, owner.workspace_id, "vic@example.com", "viewer")
+    await other_browser.sign_in("vic@example.com")
+    assert (await other_browser.get(f"/dashboard/reports/{report_id}/view")).status_code == 200

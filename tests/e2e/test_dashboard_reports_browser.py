@@ -100,6 +100,13 @@ def test_a_report_created_and_run_in_the_dashboard_downloads(
     assert [row["id"] for row in rows] == [link["id"]]
     assert rows[0]["scans"] == "0"
 
+    page.get_by_role("link", name="View now").click()
+    page.wait_for_url("**/view")
+    assert page.get_by_role("heading", name="Browser links").is_visible()
+    assert page.locator("table tbody tr").count() == 1
+    assert dashboard.axe_violations(page) == []
+    page.get_by_role("link", name="← Back to the report").click()
+
     page.get_by_role("link", name="Edit").click()
     page.wait_for_url("**/edit")
     assert page.get_by_label("Name").input_value() == "Browser links"

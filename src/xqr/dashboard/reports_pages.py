@@ -9,14 +9,25 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 from xqr.context import DbSession, ReadSession
 from xqr.core.errors import ApiError
 from xqr.dashboard.session import Me, SignedIn
-from xqr.dashboard.web import PREFIX, checked_form, field_errors, flash, redirect, render, text
+from xqr.dashboard.web import (
+    PREFIX,
+    checked_form,
+    ctx_of,
+    field_errors,
+    flash,
+    redirect,
+    render,
+    text,
+)
 from xqr.reports import service as reports
+from xqr.reports.content import build_content
 from xqr.reports.downloads import file_response
+from xqr.reports.formats import render_html, report_css
 from xqr.reports.schedule import WEEKDAYS
 from xqr.reports.schemas import ReportOut
 
@@ -284,6 +295,25 @@ async def download_run(
     """A completed run's file, for anyone who may read the workspace's reports."""
     run, content = await reports.run_file(session, me.tenant, run_id)
     return file_response(run, content)
+
+
+@router.get("/view.css")
+async def view_stylesheet() -> Response:
+    """The report view's stylesheet (the dashboard's policy allows no inline styles)."""
+    return Response(
+        report_css(), media_type="text/css", headers={"Cache-Control": "private, max-age=3600"}
+    )
+
+
+@router.get("/{report_id}/view")
+async def report_view_page(
+    request: Request, report_id: str, me: SignedIn, session: ReadSession
+) -> Response:
+    """The report as it would be made now: the same HTML its PDF is printed from."""
+    report = await reports.get_report(session, me.tenant, report_id)
+    content = await build_content(session, me.tenant, report, ctx_of(request).settings.short_base)
+    html = render_html(content, stylesheet=f"{PAGE}/view.css", back=f"{PAGE}/{report.id}")
+    return HTMLResponse(html)
 
 
 @router.get("/{report_id}")

@@ -10,6 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from importlib.resources import files
 from typing import Any
 
 import jinja2
@@ -113,9 +114,23 @@ def _shown(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M")
 
 
-def render_html(content: ReportContent, *, max_rows: int = MAX_HTML_ROWS) -> str:
+@cache
+def report_css() -> str:
+    """The stylesheet of the HTML view."""
+    return (files("xqr.reports") / "templates" / "report.css").read_text()
+
+
+def render_html(
+    content: ReportContent,
+    *,
+    max_rows: int = MAX_HTML_ROWS,
+    stylesheet: str | None = None,
+    back: str | None = None,
+) -> str:
     """The report's HTML view (the PDF is this page): title, period, highlights, the chart
-    as SVG and the table, every value escaped."""
+    as SVG and the table, every value escaped. The stylesheet is inlined unless a URL of it
+    is given (`stylesheet`, for pages whose policy forbids inline styles); `back` adds a link
+    back to where the view was opened from."""
     shown = [n for n, column in enumerate(content.columns) if column not in HIDDEN_IN_VIEW]
     columns = [content.columns[n] for n in shown]
     rows = [[_html_cell(row[n]) for n in shown] for row in content.rows[:max_rows]]
@@ -124,6 +139,9 @@ def render_html(content: ReportContent, *, max_rows: int = MAX_HTML_ROWS) -> str
         .get_template("report.html.j2")
         .render(
             content=content,
+            stylesheet=stylesheet,
+            css=report_css(),
+            back=back,
             columns=columns,
             rows=rows,
             shown=len(rows),
