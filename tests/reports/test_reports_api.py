@@ -420,3 +420,14 @@ async def test_saved_reports_are_limited_by_the_plan(
     )
     error = assert_error(response, 403, "PLAN_LIMIT_EXCEEDED")
     assert "10 saved reports" in error["message"]
+
+
+async def test_workspace_usage_counts_saved_reports_against_the_plan(
+    ctx: AppContext, client: httpx.AsyncClient, account: Account
+) -> None:
+    await create_report(client, account, name="One")
+    await create_report(client, account, name="Two")
+    await set_plan(ctx, account.workspace_id, "pro")
+    response = await client.get("/api/v1/workspace/usage", headers=account.headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["reports"] == {"used": 2, "limit": 10}

@@ -202,6 +202,7 @@ class Usage(XQRModel):
     storage_bytes: UsageItem | None = None
     webhooks: UsageItem | None = None
     members: UsageItem | None = None
+    reports: UsageItem | None = None
     api_calls: ApiCallsUsage | None = None
 
 
