@@ -24,6 +24,9 @@ from xqr.reports.models import Report, ReportRun
 pytestmark = pytest.mark.e2e
 
 LEASE = "3"
+# Starting `xqr worker` and making a run take long on a busy machine; these only bound a hang.
+STARTUP = 90.0
+DEADLINE = 60.0
 FAST = {"XQR_REPORT_POLL_INTERVAL_MS": "50", "XQR_REPORT_LEASE_SECONDS": LEASE}
 
 
@@ -49,20 +52,22 @@ async def test_a_run_whose_worker_is_killed_is_made_after_a_worker_starts_again(
             client, account, name="Killed", kind="links", recipients=["ana@example.com"]
         )
         queued = await run_now(client, account, report["id"])
-        first = new_worker(workers, db_url, tmp_path, **env)
+        first = new_worker(workers, db_url, tmp_path, wait=False, **env).ready(STARTUP)
         # the file is made; the worker hangs sending it by email, and is killed there
-        await eventually(mailbox.holding.is_set, "the first worker sending the email")
+        await eventually(
+            mailbox.holding.is_set, "the first worker sending the email", timeout=DEADLINE
+        )
         assert (await get_run(client, account, queued["id"]))["status"] == "running"
         first.signal(signal.SIGKILL)
         assert first.wait() == -signal.SIGKILL
         assert (await get_run(client, account, queued["id"]))["status"] == "running"
 
-        new_worker(workers, db_url, tmp_path, **env)
+        new_worker(workers, db_url, tmp_path, wait=False, **env).ready(STARTUP)
 
         async def completed() -> bool:
             return (await get_run(client, account, queued["id"]))["status"] == "completed"
 
-        await eventually(completed, "the run completed by the new worker", timeout=30)
+        await eventually(completed, "the run completed by the new worker", timeout=DEADLINE)
         run = await get_run(client, account, queued["id"])
         assert await _attempts(ctx, queued["id"]) == 2
         assert run["email_status"] == "sent" and run["error"] is None
@@ -89,7 +94,7 @@ async def test_two_workers_run_a_scheduled_reports_slot_once(
     following = report["next_run_at"]
     both = [new_worker(workers, db_url, tmp_path, wait=False, **FAST) for _ in range(2)]
     for worker in both:
-        worker.ready()
+        worker.ready(STARTUP)
     slots = []
     for n in range(3):
         # The slot comes: as if the clock reached `next_run_at` with both workers watching.
@@ -108,10 +113,10 @@ async def test_two_workers_run_a_scheduled_reports_slot_once(
             runs = response.json()["data"]
             return len(runs) >= count and all(r["status"] == "completed" for r in runs)
 
-        await eventually(made, f"slot {n + 1} run", timeout=30)
+        await eventually(made, f"slot {n + 1} run", timeout=DEADLINE)
     for worker in both:
         worker.signal(signal.SIGTERM)
-        assert worker.wait() == 0, worker.output()
+        assert worker.wait(DEADLINE) == 0, worker.output()
 
     response = await client.get(f"/api/v1/reports/{report['id']}/runs", headers=account.headers)
     runs = response.json()["data"]
