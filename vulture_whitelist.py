@@ -52,6 +52,9 @@ _.iter_deliveries
 _.retry
 _.test
 _.iter_members
+_.runs
+_.wait_for_run
+_.download
 
 # Runtime parts and counters that tests and benchmarks read.
 _.scan_writer

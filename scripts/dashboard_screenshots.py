@@ -4,13 +4,15 @@ Run with ``python scripts/dashboard_screenshots.py`` (`make docs` does). Needs D
 Chromium (`scripts/test-deps`) and the `playwright` package (the test extra). Pages are shot
 at desktop width (1280 px) and the main ones at phone width (375 px) too.
 
-``python scripts/dashboard_screenshots.py analytics`` shoots only the analytics pages.
+``python scripts/dashboard_screenshots.py analytics`` shoots only the analytics pages,
+``python scripts/dashboard_screenshots.py --only reports`` only the report pages.
 """
 
 from __future__ import annotations
 
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +157,68 @@ def shoot_analytics(page: Any, server: ServerProcess, key: str, ids: dict[str, s
 
 def main() -> int:
     only_analytics = sys.argv[1:] == ["analytics"]
+    only_reports = sys.argv[1:] == ["--only", "reports"]
+def seed_reports(base: str, key: str) -> str:
+    """Three saved reports, two of them run (waited for); the id of the first."""
+    api = httpx.Client(base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {key}"})
+    reports = [
+        {
+            "name": "Weekly links",
+            "kind": "links",
+            "period": "7d",
+            "timezone": "Europe/Berlin",
+            "schedule": {"frequency": "weekly", "weekday": "monday", "hour": 8},
+            "recipients": ["marketing@example.com"],
+        },
+        {
+            "name": "Monthly countries",
+            "kind": "geography",
+            "period": "30d",
+            "format": "pdf",
+            "schedule": {"frequency": "monthly", "day": 1, "hour": 7},
+        },
+        {"name": "Spring campaign", "kind": "summary", "labels": ["spring"], "format": "json"},
+    ]
+    for n in range(4):
+        api.post(
+            "/links", json={"url": f"https://shop.example.com/poster/{n}", "labels": ["posters"]}
+        ).raise_for_status()
+    ids = []
+    for body in reports:
+        created = api.post("/reports", json=body)
+        created.raise_for_status()
+        ids.append(created.json()["data"]["id"])
+    for report_id in ids[:2]:
+        run = api.post(f"/reports/{report_id}/runs").json()["data"]
+        deadline = time.monotonic() + 60
+        while run["status"] in ("queued", "running") and time.monotonic() < deadline:
+            time.sleep(0.2)
+            run = api.get(f"/reports/runs/{run['id']}").json()["data"]
+    return ids[0]
+
+
+def shoot_reports(page: Any, base: str, key: str) -> None:
+    page.goto(f"{base}/dashboard/reports")
+    shoot(page, "reports-empty")
+    report_id = seed_reports(base, key)
+    page.goto(f"{base}/dashboard/reports")
+    shoot(page, "reports", phone=True)
+    page.goto(f"{base}/dashboard/reports/{report_id}")
+    shoot(page, "report", phone=True)
+    page.goto(f"{base}/dashboard/reports/{report_id}/view")
+    shoot(page, "report-view", phone=True)
+    page.goto(f"{base}/dashboard/reports/{report_id}/edit")
+    shoot(page, "report-edit", phone=True)
+    page.goto(f"{base}/dashboard/reports/new")
+    page.get_by_label("Name").fill("Autumn")
+    page.get_by_label("Period", exact=True).select_option("custom")
+    page.get_by_label("From (fixed dates)").fill("2026-10-31")
+    page.get_by_label("To, included (fixed dates)").fill("2026-10-01")
+    page.get_by_role("button", name="Save report").click()
+    page.locator("#f-end-error").wait_for()
+    shoot(page, "report-new-error")
+
+
     problem = dashboard.missing()
     if problem:
         print(f"dashboard screenshots skipped: {problem}", file=sys.stderr)
@@ -170,9 +234,13 @@ def main() -> int:
         )
         with ServerProcess(env, work) as server, dashboard.chromium() as browser:
             key = dashboard.bootstrap_key(server)
-            ids = seed(server.url, key, hook.url)
             context = browser.new_context(viewport=dashboard.DESKTOP)
             page = context.new_page()
+            if only_reports:
+                dashboard.choose_password(page, dashboard.setup_link(server), EMAIL)
+                shoot_reports(page, server.url, key)
+                return 0
+            ids = seed(server.url, key, hook.url)
             if only_analytics:
                 dashboard.choose_password(page, dashboard.setup_link(server), EMAIL)
                 shoot_analytics(page, server, key, ids)
@@ -271,6 +339,7 @@ def main() -> int:
             page.get_by_role("button", name="Revoke").first.click()
             shoot(page, "confirm-dialog")
             shoot_analytics(page, server, key, ids)
+            shoot_reports(page, server.url, key)
     return 0
 
 

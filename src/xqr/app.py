@@ -91,6 +91,7 @@ def _installers() -> list[Callable[[XqrApp], None]]:
     from xqr.ops.runtime import install as ops
     from xqr.qr.runtime import install as qr
     from xqr.redirect.runtime import install as redirect
+    from xqr.reports.runtime import install as reports
     from xqr.scans.runtime import install as scans
     from xqr.webhooks.runtime import install as webhooks
     from xqr.workspaces.runtime import install as workspaces
@@ -111,6 +112,7 @@ def _installers() -> list[Callable[[XqrApp], None]]:
         bio,
         webhooks,
         analytics,
+        reports,
         cluster,
         ops,
     ]

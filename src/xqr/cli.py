@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 LAZY_COMMANDS = {
     "worker": (
         "xqr.webhooks.cli:worker",
-        "Deliver webhooks until SIGTERM or Ctrl-C (finishes the sends in flight first).",
+        "Deliver webhooks and make reports until SIGTERM or Ctrl-C.",
     ),
     "qr": (
         "xqr.qr.cli:qr",

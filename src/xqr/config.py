@@ -126,7 +126,8 @@ class Settings(BaseSettings):
         "30 days after sign-in in any case).",
     )
     run_background: bool = Field(
-        True, description="Run the webhook dispatcher inside `xqr serve` as well."
+        True,
+        description="Run the webhook dispatcher and the report worker inside `xqr serve` as well.",
     )
     qr_concurrent_renders: int | None = Field(
         None,
@@ -234,6 +235,39 @@ class Settings(BaseSettings):
         description="Comma-separated hosts or addresses on private networks that health "
         "checks may fetch anyway (an intranet you run); every other private address is "
         "reported as refused, never fetched.",
+    )
+    report_poll_interval_ms: int = Field(
+        1000,
+        ge=1,
+        description="How often an idle report worker looks for queued runs and schedule slots "
+        "(runs queued through this process's API start at once).",
+    )
+    report_lease_seconds: float = Field(
+        120.0,
+        gt=0,
+        description="How long a worker holds a report run without renewing it (it renews every "
+        "third of it); a dead worker's run is taken over once it runs out.",
+    )
+    report_download_url_ttl_seconds: int = Field(
+        7 * 24 * 3600,
+        ge=60,
+        description="How long the signed download URLs of report files (webhooks, emails, run "
+        "objects) stay valid.",
+    )
+    smtp_url: str | None = Field(
+        None,
+        description="SMTP server for report emails: `smtp://host:25`, "
+        "`smtp+starttls://user:pass@host:587` or `smtps://user:pass@host:465`. Unset: no email.",
+    )
+    smtp_from: str | None = Field(
+        None,
+        description="From address of report emails; default `xQR reports <reports@{public host}>`.",
+    )
+    report_email_max_attachment_bytes: int = Field(
+        5 * 1024 * 1024,
+        ge=0,
+        description="Largest report file attached to an email (5 MiB); larger ones are sent as "
+        "a download link.",
     )
 
     @field_validator("public_url", "short_url_base", "bio_url_base", "assets_public_base_url")

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from xqr.qr.rendering import QrRenderer
     from xqr.redirect.cache import LinkCache
     from xqr.redirect.handler import RedirectHandler
+    from xqr.reports.service import DownloadLinks
     from xqr.scans.buffer import ScanBuffer
     from xqr.scans.journal import ScanJournal
     from xqr.scans.writer import ScanWriter
@@ -69,6 +70,8 @@ class Parts:
     # cluster: with XQR_REDIS_URL only
     redis: RedisLink | None = None
     shared_burst: SharedBurstLimiter | None = None
+    # reports
+    report_downloads: DownloadLinks
 
 
 @dataclass

@@ -325,6 +325,7 @@ async def test_usage_shows_a_meter_for_every_limit_and_the_cycle(
         "Asset storage",
         "Webhook endpoints",
         "Members",
+        "Saved reports",
     }
     assert meters["API keys"]["max"] == "2" and meters["API keys"]["value"] == "1"
     assert meters["Members"]["max"] == "3"

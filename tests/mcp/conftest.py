@@ -40,6 +40,9 @@ REFERENCE_RESOURCES = [
     "xqr://bio-pages",
 ]
 REFERENCE_TEMPLATES = ["xqr://links/{link_id}"]
+# Beyond the reference: saved analytics reports.
+REPORT_TOOLS = ["list_reports", "create_report", "run_report", "get_report_run"]
+REPORT_RESOURCES = ["xqr://reports"]
 
 
 @pytest.fixture(scope="session")

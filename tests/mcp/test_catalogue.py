@@ -11,6 +11,8 @@ from tests.mcp.conftest import (
     REFERENCE_RESOURCES,
     REFERENCE_TEMPLATES,
     REFERENCE_TOOLS,
+    REPORT_RESOURCES,
+    REPORT_TOOLS,
     mcp_session,
 )
 from tests.support.live import LiveServer
@@ -22,10 +24,13 @@ READ_ONLY = {
     "analytics_timeseries",
     "analytics_geography", "analytics_devices", "analytics_top_links", "list_bio_pages",
     "get_bio_page", "list_assets", "get_asset", "get_workspace", "get_workspace_usage",
-    "list_workspace_members",
+    "list_workspace_members", "list_reports", "get_report_run",
 }  # fmt: skip
 DESTRUCTIVE = {"delete_link", "delete_asset", "update_link", "update_bio_page"}
-NOT_IDEMPOTENT = {"create_link", "bulk_create_links", "create_qr_template", "create_bio_page"}
+NOT_IDEMPOTENT = {
+    "create_link", "bulk_create_links", "create_qr_template", "create_bio_page",
+    "create_report", "run_report",
+}  # fmt: skip
 
 
 def _property(tool: Any, name: str) -> dict[str, Any]:
@@ -34,20 +39,20 @@ def _property(tool: Any, name: str) -> dict[str, Any]:
     return {**options[0], **{k: v for k, v in schema.items() if k != "anyOf"}}
 
 
-async def test_the_catalogue_is_the_references_29_tools_check_qr_and_7_resources(
+async def test_the_catalogue_is_the_references_tools_check_qr_and_the_reports_ones(
     live: LiveServer, tmp_path: Path
 ) -> None:
     async with mcp_session(live, tmp_path / "mcp.err") as session:
         tools = {tool.name: tool for tool in (await session.list_tools()).tools}
         resources = (await session.list_resources()).resources
         templates = (await session.list_resource_templates()).resource_templates
-    assert sorted(str(r.uri) for r in resources) == sorted(REFERENCE_RESOURCES)
+    assert sorted(str(r.uri) for r in resources) == sorted(REFERENCE_RESOURCES + REPORT_RESOURCES)
     assert [t.uri_template for t in templates] == REFERENCE_TEMPLATES
     assert all(r.mime_type == "application/json" and r.description for r in resources)
-    assert len(resources) + len(templates) == 7
+    assert len(resources) + len(templates) == 7 + len(REPORT_RESOURCES)
     assert set(REFERENCE_TOOLS) <= set(tools)
-    assert sorted(tools) == sorted(ALL_TOOLS)
-    assert len(tools) == 30
+    assert sorted(tools) == sorted(ALL_TOOLS + REPORT_TOOLS)
+    assert len(tools) == 30 + len(REPORT_TOOLS)
     for name, tool in tools.items():
         assert tool.description and len(tool.description) > 30, name
         assert tool.title, name
@@ -78,6 +83,9 @@ async def test_the_catalogue_is_the_references_29_tools_check_qr_and_7_resources
     assert _property(tools["analytics_summary"], "period")["enum"] == ["7d", "30d", "90d", "all"]
     assert _property(tools["analytics_timeseries"], "granularity")["enum"] == ["hour", "day"]
     assert _property(tools["create_bio_page"], "theme")["enum"] == list(schemas.BIO_THEMES)
+    assert _property(tools["create_report"], "format")["enum"] == ["csv", "json", "pdf"]
+    assert _property(tools["create_report"], "recipients")["maxItems"] == 20
+    assert tools["create_report"].input_schema["required"] == ["name", "kind"]
     assert _property(tools["list_assets"], "status")["enum"] == [
         "pending", "uploaded", "published",
     ]  # fmt: skip

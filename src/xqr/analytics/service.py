@@ -402,6 +402,22 @@ async def top_links(
     return found
 
 
+async def link_counts(
+    session: AsyncSession, tenant: Tenant, query: Query
+) -> dict[uuid.UUID, tuple[int, int]]:
+    """(scans, unique visitors) in the period of every link of the workspace that has scans
+    in it (deleted links included: the caller matches them to links). The same rollup rows
+    and window as `top_links`, so the counts agree with it."""
+    scope = WorkspaceScope(tenant.workspace_id)
+    w = await _window(session, scope, query)
+    return await rollups.target_counts(session, tenant.workspace_id, "link", w.ranges(TOTAL_GRAINS))
+
+
+async def period_window(session: AsyncSession, tenant: Tenant, query: Query) -> Window:
+    """The UTC hours the workspace-wide answers to `query` count (`start`, `end`)."""
+    return await _window(session, WorkspaceScope(tenant.workspace_id), query)
+
+
 async def link_stats(
     session: AsyncSession, tenant: Tenant, query: Query, short_base: str, link_id: str
 ) -> LinkStatsOut:

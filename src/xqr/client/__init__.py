@@ -9,9 +9,9 @@
             ...
 
 Every API section is a resource object: `links`, `qr` (`qr.templates`), `analytics`,
-`bio` (`bio.pages`), `assets`, `webhooks`, `workspace`. Responses are pydantic models that
-keep fields they do not know. Lists return a `Page` (`items`, `total`, `limit`, `offset`);
-`.iter(...)` walks every page.
+`bio` (`bio.pages`), `assets`, `webhooks`, `reports`, `workspace`. Responses are pydantic
+models that keep fields they do not know. Lists return a `Page` (`items`, `total`, `limit`,
+`offset`); `.iter(...)` walks every page.
 
 Exceptions:
 
@@ -77,6 +77,10 @@ from xqr.client._models import (
     QRCheck,
     QRDesign,
     QRTemplate,
+    Report,
+    ReportFile,
+    ReportRun,
+    ReportSchedule,
     TimeseriesPoint,
     TopLink,
     TrendPoint,
@@ -130,6 +134,10 @@ __all__ = [
     "QRDesign",
     "QRTemplate",
     "RateLimitError",
+    "Report",
+    "ReportFile",
+    "ReportRun",
+    "ReportSchedule",
     "RetryPolicy",
     "ServerError",
     "TimeseriesPoint",

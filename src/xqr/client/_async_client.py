@@ -19,6 +19,7 @@ from xqr.client._async_resources import (
     AsyncBioResource,
     AsyncLinksResource,
     AsyncQRResource,
+    AsyncReportsResource,
     AsyncWebhooksResource,
     AsyncWorkspaceResource,
 )
@@ -75,6 +76,7 @@ class AsyncXQR:
         self.bio = AsyncBioResource(self)
         self.assets = AsyncAssetsResource(self)
         self.webhooks = AsyncWebhooksResource(self)
+        self.reports = AsyncReportsResource(self)
         self.workspace = AsyncWorkspaceResource(self)
 
     def __repr__(self) -> str:

@@ -5,6 +5,7 @@ Edit this module, not its generated synchronous twin (see `scripts/unasync.py`).
 
 from __future__ import annotations
 
+import asyncio
 import mimetypes
 import os
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -32,6 +33,8 @@ from xqr.client._models import (
     PresignedUpload,
     QRCheck,
     QRTemplate,
+    Report,
+    ReportRun,
     TimeseriesPoint,
     TopLink,
     Usage,
@@ -692,6 +695,94 @@ class AsyncWebhooksResource(AsyncResource):
     async def rotate_secret(self, webhook_id: str) -> Webhook:
         """Replace the signing secret; the answer's `signing_secret` is the new one."""
         return await self._model(Webhook, "POST", f"/webhooks/{webhook_id}/rotate-secret")
+
+
+class AsyncReportsResource(AsyncResource):
+    """`/reports`: saved analytics reports, their runs and files (scopes `reports:read`,
+    `reports:write`; creating, changing and running also need `analytics:read`).
+
+    `period` is 7d, 30d, 90d, all, or `{"start": "2026-03-01", "end": "2026-03-31"}`;
+    `schedule` is e.g. `{"frequency": "weekly", "weekday": "monday", "hour": 8}`.
+    """
+
+    async def create(
+        self,
+        name: str,
+        kind: str,
+        *,
+        period: str | Mapping[str, str] | NotGiven = NOT_GIVEN,
+        timezone: str | NotGiven = NOT_GIVEN,
+        granularity: Granularity | NotGiven = NOT_GIVEN,
+        link_ids: Sequence[str] | NotGiven = NOT_GIVEN,
+        labels: Sequence[str] | NotGiven = NOT_GIVEN,
+        format: str | NotGiven = NOT_GIVEN,
+        schedule: Mapping[str, Any] | NotGiven | None = NOT_GIVEN,
+        recipients: Sequence[str] | NotGiven = NOT_GIVEN,
+    ) -> Report:
+        """Save a report (kind: summary, timeseries, geography, devices, top_links, links)."""
+        body = body_of(
+            name=name,
+            kind=kind,
+            period=dict(period) if isinstance(period, Mapping) else period,
+            timezone=timezone,
+            granularity=granularity,
+            link_ids=list(link_ids) if isinstance(link_ids, Sequence) else link_ids,
+            labels=list(labels) if isinstance(labels, Sequence) else labels,
+            format=format,
+            schedule=dict(schedule) if isinstance(schedule, Mapping) else schedule,
+            recipients=list(recipients) if isinstance(recipients, Sequence) else recipients,
+        )
+        return await self._model(Report, "POST", "/reports", json=body)
+
+    async def list(self, *, limit: int | None = None, offset: int | None = None) -> Page[Report]:
+        return await self._page(Report, "/reports", query_of(limit=limit, offset=offset))
+
+    def iter(self, *, page_size: int = DEFAULT_PAGE_SIZE) -> AsyncIterator[Report]:
+        return self._iterate(Report, "/reports", {}, page_size)
+
+    async def get(self, report_id: str) -> Report:
+        return await self._model(Report, "GET", f"/reports/{report_id}")
+
+    async def update(self, report_id: str, **fields: Any) -> Report:
+        """Change the given fields (`schedule=None` removes the schedule)."""
+        return await self._model(Report, "PATCH", f"/reports/{report_id}", json=fields)
+
+    async def delete(self, report_id: str) -> None:
+        """Delete the report with its runs and files."""
+        await self._delete(f"/reports/{report_id}")
+
+    async def run(self, report_id: str) -> ReportRun:
+        """Queue a run now (status `queued`); see `wait_for_run`."""
+        return await self._model(ReportRun, "POST", f"/reports/{report_id}/runs")
+
+    async def runs(
+        self, report_id: str, *, limit: int | None = None, offset: int | None = None
+    ) -> Page[ReportRun]:
+        """The report's runs, newest first."""
+        params = query_of(limit=limit, offset=offset)
+        return await self._page(ReportRun, f"/reports/{report_id}/runs", params)
+
+    async def get_run(self, run_id: str) -> ReportRun:
+        return await self._model(ReportRun, "GET", f"/reports/runs/{run_id}")
+
+    async def wait_for_run(
+        self, run_id: str, *, timeout: float = 120.0, interval: float = 0.5
+    ) -> ReportRun:
+        """Poll the run until it has completed or failed (or `timeout` seconds passed)."""
+        waited = 0.0
+        while True:
+            run = await self.get_run(run_id)
+            if run.finished or waited >= timeout:
+                return run
+            await asyncio.sleep(interval)
+            waited += interval
+
+    async def download(self, run_id: str) -> bytes:
+        """The completed run's file (CSV, JSON or PDF bytes)."""
+        response = await self._client.request(
+            "GET", f"/reports/runs/{run_id}/download", accept="*/*"
+        )
+        return response.content
 
 
 class AsyncWorkspaceResource(AsyncResource):

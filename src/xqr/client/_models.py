@@ -240,6 +240,7 @@ class Usage(XQRModel):
     storage_bytes: UsageItem | None = None
     webhooks: UsageItem | None = None
     members: UsageItem | None = None
+    reports: UsageItem | None = None
     api_calls: ApiCallsUsage | None = None
 
 
@@ -387,3 +388,61 @@ class LinkStats(XQRModel):
     geography: list[CountryShare] = Field(default_factory=list)
     devices: DeviceBreakdown = Field(default_factory=DeviceBreakdown)
     sources: list[NamedShare] = Field(default_factory=list)
+
+
+class ReportSchedule(XQRModel):
+    frequency: str = Field(description="daily, weekly or monthly.")
+    hour: int = Field(description="0–23 in the report's time zone.")
+    weekday: str | None = None
+    day: int | None = None
+
+
+class Report(XQRModel):
+    """A saved report. `period` is a named period ("30d") or `{"start", "end"}` (dates)."""
+
+    id: str
+    name: str
+    kind: str
+    period: str | dict[str, str]
+    timezone: str
+    granularity: str
+    link_ids: list[str] = Field(default_factory=list)
+    labels: list[str] = Field(default_factory=list)
+    format: str
+    schedule: ReportSchedule | None = None
+    recipients: list[str] = Field(default_factory=list)
+    next_run_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ReportFile(XQRModel):
+    filename: str
+    content_type: str
+    size: int
+
+
+class ReportRun(XQRModel):
+    """One run of a report; `file` and `download_url` once it has completed."""
+
+    id: str
+    report_id: str
+    status: str
+    trigger: str
+    scheduled_for: datetime | None = None
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    period_start: datetime | None = None
+    period_end: datetime | None = None
+    row_count: int | None = None
+    error: str | None = None
+    file: ReportFile | None = None
+    download_url: str | None = None
+    download_url_expires_at: datetime | None = None
+    email_status: str | None = None
+    email_error: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("completed", "failed")

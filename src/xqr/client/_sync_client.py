@@ -33,6 +33,7 @@ from xqr.client._sync_resources import (
     BioResource,
     LinksResource,
     QRResource,
+    ReportsResource,
     WebhooksResource,
     WorkspaceResource,
 )
@@ -76,6 +77,7 @@ class XQR:
         self.bio = BioResource(self)
         self.assets = AssetsResource(self)
         self.webhooks = WebhooksResource(self)
+        self.reports = ReportsResource(self)
         self.workspace = WorkspaceResource(self)
 
     def __repr__(self) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,8 @@ from xqr.client._models import (
     PresignedUpload,
     QRCheck,
     QRTemplate,
+    Report,
+    ReportRun,
     TimeseriesPoint,
     TopLink,
     Usage,
@@ -682,6 +685,92 @@ class WebhooksResource(Resource):
     def rotate_secret(self, webhook_id: str) -> Webhook:
         """Replace the signing secret; the answer's `signing_secret` is the new one."""
         return self._model(Webhook, "POST", f"/webhooks/{webhook_id}/rotate-secret")
+
+
+class ReportsResource(Resource):
+    """`/reports`: saved analytics reports, their runs and files (scopes `reports:read`,
+    `reports:write`; creating, changing and running also need `analytics:read`).
+
+    `period` is 7d, 30d, 90d, all, or `{"start": "2026-03-01", "end": "2026-03-31"}`;
+    `schedule` is e.g. `{"frequency": "weekly", "weekday": "monday", "hour": 8}`.
+    """
+
+    def create(
+        self,
+        name: str,
+        kind: str,
+        *,
+        period: str | Mapping[str, str] | NotGiven = NOT_GIVEN,
+        timezone: str | NotGiven = NOT_GIVEN,
+        granularity: Granularity | NotGiven = NOT_GIVEN,
+        link_ids: Sequence[str] | NotGiven = NOT_GIVEN,
+        labels: Sequence[str] | NotGiven = NOT_GIVEN,
+        format: str | NotGiven = NOT_GIVEN,
+        schedule: Mapping[str, Any] | NotGiven | None = NOT_GIVEN,
+        recipients: Sequence[str] | NotGiven = NOT_GIVEN,
+    ) -> Report:
+        """Save a report (kind: summary, timeseries, geography, devices, top_links, links)."""
+        body = body_of(
+            name=name,
+            kind=kind,
+            period=dict(period) if isinstance(period, Mapping) else period,
+            timezone=timezone,
+            granularity=granularity,
+            link_ids=list(link_ids) if isinstance(link_ids, Sequence) else link_ids,
+            labels=list(labels) if isinstance(labels, Sequence) else labels,
+            format=format,
+            schedule=dict(schedule) if isinstance(schedule, Mapping) else schedule,
+            recipients=list(recipients) if isinstance(recipients, Sequence) else recipients,
+        )
+        return self._model(Report, "POST", "/reports", json=body)
+
+    def list(self, *, limit: int | None = None, offset: int | None = None) -> Page[Report]:
+        return self._page(Report, "/reports", query_of(limit=limit, offset=offset))
+
+    def iter(self, *, page_size: int = DEFAULT_PAGE_SIZE) -> Iterator[Report]:
+        return self._iterate(Report, "/reports", {}, page_size)
+
+    def get(self, report_id: str) -> Report:
+        return self._model(Report, "GET", f"/reports/{report_id}")
+
+    def update(self, report_id: str, **fields: Any) -> Report:
+        """Change the given fields (`schedule=None` removes the schedule)."""
+        return self._model(Report, "PATCH", f"/reports/{report_id}", json=fields)
+
+    def delete(self, report_id: str) -> None:
+        """Delete the report with its runs and files."""
+        self._delete(f"/reports/{report_id}")
+
+    def run(self, report_id: str) -> ReportRun:
+        """Queue a run now (status `queued`); see `wait_for_run`."""
+        return self._model(ReportRun, "POST", f"/reports/{report_id}/runs")
+
+    def runs(
+        self, report_id: str, *, limit: int | None = None, offset: int | None = None
+    ) -> Page[ReportRun]:
+        """The report's runs, newest first."""
+        params = query_of(limit=limit, offset=offset)
+        return self._page(ReportRun, f"/reports/{report_id}/runs", params)
+
+    def get_run(self, run_id: str) -> ReportRun:
+        return self._model(ReportRun, "GET", f"/reports/runs/{run_id}")
+
+    def wait_for_run(
+        self, run_id: str, *, timeout: float = 120.0, interval: float = 0.5
+    ) -> ReportRun:
+        """Poll the run until it has completed or failed (or `timeout` seconds passed)."""
+        waited = 0.0
+        while True:
+            run = self.get_run(run_id)
+            if run.finished or waited >= timeout:
+                return run
+            time.sleep(interval)
+            waited += interval
+
+    def download(self, run_id: str) -> bytes:
+        """The completed run's file (CSV, JSON or PDF bytes)."""
+        response = self._client.request("GET", f"/reports/runs/{run_id}/download", accept="*/*")
+        return response.content
 
 
 class WorkspaceResource(Resource):

@@ -43,6 +43,11 @@ ERROR_CODES: dict[str, ErrorSpec] = {
         "Presigned upload URL expired, altered, or used with another Content-Type",
         "Request a new URL and send the Content-Type it names",
     ),
+    "INVALID_DOWNLOAD_URL": ErrorSpec(
+        403,
+        "Signed report download URL expired or altered",
+        "Get a fresh URL from the run (GET /reports/runs/{run_id})",
+    ),
     "RESOURCE_NOT_FOUND": ErrorSpec(404, "Resource doesn't exist", "Verify resource ID"),
     "METHOD_NOT_ALLOWED": ErrorSpec(
         405, "The path exists but not with this HTTP method", "Check the method"

@@ -32,6 +32,7 @@ from xqr.dashboard import (
     links,
     members,
     qr_pages,
+    reports_pages,
     settings_pages,
     signin,
     webhooks_pages,
@@ -173,6 +174,7 @@ def build_dashboard(ctx: AppContext) -> FastAPI:
         settings_pages.router,
         members.router,
         webhooks_pages.router,
+        reports_pages.router,
     ):
         dashboard.include_router(router, prefix=PREFIX)
     # Static files only: compressing pages that carry a CSRF token next to text a visitor

@@ -8,6 +8,7 @@ import xqr.auth.models
 import xqr.bio.models
 import xqr.links.models
 import xqr.qr.models
+import xqr.reports.models
 import xqr.scans.models
 import xqr.webhooks.models
 import xqr.workspaces.models  # noqa: F401

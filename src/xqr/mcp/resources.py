@@ -116,3 +116,13 @@ def register_resources(server: MCPServer, client: AsyncXQR) -> None:
     )
     async def bio_pages() -> str:
         return await _read(_collect(client.bio.pages.iter(page_size=200)))
+
+    @server.resource(
+        "xqr://reports",
+        name="reports",
+        title="Saved reports",
+        description=f"Saved analytics reports with their schedules (at most {MAX_ITEMS}).",
+        mime_type=JSON,
+    )
+    async def reports() -> str:
+        return await _read(_collect(client.reports.iter(page_size=200)))

@@ -141,6 +141,23 @@ async def target_ranking(
     return [(target, int(n)) for target, n in result.all()]
 
 
+async def target_counts(
+    session: AsyncSession, workspace_id: uuid.UUID, kind: str, ranges: Ranges
+) -> dict[uuid.UUID, tuple[int, int]]:
+    """(scans, visitors) of every target of the kind with rows in the ranges."""
+    t = _totals
+    query = select(t.target_id, t.scans, t.visitors).where(
+        t.workspace_id == workspace_id, t.kind == kind
+    )
+    rows = _over_ranges(query, t.grain, t.bucket, ranges)
+    result = await session.execute(
+        select(rows.c.target_id, func.sum(rows.c.scans), func.sum(rows.c.visitors)).group_by(
+            rows.c.target_id
+        )
+    )
+    return {target: (int(n), int(v)) for target, n, v in result.all()}
+
+
 async def target_totals(
     session: AsyncSession, target_ids: Sequence[uuid.UUID], ranges: Ranges
 ) -> dict[uuid.UUID, tuple[int, int]]:

@@ -1,4 +1,4 @@
-"""`xqr worker`: the webhook dispatcher as its own process."""
+"""`xqr worker`: the webhook dispatcher and the report worker as their own process."""
 
 from __future__ import annotations
 
@@ -19,15 +19,18 @@ def worker(
         int, typer.Option(help="Deliveries sent at once to one endpoint.", min=1)
     ] = MAX_PER_ENDPOINT,
 ) -> None:
-    """Deliver webhooks until SIGTERM or Ctrl-C (finishes the sends in flight first).
+    """Deliver webhooks and make reports until SIGTERM or Ctrl-C.
 
-    Run as many as you like against one database; each delivery is claimed by one of them.
+    Run as many as you like against one database; each delivery, report run and schedule
+    slot is taken by one of them. On SIGTERM the sends in flight finish first; a report run
+    in progress is given back for another worker to make.
     """
     from xqr.clitools import err, run
     from xqr.config import get_settings
     from xqr.context import AppContext
     from xqr.core.logging import configure_logging
     from xqr.links.health import HealthChecker
+    from xqr.reports.worker import ReportWorker
     from xqr.webhooks.dispatcher import Dispatcher
 
     settings = get_settings()
@@ -40,14 +43,18 @@ def worker(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        # The worker also checks link destinations (see docs/links.md#destination-health).
+        # The worker also checks link destinations (see docs/links.md#destination-health)
+        # and runs reports (see docs/reports.md).
         health = HealthChecker(ctx.settings, ctx.sessionmaker)
+        reports = ReportWorker(ctx.settings, plans=ctx.plans)
         await dispatcher.start()
         await health.start()
-        err.print("xQR webhook worker running; SIGTERM or Ctrl-C stops it.")
+        await reports.start()
+        err.print("xQR worker running (webhooks, reports, link health); SIGTERM or Ctrl-C stops it.")
         try:
             await stop.wait()
         finally:
+            await reports.stop()
             await health.stop()
             await dispatcher.stop()
 

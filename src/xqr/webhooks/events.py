@@ -15,6 +15,8 @@ EVENT_TYPES: dict[str, str] = {
     "asset.uploaded": "Asset upload confirmed",
     "subscription.updated": "Workspace plan changed",
     "test.ping": "Test event from dashboard",
+    "report.completed": "Report run completed (with a signed download URL)",
+    "report.failed": "Report run failed",
 }
 
 SCAN_THRESHOLDS = (10, 100, 1_000, 10_000, 100_000, 1_000_000)

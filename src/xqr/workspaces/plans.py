@@ -20,6 +20,7 @@ LIMIT_LABELS: dict[str, str] = {
     "storage_bytes": "asset storage",
     "webhooks": "webhook endpoints",
     "members": "members",
+    "reports": "saved reports",
 }
 
 
@@ -41,6 +42,7 @@ class Plan:
     routing_rules: bool
     # QR codes in one `POST /qr/bulk` ZIP (the API caps it at 500 whatever the plan).
     qr_bulk_items: int | None = 500
+    reports: int | None = None
 
     @property
     def api_access(self) -> bool:
@@ -53,11 +55,13 @@ class Plan:
 
 # The first three numeric columns are the API reference's; the rest are DESIGN.md's.
 DEFAULT_PLANS: dict[str, Plan] = {
-    "free": Plan("free", 0, 0, 0, 50, 2, 1, 10, 50 * MB, 0, 1, False, 0),
-    "pro": Plan("pro", 2, 1_000, 10, 1_000, 20, 5, 500, 1 * GB, 2, 3, True, 100),
-    "business": Plan("business", 10, 25_000, 50, 25_000, 200, 50, 5_000, 20 * GB, 10, 15, True),
+    "free": Plan("free", 0, 0, 0, 50, 2, 1, 10, 50 * MB, 0, 1, False, 0, reports=1),
+    "pro": Plan("pro", 2, 1_000, 10, 1_000, 20, 5, 500, 1 * GB, 2, 3, True, 100, reports=10),
+    "business": Plan(
+        "business", 10, 25_000, 50, 25_000, 200, 50, 5_000, 20 * GB, 10, 15, True, reports=100
+    ),
     "enterprise": Plan(
-        "enterprise", None, 100_000, 200, None, None, None, None, None, 50, None, True
+        "enterprise", None, 100_000, 200, None, None, None, None, None, 50, None, True, reports=None
     ),
 }
 

@@ -44,4 +44,5 @@ class UsageOut(ResponseModel):
     storage_bytes: UsedVsLimit
     webhooks: UsedVsLimit
     members: UsedVsLimit
+    reports: UsedVsLimit
     api_calls: ApiCallsUsage
