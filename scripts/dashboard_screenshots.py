@@ -155,9 +155,6 @@ def shoot_analytics(page: Any, server: ServerProcess, key: str, ids: dict[str, s
     shoot(page, "analytics-error")
 
 
-def main() -> int:
-    only_analytics = sys.argv[1:] == ["analytics"]
-    only_reports = sys.argv[1:] == ["--only", "reports"]
 def seed_reports(base: str, key: str) -> str:
     """Three saved reports, two of them run (waited for); the id of the first."""
     api = httpx.Client(base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {key}"})
@@ -218,6 +215,10 @@ def shoot_reports(page: Any, base: str, key: str) -> None:
     page.locator("#f-end-error").wait_for()
     shoot(page, "report-new-error")
 
+
+def main() -> int:
+    only_analytics = sys.argv[1:] == ["analytics"]
+    only_reports = sys.argv[1:] == ["--only", "reports"]
 
     problem = dashboard.missing()
     if problem:

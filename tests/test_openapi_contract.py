@@ -23,6 +23,7 @@ from xqr.client import AsyncXQR
 from xqr.client import _models as sdk
 from xqr.mcp import schemas as mcp_schemas
 from xqr.mcp.server import build_server
+from xqr.mcp.tools import reports as mcp_reports
 
 API = "/api/v1"
 COMPONENTS = "#/components/schemas/"
@@ -63,6 +64,11 @@ SDK_MODELS: dict[str, str] = {
     "TopLink": "TopLinkOut",
     "LinkStats": "LinkStatsOut",
     "LinkHealth": "HealthOut",
+    "QRCheck": "CheckReport",
+    "Report": "ReportOut",
+    "ReportSchedule": "ScheduleOut",
+    "ReportFile": "RunFileOut",
+    "ReportRun": "RunOut",
 }
 # `Webhook` also reads the answers without the secret (its `signing_secret` is then None).
 ALSO_READS = {"Webhook": "WebhookOut"}
@@ -75,6 +81,10 @@ SDK_PLAIN_DICTS = {
     "ThemeColors",  # BioTheme.colors
     "UtmOut",  # Link.utm and Link.preview: the same dicts a request sends
     "PreviewOut",
+    "EyeColorOut",  # QRDesign.eye_color, .gradient and .frame: the same dicts a request sends
+    "GradientOut",
+    "FrameOut",
+    "DateRangeOut",  # Report.period when it is a date range
 }
 
 # SDK method → the operation it calls.
@@ -129,6 +139,17 @@ SDK_OPERATIONS: dict[str, tuple[str, str]] = {
     "workspace.get": ("get", "/workspace"),
     "workspace.members": ("get", "/workspace/members"),
     "workspace.usage": ("get", "/workspace/usage"),
+    "qr.check": ("post", "/qr/check"),
+    "qr.bulk": ("post", "/qr/bulk"),
+    "reports.create": ("post", "/reports"),
+    "reports.list": ("get", "/reports"),
+    "reports.get": ("get", "/reports/{report_id}"),
+    "reports.update": ("patch", "/reports/{report_id}"),
+    "reports.delete": ("delete", "/reports/{report_id}"),
+    "reports.run": ("post", "/reports/{report_id}/runs"),
+    "reports.runs": ("get", "/reports/{report_id}/runs"),
+    "reports.get_run": ("get", "/reports/runs/{run_id}"),
+    "reports.download": ("get", "/reports/runs/{run_id}/download"),
 }
 # SDK conveniences built on other calls, and its transport.
 SDK_NOT_AN_OPERATION = {
@@ -139,6 +160,8 @@ SDK_NOT_AN_OPERATION = {
     *(f"{name}.iter" for name in ("links", "qr.templates", "bio.pages", "assets", "webhooks")),
     "webhooks.iter_deliveries",
     "workspace.iter_members",
+    "reports.iter",
+    "reports.wait_for_run",
 }
 # SDK parameters that are not API fields.
 SDK_LOCAL_PARAMETERS = {"page_size"}
@@ -174,6 +197,11 @@ MCP_OPERATIONS: dict[str, tuple[str, str]] = {
     "get_workspace": ("get", "/workspace"),
     "get_workspace_usage": ("get", "/workspace/usage"),
     "list_workspace_members": ("get", "/workspace/members"),
+    "check_qr": ("post", "/qr/check"),
+    "list_reports": ("get", "/reports"),
+    "create_report": ("post", "/reports"),
+    "run_report": ("post", "/reports/{report_id}/runs"),
+    "get_report_run": ("get", "/reports/runs/{run_id}"),
 }
 # MCP input models → the request schema they stand for. The MCP models offer each field in
 # its one canonical place; the API also reads these other places (aliases).
@@ -186,6 +214,11 @@ MCP_INPUT_MODELS: dict[str, str] = {
     "Design": "DesignIn",
     "Utm": "Utm",
     "Preview": "Preview",
+    "EyeColor": "EyeColorIn",
+    "Gradient": "GradientIn",
+    "Frame": "FrameIn",
+    "DateRange": "DateRange",
+    "Schedule": "ScheduleIn",
 }
 # Tool parameters that are not API fields.
 # Each sends its field as null.
@@ -428,11 +461,17 @@ def walk_sdk(client: AsyncXQR) -> Iterator[tuple[str, Any]]:
 # --- the document ------------------------------------------------------------------------------
 
 
+# Operations that answer a file (a report's CSV, JSON or PDF), not an envelope.
+FILE_ANSWERS = {"GET /api/v1/reports/runs/{run_id}/download"}
+
+
 def test_every_json_answer_is_documented_as_an_envelope(document: dict[str, Any]) -> None:
     problems = []
     for path, operations in document["paths"].items():
         for method, op in operations.items():
             where = f"{method.upper()} {path}"
+            if where in FILE_ANSWERS:
+                continue
             if "422" in op["responses"]:
                 problems.append(f"{where}: documents 422; validation errors are 400")
             for status, response in op["responses"].items():
@@ -532,7 +571,9 @@ def test_sdk_methods_call_their_operation_with_its_names_and_read_its_answer(
         op = operation(document, method, path)
         taken = inputs(document, op)
         signature = inspect.signature(methods[name])
-        for param in signature.parameters:
+        for param, parameter in signature.parameters.items():
+            if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+                continue  # `**design`, `**fields`: API fields passed through by name
             if param not in taken and param not in SDK_LOCAL_PARAMETERS:
                 problems.append(f"{name}({param}): not a parameter of {method.upper()} {path}")
         problems += _reads(name, str(signature.return_annotation), op)
@@ -545,7 +586,8 @@ def _reads(name: str, annotation: str, op: dict[str, Any]) -> list[str]:
     if annotation == "None":
         return [] if status == "204" else [f"{name}: returns None for a {status}"]
     if annotation == "bytes":
-        return [] if any(kind.startswith("image/") for kind in content) else [f"{name}: bytes?"]
+        files = ("image/", "application/pdf", "application/zip", "text/csv")
+        return [] if any(kind.startswith(files) for kind in content) else [f"{name}: bytes?"]
     envelope = content["application/json"]["schema"]["$ref"].removeprefix(COMPONENTS)
     if match := re.fullmatch(r"Page\[(\w+)\]", annotation):
         expected = f"ListEnvelope_{SDK_MODELS[match[1]]}_"
@@ -566,7 +608,7 @@ def _reads(name: str, annotation: str, op: dict[str, Any]) -> list[str]:
 def mcp_models_side() -> Schemas:
     definitions: dict[str, Any] = {}
     for own in MCP_INPUT_MODELS:
-        model: type[BaseModel] = getattr(mcp_schemas, own)
+        model: type[BaseModel] = getattr(mcp_schemas, own, None) or getattr(mcp_reports, own)
         schema = model.model_json_schema(mode="serialization")
         definitions.update(schema.pop("$defs", {}))
         definitions[own] = schema

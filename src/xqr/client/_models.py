@@ -261,6 +261,9 @@ class BioPage(XQRModel):
     bio: str | None = None
     avatar_url: str | None = None
     theme: str | None = None
+    colors: dict[str, str] | None = Field(
+        None, description="Custom colours laid over the theme (page, text, button, button_text)."
+    )
     links: list[BioLink] = Field(default_factory=list)
     status: str = Field("draft", description="draft or published.")
     published_at: datetime | None = None

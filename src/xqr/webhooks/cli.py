@@ -50,7 +50,9 @@ def worker(
         await dispatcher.start()
         await health.start()
         await reports.start()
-        err.print("xQR worker running (webhooks, reports, link health); SIGTERM or Ctrl-C stops it.")
+        err.print(
+            "xQR worker running (webhooks, reports, link health); SIGTERM or Ctrl-C stops it."
+        )
         try:
             await stop.wait()
         finally:
