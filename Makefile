@@ -5,9 +5,14 @@ BIN := $(VENV)/bin
 # Test processes per database (pytest-xdist). The tests mostly wait (processes starting,
 # servers, the database), so more than the machine's cores pays; see docs/decisions.md.
 TEST_WORKERS ?= 4
-PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
+# The two longest files run in lanes of their own from the start, beside the two suites,
+# instead of last in them: the multi-node topology (PostgreSQL) and schemathesis (SQLite).
+TOPOLOGY := tests/cluster/test_topology.py
+SCHEMATHESIS := tests/test_schemathesis.py
 
-.PHONY: run test lint typecheck test-sqlite test-postgres test-cluster docs bench clean
+.PHONY: run test lint typecheck test-sqlite test-postgres test-topology test-schemathesis \
+	test-cluster docs bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,11 +28,12 @@ $(VENV)/.test-installed: pyproject.toml $(VENV)/.installed
 run: $(VENV)/.installed
 	$(BIN)/xqr serve
 
-## The whole suite: lint, types, layer contracts, tests on SQLite and on PostgreSQL, the
-## three side by side; each one's output is printed whole when it ends.
+## The whole suite: lint, types, layer contracts, tests on SQLite and on PostgreSQL, side by
+## side; each one's output is printed whole when it ends.
 test: $(VENV)/.test-installed
 	./scripts/test-deps
-	$(MAKE) --no-print-directory -j3 --output-sync=target lint test-sqlite test-postgres
+	$(MAKE) --no-print-directory -j5 --output-sync=target lint test-sqlite test-postgres \
+		test-topology test-schemathesis
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests bench scripts
@@ -37,17 +43,27 @@ lint: $(VENV)/.test-installed
 	$(BIN)/vulture
 
 test-sqlite: $(VENV)/.test-installed
-	XQR_TEST_DB=sqlite $(PYTEST)
+	XQR_TEST_DB=sqlite $(PYTEST) --ignore=$(SCHEMATHESIS)
+
+test-schemathesis: $(VENV)/.test-installed
+	XQR_TEST_DB=sqlite $(BIN)/pytest $(SCHEMATHESIS)
 
 test-postgres: $(VENV)/.test-installed
 	@if ./scripts/has-postgres; then \
-		XQR_TEST_DB=postgres $(PYTEST); \
+		XQR_TEST_DB=postgres $(PYTEST) --ignore=$(TOPOLOGY); \
 	else \
 		echo "PostgreSQL binaries (initdb, pg_ctl) not found: PostgreSQL suite skipped."; \
 	fi
 
+test-topology: $(VENV)/.test-installed
+	@if ./scripts/has-postgres; then \
+		XQR_TEST_DB=postgres $(BIN)/pytest $(TOPOLOGY); \
+	else \
+		echo "PostgreSQL binaries (initdb, pg_ctl) not found: topology test skipped."; \
+	fi
+
 ## The multi-node topology alone (PostgreSQL, Redis, S3, three nodes, two workers, nginx),
-## with its figures printed; `make test` runs it too, in the PostgreSQL suite.
+## with its figures printed; `make test` runs it too, in a lane of its own.
 test-cluster: $(VENV)/.test-installed
 	./scripts/test-deps
 	XQR_TEST_DB=postgres $(BIN)/pytest -s tests/cluster
