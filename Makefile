@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Test processes per database (pytest-xdist). The tests mostly wait (processes starting,
 # servers, the database), so more than the machine's cores pays; see docs/decisions.md.
+# A worker that dies fails the run at once (`--max-worker-restart=0`): xdist can wait forever
+# for a replaced worker under `--dist loadfile`.
 TEST_WORKERS ?= 4
-PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
+PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --max-worker-restart=0 --durations=15
 # The two longest files run in lanes of their own from the start, beside the two suites,
 # instead of last in them: the multi-node topology (PostgreSQL) and schemathesis (SQLite).
 TOPOLOGY := tests/cluster/test_topology.py

@@ -40,7 +40,7 @@ LAZY_COMMANDS = {
     ),
     "qr": (
         "xqr.qr.cli:qr",
-        "Render a QR code to a PNG or SVG file with the same engine as the API.",
+        "Render a QR code to a PNG, SVG or PDF file with the same engine as the API.",
     ),
     "mcp": (
         "xqr.mcp.cli:mcp",

@@ -66,6 +66,7 @@ async def test_pages_need_a_session_and_come_back_after_sign_in(
         "Links",
         "QR codes",
         "Analytics",
+        "Reports",
         "Bio pages",
         "Assets",
         "Settings",

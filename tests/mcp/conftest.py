@@ -28,9 +28,10 @@ REFERENCE_TOOLS = [
     "list_assets", "get_asset", "publish_asset", "delete_asset",
     "get_workspace", "get_workspace_usage", "list_workspace_members",
 ]  # fmt: skip
-# Beyond the reference.
+# Beyond the reference: checking a printed code, and saved analytics reports.
 EXTRA_TOOLS = ["check_qr"]
-ALL_TOOLS = REFERENCE_TOOLS + EXTRA_TOOLS
+REPORT_TOOLS = ["list_reports", "create_report", "run_report", "get_report_run"]
+ALL_TOOLS = REFERENCE_TOOLS + EXTRA_TOOLS + REPORT_TOOLS
 REFERENCE_RESOURCES = [
     "xqr://workspace",
     "xqr://workspace/usage",
@@ -41,7 +42,6 @@ REFERENCE_RESOURCES = [
 ]
 REFERENCE_TEMPLATES = ["xqr://links/{link_id}"]
 # Beyond the reference: saved analytics reports.
-REPORT_TOOLS = ["list_reports", "create_report", "run_report", "get_report_run"]
 REPORT_RESOURCES = ["xqr://reports"]
 
 

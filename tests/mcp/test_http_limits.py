@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.conftest import AccountFactory, assert_error
+from tests.mcp.conftest import ALL_TOOLS
 from tests.support.live import LiveServer, live_server
 from tests.support.server import run_xqr
 from xqr.auth.ratelimit import BurstLimiter
@@ -84,7 +85,7 @@ async def test_a_pro_key_bursting_gets_429_beyond_its_burst(live: LiveServer) ->
         assert response.headers["x-ratelimit-burst-limit"] == "10"
         assert response.headers["x-ratelimit-burst-remaining"] == "0"
     for response in answered:
-        assert len(response.json()["result"]["tools"]) == 30
+        assert len(response.json()["result"]["tools"]) == len(ALL_TOOLS)
         assert response.headers["x-ratelimit-burst-limit"] == "10"
 
 

@@ -7,6 +7,7 @@ import subprocess
 
 from mcp.types import LATEST_PROTOCOL_VERSION
 
+from tests.mcp.conftest import ALL_TOOLS
 from tests.support.live import LiveServer
 from tests.support.server import XQR, run_xqr
 
@@ -59,7 +60,7 @@ def test_stdout_carries_only_json_rpc_and_logs_go_to_stderr(live: LiveServer) ->
     answered = {message["id"]: message for message in messages if "id" in message}
     assert set(answered) == {1, 2, 3, 4, 5}
     assert answered[1]["result"]["serverInfo"]["name"] == "xqr"
-    assert len(answered[2]["result"]["tools"]) == 30
+    assert len(answered[2]["result"]["tools"]) == len(ALL_TOOLS)
     assert answered[3]["result"]["isError"] is True
     assert answered[4]["result"]["isError"] is True
     assert "RESOURCE_NOT_FOUND" in answered[5]["error"]["message"]
