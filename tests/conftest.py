@@ -97,12 +97,27 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         _cluster = None
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked e2e or slow get `SLOW_TIMEOUT` unless they set their own."""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked e2e or slow get `SLOW_TIMEOUT` unless they set their own.
+
+    On PostgreSQL, only the tests that use a database run: every database fixture starts from
+    `database_template`, and a test without one (rendering, parsing, packaging, the CLI's own
+    start-up) does the same thing on either backend, so the SQLite run covers it. Tests that
+    make a database of their own on the backend under test are marked `database`."""
     for item in items:
         slow = item.get_closest_marker("e2e") or item.get_closest_marker("slow")
         if slow and item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(SLOW_TIMEOUT))
+    if BACKEND == "postgres":
+        without = [
+            item
+            for item in items
+            if "database_template" not in getattr(item, "fixturenames", ())
+            and item.get_closest_marker("database") is None
+        ]
+        if without:
+            config.hook.pytest_deselected(items=without)
+            items[:] = [i for i in items if i not in set(without)]
 
 
 @pytest.fixture(scope="session")

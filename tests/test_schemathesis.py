@@ -32,7 +32,7 @@ from xqr.db.engine import make_engine
 from xqr.db.migrate import upgrade
 
 # Examples per operation: enough to reach every field's edges, small enough for two cores.
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 15
 
 # Ids of real resources by path parameter name, filled in by the `api` fixture: some for
 # DELETE alone, so that the others stay for the operations that run after it.

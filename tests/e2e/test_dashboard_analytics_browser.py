@@ -39,12 +39,6 @@ def _browser_tools() -> None:
         pytest.skip(f"dashboard browser tests skipped: {problem}")
 
 
-def _api(server: LiveServer) -> httpx.Client:
-    return httpx.Client(
-        base_url=f"{server.url}/api/v1", headers={"Authorization": f"Bearer {server.key}"}
-    )
-
-
 def _data(api: httpx.Client, path: str, **params: Any) -> Any:
     answer = api.get(path, params=params)
     assert answer.status_code == 200, answer.text
@@ -64,7 +58,7 @@ def server(
             input=dashboard.PASSWORD + "\n",
         )
         assert done.returncode == 0, done.stderr
-        with _api(live) as api:
+        with live.api() as api:
             poster = api.post(
                 "/links",
                 json={
@@ -140,7 +134,7 @@ def test_the_kpi_numbers_equal_the_apis_for_the_same_period(
         "link", name={"7d": "7 days", "30d": "30 days", "all": "All time"}[period]
     ).click()
     page.wait_for_url(f"**/dashboard/analytics?period={period}")
-    with _api(server) as api:
+    with server.api() as api:
         summary = _data(api, "/analytics/summary", period=period, timezone=ZONE)
         top = _data(api, "/analytics/top-links", period=period, timezone=ZONE, limit=100)
     assert summary["total_scans"] == 60
@@ -151,7 +145,7 @@ def test_the_kpi_numbers_equal_the_apis_for_the_same_period(
 
 def test_the_charts_render_with_their_text_alternatives(page: Any, server: LiveServer) -> None:
     page.goto("/dashboard/analytics?period=7d")
-    with _api(server) as api:
+    with server.api() as api:
         series = _data(api, "/analytics/timeseries", period="7d", timezone=ZONE)
         geography = _data(api, "/analytics/geography", period="7d", timezone=ZONE)
         devices = _data(api, "/analytics/devices", period="7d", timezone=ZONE)
@@ -230,7 +224,7 @@ def test_no_serious_accessibility_violation_on_the_analytics_pages(
     page: Any, server: LiveServer, viewport: str
 ) -> None:
     page.set_viewport_size(dashboard.DESKTOP if viewport == "desktop" else dashboard.PHONE)
-    with _api(server) as api:
+    with server.api() as api:
         link_id = _data(api, "/links", label="poster")[0]["id"]
     for path in [
         "/dashboard/analytics",

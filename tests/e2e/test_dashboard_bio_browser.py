@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.support import dashboard
 from tests.support.live import LiveServer, live_server
@@ -67,13 +68,7 @@ def page(browser: Any, server: LiveServer) -> Iterator[Any]:
     context.close()
 
 
-def _api(server: LiveServer) -> httpx.Client:
-    return httpx.Client(
-        base_url=f"{server.url}/api/v1", headers={"Authorization": f"Bearer {server.key}"}
-    )
-
-
-def _until(check: Any, what: str, seconds: float = 15) -> Any:
+def _until(check: Any, what: str, seconds: float = 60) -> Any:
     """Poll `check()` until it returns something truthy (scans are written every 250 ms)."""
     deadline = time.monotonic() + seconds
     while True:
@@ -92,10 +87,13 @@ def _png(folder: Path, name: str, colour: str) -> Path:
     return path
 
 
-def _preview_titles(page: Any) -> list[str]:
-    return [
-        t.strip() for t in page.frame_locator("#bio-preview").locator("a.link").all_inner_texts()
-    ]
+def _preview_titles(page: Any) -> list[str] | None:
+    """The preview's link titles; None while the preview frame is reloading."""
+    links = page.frame_locator("#bio-preview").locator("a.link")
+    try:
+        return [title.strip() for title in links.all_inner_texts()]
+    except PlaywrightError:  # the frame navigated while it was read
+        return None
 
 
 def _wait_preview(page: Any, titles: list[str]) -> None:
@@ -183,7 +181,7 @@ def test_a_page_built_in_the_editor_is_reordered_by_keyboard_published_and_click
 def test_a_png_avatar_uploaded_by_the_file_picker_shows_on_the_public_page(
     page: Any, server: LiveServer, tmp_path: Path
 ) -> None:
-    with _api(server) as api:
+    with server.api() as api:
         created = api.post(
             "/bio/pages", json={"title": "Avatar page", "slug": "avatar-browser"}
         ).json()["data"]
@@ -222,7 +220,7 @@ def test_an_asset_in_use_is_not_deleted_silently(
     card.get_by_role("button", name="Publish logo-in-use.png").click()
     page.get_by_text("logo-in-use.png published.").wait_for()
     url = card.get_by_label("public address of logo-in-use.png").input_value()
-    with _api(server) as api:
+    with server.api() as api:
         api.post("/bio/pages", json={"title": "Uses the logo", "avatar_url": url})
     page.reload()
     card.get_by_text("In use by bio page “Uses the logo” (avatar).").wait_for()
@@ -254,7 +252,7 @@ def test_a_logo_uploaded_in_the_qr_designer_is_chosen_and_saved_with_the_templat
     page.get_by_text("✓ Scannable").wait_for()
     page.get_by_role("button", name="Create template").click()
     page.get_by_text("Template created.").wait_for()
-    with _api(server) as api:
+    with server.api() as api:
         templates = api.get("/qr/templates").json()["data"]
     [made] = [t for t in templates if t["name"] == "With uploaded logo"]
     assert made["design"]["logo_url"] == url
@@ -307,7 +305,7 @@ def test_the_first_run_guide_turns_green_when_the_link_is_scanned(
 
 
 def test_these_pages_and_every_public_theme_pass_axe(page: Any, server: LiveServer) -> None:
-    with _api(server) as api:
+    with server.api() as api:
         themes = [t["name"] for t in api.get("/bio/themes").json()["data"]]
         pages = []
         for theme in themes:

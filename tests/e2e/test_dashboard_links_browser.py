@@ -70,12 +70,6 @@ def page(browser: Any, server: LiveServer) -> Iterator[Any]:
     context.close()
 
 
-def _api(server: LiveServer) -> httpx.Client:
-    return httpx.Client(
-        base_url=f"{server.url}/api/v1", headers={"Authorization": f"Bearer {server.key}"}
-    )
-
-
 def _fill_rule(page: Any, index: int, destination: str, countries: str, device: str) -> None:
     card = page.locator("[data-rule]").nth(index)
     card.get_by_label("Destination URL").fill(destination)
@@ -110,7 +104,7 @@ def test_a_link_with_two_rules_made_in_the_form_routes_a_german_phone(
 def test_rules_reordered_with_the_keyboard_change_their_priority(
     page: Any, server: LiveServer
 ) -> None:
-    with _api(server) as api:
+    with server.api() as api:
         link = api.post(
             "/links",
             json={
@@ -136,7 +130,7 @@ def test_rules_reordered_with_the_keyboard_change_their_priority(
     page.get_by_role("button", name="Save link").focus()
     page.keyboard.press("Enter")
     page.get_by_text("Link saved.").wait_for()
-    with _api(server) as api:
+    with server.api() as api:
         stored = api.get(f"/links/{link['id']}").json()["data"]
     assert [(r["destination"], r["priority"]) for r in stored["routing_rules"]] == [
         ("https://third.example/", 1),
@@ -146,7 +140,7 @@ def test_rules_reordered_with_the_keyboard_change_their_priority(
 
 
 def test_test_a_visitor_answers_as_the_redirect_does(page: Any, server: LiveServer) -> None:
-    with _api(server) as api:
+    with server.api() as api:
         link = api.post(
             "/links",
             json={
@@ -181,7 +175,7 @@ def test_test_a_visitor_answers_as_the_redirect_does(page: Any, server: LiveServ
 def test_the_live_qr_code_on_the_page_decodes_to_the_short_url(
     page: Any, server: LiveServer, tmp_path: Path
 ) -> None:
-    with _api(server) as api:
+    with server.api() as api:
         link = api.post("/links", json={"url": "https://example.com/qr"}).json()["data"]
     page.goto(f"/dashboard/links/{link['id']}")
     image = page.locator("#qr-preview")
@@ -209,7 +203,7 @@ def test_a_template_made_in_the_designer_renders_the_same_bytes_as_the_api(
     page.get_by_text("Template created.").wait_for()
     template_id = page.url.rsplit("/", 1)[-1]
     preview = page.request.get(page.locator("#qr-preview").get_attribute("src"))
-    with _api(server) as api:
+    with server.api() as api:
         rendered = api.post(
             f"/qr/templates/{template_id}/render",
             json={"content": f"{server.url}/example", "format": "svg", "size": 10},
@@ -238,13 +232,13 @@ def test_a_csv_of_1000_rows_with_3_bad_ones_imports_997_and_lists_the_3(
     assert "997 links created" in page.locator("#import-progress").inner_text()
     lines = page.locator("#import-progress table tbody tr td:first-child").all_inner_texts()
     assert lines == ["101", "502", "903"]
-    with _api(server) as api:
+    with server.api() as api:
         listed = api.get("/links", params={"label": "csv-browser", "limit": 1}).json()
     assert listed["meta"]["total"] == 997
 
 
 def test_bulk_delete_of_50_selected_links(page: Any, server: LiveServer) -> None:
-    with _api(server) as api:
+    with server.api() as api:
         for start in range(0, 50, 25):
             api.post(
                 "/links/bulk",
@@ -263,12 +257,12 @@ def test_bulk_delete_of_50_selected_links(page: Any, server: LiveServer) -> None
         "button", name="Delete links"
     ).click()
     page.get_by_text("Deleted 50 links.").wait_for()
-    with _api(server) as api:
+    with server.api() as api:
         assert api.get("/links", params={"label": "bulk-delete"}).json()["meta"]["total"] == 0
 
 
 def test_links_and_qr_pages_pass_axe(page: Any, server: LiveServer) -> None:
-    with _api(server) as api:
+    with server.api() as api:
         link = api.post(
             "/links",
             json={

@@ -778,9 +778,17 @@ async def test_the_link_limit_of_the_plan_is_403_plan_limit_exceeded(
         assert bulk.status_code == 201
         assert bulk.json()["data"]["created"] == []
         assert bulk.json()["data"]["errors"][0]["code"] == "PLAN_LIMIT_EXCEEDED"
-        # deleting one makes room again
+        # deleting one makes room again, for one link of a bulk of three
         await client.delete(f"{LINKS}/{first['id']}", headers=pro.headers)
-        await create_link(client, pro)
+        three = [{"url": f"https://e.com/{n}"} for n in range(3)]
+        bulk = await client.post(f"{LINKS}/bulk", json={"links": three}, headers=pro.headers)
+        assert bulk.status_code == 201
+        assert len(bulk.json()["data"]["created"]) == 1
+        errors = bulk.json()["data"]["errors"]
+        assert [(e["index"], e["code"]) for e in errors] == [
+            (1, "PLAN_LIMIT_EXCEEDED"),
+            (2, "PLAN_LIMIT_EXCEEDED"),
+        ]
         listed = await client.get(LINKS, headers=pro.headers)
         assert listed.json()["meta"]["total"] == 2
         usage = await client.get("/api/v1/workspace/usage", headers=pro.headers)

@@ -32,7 +32,7 @@ from tests.support.faults import (
 )
 from tests.support.waiting import wait_until
 
-pytestmark = [pytest.mark.slow, pytest.mark.e2e]
+pytestmark = [pytest.mark.slow, pytest.mark.e2e, pytest.mark.database]
 
 OUTAGE_SECONDS = 20.0
 

@@ -88,6 +88,14 @@ class LiveServer:
         """Environment for a process talking to this server (`xqr mcp`, `xqr assets upload`)."""
         return {**self.env, "XQR_API_KEY": key or self.key, "XQR_BASE_URL": self.url}
 
+    def api(self) -> httpx.Client:
+        """An API client with this server's key; a long timeout, for a loaded test machine."""
+        return httpx.Client(
+            base_url=f"{self.url}/api/v1",
+            headers={"Authorization": f"Bearer {self.key}"},
+            timeout=120,
+        )
+
     def make_key(self, scopes: str, workspace_id: str | None = None) -> str:
         """A new key (through `xqr admin key create`)."""
         result = run_xqr(

@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 logger = logging.getLogger("xqr.redis")
 
@@ -36,6 +36,12 @@ class RedisLink:
         self.address = redis_address(url)
         # One immediate retry on a fresh connection: a pooled connection Redis closed while
         # it restarted fails once, and that must not count as Redis being away.
+        # Imported here: only processes configured with Redis pay for loading the client
+        # (every `xqr` command imports this module).
+        from redis.asyncio import Redis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
+
         self.client: Redis = Redis.from_url(
             url,
             socket_timeout=timeout,

@@ -43,7 +43,7 @@ from xqr.links.schemas import (
 from xqr.links.slugs import check_custom_slug, random_code
 from xqr.redirect.cache import invalidate_everywhere
 from xqr.webhooks.events import SCAN_THRESHOLDS
-from xqr.webhooks.outbox import emit, listening_workspaces
+from xqr.webhooks.outbox import Listeners, emit, listeners, listening_workspaces
 from xqr.workspaces.service import hold_limits
 from xqr.workspaces.tenant import Tenant
 from xqr.workspaces.usage import register_usage_counter
@@ -258,12 +258,38 @@ async def _claim_code(session: AsyncSession, link: Link, custom_slug: str | None
     raise ApiError("INTERNAL_ERROR", "Could not allocate a unique short code.")
 
 
+@dataclass
+class CreatingMany:
+    """What a batch of creates in one transaction reads once, under the plan-limits lock:
+    the workspace's link count (kept up to date as links are made) and webhook endpoints."""
+
+    links: int
+    listeners: Listeners
+
+    @classmethod
+    async def begin(cls, session: AsyncSession, tenant: Tenant) -> CreatingMany:
+        await hold_limits(session, tenant)
+        return cls(
+            await repository.count(session, tenant.workspace_id),
+            await listeners(session, tenant.workspace_id),
+        )
+
+
 async def create_link(
-    session: AsyncSession, tenant: Tenant, rules: LinkRules, body: LinkCreate
+    session: AsyncSession,
+    tenant: Tenant,
+    rules: LinkRules,
+    body: LinkCreate,
+    *,
+    many: CreatingMany | None = None,
 ) -> Link:
-    """A new link; emits link.created."""
-    await hold_limits(session, tenant)
-    tenant.ensure_within("links", await repository.count(session, tenant.workspace_id))
+    """A new link; emits link.created. Within a batch, `many` stands for the limits lock, the
+    link count and the endpoint lookup of each single create."""
+    if many is None:
+        await hold_limits(session, tenant)
+        tenant.ensure_within("links", await repository.count(session, tenant.workspace_id))
+    else:
+        tenant.ensure_within("links", many.links)
     link = Link(
         workspace_id=tenant.workspace_id,
         destination=rules.destination(body.url),
@@ -286,7 +312,15 @@ async def create_link(
     await repository.set_labels(session, link, link.labels)
     await repository.log_change(session, link.code)
     _changed(session, link.code)
-    await emit(session, tenant.workspace_id, "link.created", _payload(link, rules))
+    await emit(
+        session,
+        tenant.workspace_id,
+        "link.created",
+        _payload(link, rules),
+        known=many.listeners if many is not None else None,
+    )
+    if many is not None:
+        many.links += 1
     return link
 
 
@@ -509,10 +543,13 @@ async def create_many(
     created: list[Link] = []
     errors: list[dict[str, Any]] = []
     results: list[dict[str, Any]] = []
+    many = await CreatingMany.begin(session, tenant)
     for index, raw in enumerate(items):
         try:
             async with session.begin_nested():
-                link = await create_link(session, tenant, rules, parse_item(raw, allowed))
+                link = await create_link(
+                    session, tenant, rules, parse_item(raw, allowed), many=many
+                )
         except ApiError as exc:
             error = {"index": index, "code": exc.code, "message": exc.message}
             errors.append(error)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -24,6 +25,19 @@ def payload_bytes(event: str, data: dict[str, Any]) -> str:
     )
 
 
+# A workspace's enabled endpoints, read once by a caller that emits many events in one
+# transaction (a bulk create) and passed to each `emit`.
+Listeners = Sequence[WebhookEndpoint]
+
+
+async def listeners(session: AsyncSession, workspace_id: uuid.UUID) -> Listeners:
+    """The workspace's enabled endpoints, whatever they subscribe to."""
+    query = select(WebhookEndpoint).where(
+        WebhookEndpoint.workspace_id == workspace_id, WebhookEndpoint.enabled.is_(True)
+    )
+    return (await session.scalars(query)).all()
+
+
 async def emit(
     session: AsyncSession,
     workspace_id: uuid.UUID,
@@ -31,16 +45,23 @@ async def emit(
     data: dict[str, Any],
     *,
     endpoint_id: uuid.UUID | None = None,
+    known: Listeners | None = None,
 ) -> list[WebhookDelivery]:
-    """Queue `event` for every enabled endpoint of the workspace subscribed to it."""
+    """Queue `event` for every enabled endpoint of the workspace subscribed to it (those in
+    `known` when the caller has read them already in this transaction)."""
     if event not in EVENT_TYPES:
         raise ValueError(f"unknown webhook event {event}")
-    query = select(WebhookEndpoint).where(
-        WebhookEndpoint.workspace_id == workspace_id, WebhookEndpoint.enabled.is_(True)
-    )
     if endpoint_id is not None:
-        query = query.where(WebhookEndpoint.id == endpoint_id)
-    endpoints = (await session.scalars(query)).all()
+        query = select(WebhookEndpoint).where(
+            WebhookEndpoint.workspace_id == workspace_id,
+            WebhookEndpoint.enabled.is_(True),
+            WebhookEndpoint.id == endpoint_id,
+        )
+        endpoints: Listeners = (await session.scalars(query)).all()
+    elif known is not None:
+        endpoints = known
+    else:
+        endpoints = await listeners(session, workspace_id)
     targets = [e for e in endpoints if endpoint_id is not None or subscribed(e.events, event)]
     if not targets:
         return []
