@@ -199,6 +199,16 @@ async def _execute_sqlite_rows(
     return changed
 
 
+def _lock_order(key: Sequence[Any]) -> tuple[Any, ...]:
+    """A sort key for a row key whose parts may be None.
+
+    PostgreSQL locks the rows of an upsert one by one in the order given. Scan writers of
+    several processes adding to the same rollup rows in different orders can each hold a row
+    the other waits for (a deadlock: one batch is aborted and retried, its scans delayed);
+    in one order, whichever comes second waits for the first to commit."""
+    return tuple((part is None, part) for part in key)
+
+
 async def _write_rows(
     session: AsyncSession,
     table: str,
@@ -228,6 +238,8 @@ async def _write_rows(
         await _execute_sqlite_rows(conn, insert, converted)
         return
     statement = text(_pg_statement(table, columns, conflict, update))
+    if conflict:  # items are (key, counts…): upserts lock their rows in key order
+        items = sorted(items, key=lambda item: _lock_order(item[0]))  # type: ignore[index]
     for start in range(0, len(items), PG_CHUNK):
         if start:
             await _pause()
@@ -475,6 +487,7 @@ async def insert_visitors(
         _pg_statement("scan_visitors", VISITOR_KEY, VISITOR_KEY, ())
         + " RETURNING day, visitor, scope_id, kind"
     )
+    keys = sorted(keys, key=_lock_order)  # see `_lock_order`
     new: list[VisitorKey] = []
     for start in range(0, len(keys), PG_CHUNK):
         if start:
