@@ -52,7 +52,6 @@ pytestmark = [
 ]
 BROWSER = {"User-Agent": CHROME_UA}
 PROPAGATION_BOUND = 0.050  # seconds, p99
-CHANGES = 50  # link changes whose propagation is measured
 STEADY = 4  # answers of the new state in a row that end a staleness measurement
 
 
@@ -126,7 +125,7 @@ async def test_a_pro_keys_burst_limit_holds_across_all_six_server_processes(
     cluster: Cluster,
 ) -> None:
     _, key = make_workspace_key(cluster, "pro")  # 10 requests per second
-    warmup, window, callers = 1.0, 5.0, 60
+    warmup, window, callers = 1.0, 10.0, 200
     started = time.monotonic()
     window_start, window_end = started + warmup, started + warmup + window
     counted: Counter[int] = Counter()
@@ -152,14 +151,14 @@ async def test_a_pro_keys_burst_limit_holds_across_all_six_server_processes(
     ) as client:
         await asyncio.gather(*(caller(client) for _ in range(callers)))
     report(
-        "burst, pro key (10/s), 60 callers, 5 s",
+        "burst, pro key (10/s), 200 callers, 10 s",
         successes=counted[200],
         refused=counted[429],
         other=sum(n for s, n in counted.items() if s not in (200, 429)),
         nodes=len(nodes),
     )
-    # Per process it would be 6 × (10 + 10 × 5) = 360; one bucket for all: 10 × 5 + 10.
-    assert counted[200] <= 10 * 5 + 10
+    # Per process it would be 6 × (10 + 10 × 10) = 660; one bucket for all: 10 × 10 + 10.
+    assert counted[200] <= 10 * 10 + 10
     assert counted[200] > 10  # refills were granted, not just the first burst
     assert set(counted) <= {200, 429}, counted
     assert len(nodes) == len(cluster.nodes)
@@ -187,7 +186,7 @@ async def test_a_disabled_link_and_a_revoked_key_reach_every_node_within_50_ms(
     enabled: list[float] = []
     # every node has the link cached (both processes): answers 302 four times running
     await asyncio.gather(*(staleness(b, "/inv", found, BROWSER, 0) for b in bases))
-    for change in range(CHANGES):
+    for change in range(100):
         through = change % len(bases)
         others = [base for i, base in enumerate(bases) if i != through]
         response = clients[through].patch(f"/links/{link}", json={"enabled": False})
@@ -204,7 +203,7 @@ async def test_a_disabled_link_and_a_revoked_key_reach_every_node_within_50_ms(
         stale = await asyncio.gather(*(staleness(b, "/inv", found, BROWSER, since) for b in bases))
         enabled.append(max(stale))
     report(
-        f"link disabled through one node, 404 on the others ({CHANGES} changes)",
+        "link disabled through one node, 404 on the others (100 changes)",
         p50_ms=round(statistics.median(disabled) * 1000, 1),
         p99_ms=round(p99(disabled) * 1000, 1),
         max_ms=round(max(disabled) * 1000, 1),
