@@ -140,6 +140,17 @@ async def iterate(session: AsyncSession, workspace_id: uuid.UUID) -> Sequence[Li
     return rows.all()
 
 
+async def iterate_records(session: AsyncSession, workspace_id: uuid.UUID) -> Sequence[Any]:
+    """The columns a listing of every link reads, as rows with attributes, oldest first: no
+    ORM objects, and no routing rules, previews or UTM to decode (a report of 100,000 links)."""
+    rows = await session.execute(
+        select(Link.id, Link.code, Link.destination, Link.labels, Link.enabled, Link.created_at)
+        .where(Link.workspace_id == workspace_id)
+        .order_by(Link.created_at)
+    )
+    return rows.all()
+
+
 async def set_labels(session: AsyncSession, link: Link, labels: list[str]) -> None:
     await session.execute(delete(LinkLabel).where(LinkLabel.link_id == link.id))
     session.add_all(

@@ -610,6 +610,11 @@ async def all_links(session: AsyncSession, tenant: Tenant) -> Sequence[Link]:
     return await repository.iterate(session, tenant.workspace_id)
 
 
+async def all_link_records(session: AsyncSession, tenant: Tenant) -> Sequence[Any]:
+    """Every link's id, code, destination, labels, enabled and created_at, oldest first."""
+    return await repository.iterate_records(session, tenant.workspace_id)
+
+
 def batch_view(batch: LinkBatch) -> BatchOut:
     done = batch.succeeded + batch.failed
     return BatchOut(

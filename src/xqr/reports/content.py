@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from xqr.analytics import service as analytics
 from xqr.core.clock import isoformat, utcnow
-from xqr.links.service import all_links, get_links, link_view, list_links
+from xqr.links.service import all_link_records, get_links, link_view, list_links
 from xqr.reports.charts import Chart
 from xqr.reports.models import Report
 from xqr.workspaces.tenant import Tenant
@@ -39,7 +39,7 @@ KIND_TITLES = {
 
 
 class LinkRecord(Protocol):
-    """What a report reads of a link (the links service's objects)."""
+    """What a report reads of a link (the links service's objects or its listing rows)."""
 
     id: uuid.UUID
     code: str
@@ -313,17 +313,19 @@ async def _links(
         return
     counts = await analytics.link_counts(session, tenant, query)
     wanted = _wanted_ids(report)
-    links = [link for link in await all_links(session, tenant) if _matches(link, report, wanted)]
+    records = await all_link_records(session, tenant)
+    links: list[LinkRecord] = [link for link in records if _matches(link, report, wanted)]
     ranked = sorted(
         links, key=lambda link: (-counts.get(link.id, (0, 0))[0], link.created_at, link.code)
     )
     if report.kind == "top_links":
         ranked = [link for link in ranked if counts.get(link.id, (0, 0))[0] > 0][:TOP_LINKS]
+        whole = await get_links(session, tenant, [link.id for link in ranked])
         content.columns = list(TOP_COLUMNS)
         content.rows = []
         content.data = []
         for rank, link in enumerate(ranked, start=1):
-            view = link_view(link, short_base).model_dump(mode="json")
+            view = link_view(whole[link.id], short_base).model_dump(mode="json")
             view["scans"] = counts[link.id][0]
             content.data.append(view)
             content.rows.append([rank] + [view[column] for column in TOP_COLUMNS[1:]])
