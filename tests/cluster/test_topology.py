@@ -1,11 +1,8 @@
 """Three machines behind nginx, on PostgreSQL, Redis and S3: what holds when they act as one.
 
-Scans: every 302 received is counted at most once, and the only ones missing are among those
-the killed node answered (its in-memory buffer dies with it; a durable scan journal would
-close that gap, and this test would then check `lost == 0`).
-
-Scans are counted from the database after the surviving nodes have stopped gracefully (which
-writes everything they buffered), so a writer retrying a failed transaction is waited for.
+Scans: every 302 received is counted once. The killed node's scans wait in its scan journal
+on disk until it is started again, which stores them; then every node stops gracefully (which
+writes everything buffered) and the scans are counted from the database.
 
 The topology (tests/support/cluster.py): PostgreSQL, Redis, moto (S3), three `xqr serve
 --workers 2` nodes (six server processes), two `xqr worker` processes, nginx round-robin in
@@ -130,6 +127,7 @@ async def test_a_pro_keys_burst_limit_holds_across_all_six_server_processes(
     window_start, window_end = started + warmup, started + warmup + window
     counted: Counter[int] = Counter()
     nodes: Counter[str] = Counter()
+    answered: list[float] = []
 
     async def caller(client: httpx.AsyncClient) -> None:
         while (sent := time.monotonic()) < window_end:
@@ -141,6 +139,7 @@ async def test_a_pro_keys_burst_limit_holds_across_all_six_server_processes(
             if sent >= window_start:  # the first second empties the bucket
                 counted[response.status_code] += 1
                 nodes[response.headers.get("x-upstream", "?")] += 1
+                answered.append(time.monotonic())
 
     limits = httpx.Limits(max_connections=callers, max_keepalive_connections=callers)
     async with httpx.AsyncClient(
@@ -150,15 +149,19 @@ async def test_a_pro_keys_burst_limit_holds_across_all_six_server_processes(
         timeout=60,
     ) as client:
         await asyncio.gather(*(caller(client) for _ in range(callers)))
+    # The limiter decided on the counted requests between the window's start and the last
+    # answer: 10 s on a machine that keeps up, longer when requests queue behind a busy CPU.
+    decided = max(window, max(answered) - window_start)
     report(
         "burst, pro key (10/s), 200 callers, 10 s",
         successes=counted[200],
         refused=counted[429],
         other=sum(n for s, n in counted.items() if s not in (200, 429)),
         nodes=len(nodes),
+        decided_over_s=round(decided, 1),
     )
     # Per process it would be 6 × (10 + 10 × 10) = 660; one bucket for all: 10 × 10 + 10.
-    assert counted[200] <= 10 * 10 + 10
+    assert counted[200] <= 10 * decided + 10
     assert counted[200] > 10  # refills were granted, not just the first burst
     assert set(counted) <= {200, 429}, counted
     assert len(nodes) == len(cluster.nodes)
@@ -419,8 +422,6 @@ async def test_kill_9_of_a_node_under_redirect_load(cluster: Cluster) -> None:
             *(visitor(n) for n in range(20)), *(creator() for _ in range(3)), killer()
         )
         served = [r for r in received if r[1] == 302]
-        # Without a durable journal, the scans in the dead node's buffer die with it: at most
-        # what it answered (its writer stores every 250 ms, later when the database is slow).
         by_victim = sum(1 for _, _, node in served if node == victim)
         last_second = sum(1 for t, _, node in served if node == victim and t > killed_at[0] - 1)
         after_kill = Counter(node for t, s, node in received if t > killed_at[0] + 0.5)
@@ -434,19 +435,24 @@ async def test_kill_9_of_a_node_under_redirect_load(cluster: Cluster) -> None:
                 break
             await asyncio.sleep(0.1)
         ids = Counter(d.delivery_id for d in deliveries)
-        # The surviving nodes stop gracefully, which writes every scan they hold: what is
-        # missing then died with the killed node.
-        for n, node in enumerate(cluster.nodes):
-            if n != victim:
-                await asyncio.to_thread(node.stop, 120)
+        # The machine comes back: its server processes replay the journal the dead ones left.
+        # Then every node stops gracefully, which writes every scan it holds.
+        await asyncio.to_thread(cluster.nodes[victim].start, 120)
+        for node in cluster.nodes:
+            await asyncio.to_thread(node.stop, 120)
         recorded = await scans_of(cluster, link_ids)
-        lost = len(served) - recorded
+        lost = max(0, len(served) - recorded)
+        # A scan journaled by the dead node whose answer was cut off on the wire: nginx
+        # retried that request on another node, so it was answered (and stored) twice, at most
+        # once per visitor in flight at the kill.
+        unanswered = max(0, recorded - len(served))
         report(
-            "kill -9 of one node under redirect load",
+            "kill -9 of one node under redirect load, the node restarted",
             redirects_received=len(received),
             non_302=len(received) - len(served),
             scans_recorded=recorded,
             scans_lost=lost,
+            journaled_but_cut_off=unanswered,
             answered_by_dead_node=by_victim,
             dead_node_last_second=last_second,
             answered_after_kill_by_node=dict(after_kill),
@@ -458,6 +464,7 @@ async def test_kill_9_of_a_node_under_redirect_load(cluster: Cluster) -> None:
         )
     assert len(served) == len(received), "every redirect was answered (nginx routed around)"
     assert after_kill and victim not in after_kill  # the others answered, the dead one not
-    assert 0 <= lost <= by_victim  # never counted twice; lost only with the dead node's buffer
+    assert lost == 0  # the dead node's scans were in its journal
+    assert unanswered <= 20  # never counted twice, but for answers cut off by the kill
     assert not missing
     owner.close()
