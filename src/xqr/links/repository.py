@@ -42,9 +42,9 @@ async def get_many(
 
 
 async def code_taken(
-    session: AsyncSession, code: str, *, except_id: uuid.UUID | None = None
+    session: AsyncSession, code: str, *, except_id: uuid.UUID | None = None, domain_key: str = ""
 ) -> bool:
-    query = select(Link.id).where(Link.code_lower == code.lower())
+    query = select(Link.id).where(Link.domain_key == domain_key, Link.code_lower == code.lower())
     if except_id is not None:
         query = query.where(Link.id != except_id)
     return await session.scalar(query.limit(1)) is not None
