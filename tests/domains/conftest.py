@@ -83,9 +83,7 @@ async def add_verified_domain(
     return verified
 
 
-async def create_link(
-    client: httpx.AsyncClient, account: Account, **body: Any
-) -> dict[str, Any]:
+async def create_link(client: httpx.AsyncClient, account: Account, **body: Any) -> dict[str, Any]:
     response = await client.post("/api/v1/links", json=body, headers=account.headers)
     assert response.status_code == 201, response.text
     return dict(response.json()["data"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conftest import AccountFactory, Account, assert_error
+from tests.conftest import Account, AccountFactory, assert_error
 from tests.domains.conftest import add_domain, add_verified_domain, create_link
 
 
@@ -77,7 +77,9 @@ async def test_the_servers_own_host_cannot_be_a_custom_domain(
     from tests.links.linkkit import quiet_settings, running
 
     settings = quiet_settings(
-        db_url, tmp_path / "own", public_url="https://xqr.example.org"  # type: ignore[operator]
+        db_url,
+        tmp_path / "own",
+        public_url="https://xqr.example.org",  # type: ignore[operator]
     )
     async with running(settings) as (app, http):
         owner = await AccountFactory(app.ctx)()
@@ -158,7 +160,9 @@ async def test_update_checks_urls_and_refuses_nulls_and_unknown_fields(
         path, json={"not_found_url": "https://go.example.com/x"}, headers=account.headers
     )
     assert assert_error(loop, 400, "VALIDATION_ERROR")["details"][0]["field"] == "not_found_url"
-    script = await client.patch(path, json={"root_url": "javascript:alert(1)"}, headers=account.headers)
+    script = await client.patch(
+        path, json={"root_url": "javascript:alert(1)"}, headers=account.headers
+    )
     assert_error(script, 400, "VALIDATION_ERROR")
     null = await client.patch(path, json={"purpose": None}, headers=account.headers)
     assert_error(null, 400, "VALIDATION_ERROR")

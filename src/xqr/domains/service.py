@@ -29,7 +29,6 @@ from xqr.workspaces.tenant import Tenant
 from xqr.workspaces.usage import register_usage_counter
 
 SERVING = repository.SERVING
-PURPOSES = ("links", "bio", "both")
 
 register_usage_counter("domains", repository.count)
 
