@@ -40,6 +40,7 @@ async def test_two_workspaces_with_the_same_code_on_their_own_domains(
         ("go.acme.test", "https://acme.example/spring"),
         ("go.globex.test", "https://globex.example/spring"),
         ("go.acme.test:443", "https://acme.example/spring"),
+        ("go.acme.test:8443", "https://acme.example/spring"),  # a proxy on another port
         ("testserver", "https://base.example/"),
     ):
         response = await client.get(f"http://{host}/spring?qr=1")

@@ -84,6 +84,14 @@ def normalise_host(host: bytes | str) -> bytes:
     return value
 
 
+def domain_name(host: bytes) -> str:
+    """The host name of a normalised Host value, without any port: a custom domain is the
+    same name whatever port the proxy in front listens on."""
+    if b":" in host and not host.endswith(b"]"):
+        host = host.rsplit(b":", 1)[0]
+    return host.decode("latin-1")
+
+
 def host_of(headers: Headers) -> bytes | None:
     for name, value in headers:
         if name == b"host":
@@ -141,7 +149,7 @@ class RedirectHandler:
         if host is None or host in self.base_hosts:
             return self.cache.entries.get(code)
         entries = self.cache.entries
-        domain = entries.get("\n" + host.decode("latin-1"))
+        domain = entries.get("\n" + domain_name(host))
         if domain is MISSING:  # not a custom domain: the server's base
             return entries.get(code)
         if domain is None or not domain.serving or not domain.links:
@@ -154,7 +162,7 @@ class RedirectHandler:
         host = self._host(scope)
         if host is None or host in self.base_hosts:
             return None
-        name = host.decode("latin-1")
+        name = domain_name(host)
         domain = self.cache.entries.get("\n" + name)
         if domain is None:
             domain = await self.cache.get_domain(name)
