@@ -248,3 +248,18 @@ async def test_the_tls_ask_endpoint_answers_200_only_for_verified_hosts(
     await client.delete(f"/api/v1/domains/{verified['id']}", headers=account.headers)
     gone = await client.get("/api/v1/domains/tls-ask", params={"domain": "go.acme.test"})
     assert_error(gone, 404, "RESOURCE_NOT_FOUND")
+
+
+async def test_a_domain_links_qr_code_encodes_its_domain_address(
+    client: httpx.AsyncClient, account: Account
+) -> None:
+    from tests.qr.conftest import decoded
+
+    await add_verified_domain(client, account, "go.acme.test")
+    link = await create_link(
+        client, account, url="https://acme.example/qr", custom_slug="qr-code", domain="go.acme.test"
+    )
+    for _ in range(2):  # the second answer is the remembered image
+        image = await client.get(f"/api/v1/links/{link['id']}/qr", headers=account.headers)
+        assert image.status_code == 200
+        assert decoded(image) == "https://go.acme.test/qr-code?qr=1"

@@ -144,7 +144,8 @@ class LinkCache(LoadingCache, kind="links"):
         self.short_base = short_base  # for the preview page's og:url
 
     async def get(self, key: str) -> Any:
-        if not is_code_shaped(key):
+        """The entry of a link's key (`link_cache_key`): a code, or `host⏎code`."""
+        if not is_code_shaped(key.rpartition(_SEPARATOR)[2]):
             return MISSING  # never stored, never looked up
         return await super().get(key)
 
