@@ -263,3 +263,37 @@ async def test_a_domain_links_qr_code_encodes_its_domain_address(
         image = await client.get(f"/api/v1/links/{link['id']}/qr", headers=account.headers)
         assert image.status_code == 200
         assert decoded(image) == "https://go.acme.test/qr-code?qr=1"
+
+
+async def test_a_password_protected_link_on_a_domain_takes_its_form_there(
+    client: httpx.AsyncClient, account: Account
+) -> None:
+    import re
+
+    await add_verified_domain(client, account, "go.acme.test")
+    await create_link(client, account, url="https://base.example/open", custom_slug="vault")
+    await create_link(
+        client,
+        account,
+        url="https://acme.example/vault",
+        custom_slug="vault",
+        domain="go.acme.test",
+        password="correct horse battery",
+    )
+    browser = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0"}
+    form = await client.get("http://go.acme.test/vault", headers=browser)
+    assert form.status_code in (200, 401), form.text
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', form.text)
+    assert csrf is not None
+    cookies = {"cookie": form.headers.get("set-cookie", "").split(";", 1)[0]}
+    unlocked = await client.post(
+        "http://go.acme.test/vault",
+        data={"password": "correct horse battery", "csrf": csrf.group(1)},
+        headers={**browser, **cookies},
+    )
+    assert unlocked.status_code == 303, unlocked.text
+    assert unlocked.headers["location"] == "https://acme.example/vault"
+    # The base's `vault` has no password and is untouched.
+    assert (await client.get("http://testserver/vault")).headers["location"] == (
+        "https://base.example/open"
+    )
