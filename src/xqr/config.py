@@ -276,6 +276,12 @@ class Settings(BaseSettings):
         "minutes by the background worker; one that stops answering is marked `failed` "
         "(see docs/domains.md).",
     )
+    domains_strict_hosts: bool = Field(
+        False,
+        description="Answer short codes only on this server's own host names and on "
+        "verified custom domains: any other Host gets the 404 page (off: any other Host "
+        "serves the server's own links, as before custom domains).",
+    )
     domains_verify_via: str = Field(
         "",
         description="`address:port` every domain verification connects to instead of the "

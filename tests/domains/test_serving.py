@@ -297,3 +297,26 @@ async def test_a_password_protected_link_on_a_domain_takes_its_form_there(
     assert (await client.get("http://testserver/vault")).headers["location"] == (
         "https://base.example/open"
     )
+
+
+async def test_strict_hosts_serve_no_links_on_a_foreign_host(
+    db_url: str, tmp_path: object, host_server: object
+) -> None:
+    from pathlib import Path
+
+    from tests.links.linkkit import quiet_settings, running
+
+    assert isinstance(tmp_path, Path)
+    loose = quiet_settings(db_url, tmp_path / "loose")
+    async with running(loose) as (app, http):
+        owner = await AccountFactory(app.ctx)()
+        await create_link(http, owner, url="https://example.com/plain", custom_slug="plain")
+        # Off (the default): a host nobody registered serves the server's own links.
+        assert (await http.get("http://elsewhere.example/plain")).status_code == 302
+    strict = quiet_settings(db_url, tmp_path / "strict", domains_strict_hosts=True)
+    async with running(strict) as (app, http):
+        assert (await http.get("http://elsewhere.example/plain")).status_code == 404
+        assert (await http.get("http://testserver/plain")).status_code == 302
+        assert (await http.get("http://localhost/plain")).status_code == 302
+        # The API still answers there; only short codes are refused.
+        assert (await http.get("http://elsewhere.example/healthz")).status_code == 200

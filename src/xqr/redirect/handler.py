@@ -141,6 +141,10 @@ class RedirectHandler:
         if self.short_host:
             self.base_hosts.add(self.short_host)
         self.bio_on_domain: BioOnDomain | None = None
+        # XQR_DOMAINS_STRICT_HOSTS: short codes answer only on the server's own names
+        # (`own_names`, without ports) and on serving custom domains.
+        self.strict_hosts = False
+        self.own_names: set[str] = {"localhost", "127.0.0.1"}
 
     def cached_entry(self, headers: Headers, code: str) -> Any:
         """The cached entry of `code` for the request's host, or None when the ASGI path
@@ -151,6 +155,8 @@ class RedirectHandler:
         entries = self.cache.entries
         domain = entries.get("\n" + domain_name(host))
         if domain is MISSING:  # not a custom domain: the server's base
+            if self.strict_hosts and domain_name(host) not in self.own_names:
+                return None  # a foreign host: the ASGI way answers 404
             return entries.get(code)
         if domain is None or not domain.serving or not domain.links:
             return None
@@ -357,6 +363,8 @@ class RedirectHandler:
             if not domain.serving or not domain.links:
                 return False
             entry = await self.cache.get_on(domain, code)
+        elif self.strict_hosts and self._foreign(scope):
+            return False
         else:
             entry = self.cache.entries.get(code)
             if entry is None:
@@ -443,6 +451,9 @@ class RedirectHandler:
             domain = None
         if domain is not None:
             return await self._on_domain(scope, send, domain, code, method, started)
+        if self.strict_hosts and is_code_shaped(code) and self._foreign(scope):
+            await self._send(send, _NOT_FOUND, method)
+            return True
         if not is_code_shaped(code):
             on_short_host = self.short_host is not None and self._host(scope) == self.short_host
             if on_short_host and code not in OPS_CODES:
@@ -513,6 +524,15 @@ class RedirectHandler:
             return True
         await self._send(send, self._domain_redirect(domain.not_found), method)
         return True
+
+    def _foreign(self, scope: Scope) -> bool:
+        """Whether the host is neither one of the server's own names nor a custom domain."""
+        host = self._host(scope)
+        return (
+            host is not None
+            and host not in self.base_hosts
+            and (domain_name(host) not in self.own_names)
+        )
 
     @staticmethod
     def _domain_redirect(location: bytes | None) -> Answer:

@@ -34,6 +34,9 @@ def install(app: XqrApp) -> None:
     )
     handler.base_hosts.update(normalise_host(host) for host in (short, public))
     handler.base_hosts.update(host.encode() for host in settings.loop_hosts)
+    handler.strict_hosts = settings.domains_strict_hosts
+    handler.own_names.update(settings.loop_hosts | settings.short_hosts)
+    handler.own_names.add((urlsplit(settings.bio_base).hostname or "").lower())
     app.ctx.parts.link_cache = cache
     app.ctx.parts.redirect_handler = handler
     app.front.append(handler)
