@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.domains.conftest import HostServer
+from tests.mcp.conftest import mcp_session, structured
 from tests.support.live import LiveServer, live_server
 from tests.support.server import run_xqr
 from xqr.client import XQR, APIError, AsyncXQR, Domain
@@ -98,3 +100,28 @@ def test_the_cli_adds_lists_and_verifies(live: LiveServer, hosts: HostServer) ->
     assert "CONFLICT" in taken.stderr
     deleted = run_xqr(env, "domains", "delete", domain["id"])
     assert deleted.returncode == 0, deleted.stderr
+
+
+async def test_an_agent_adds_verifies_and_uses_a_domain_through_mcp(
+    live: LiveServer, tmp_path: Path
+) -> None:
+    async with mcp_session(live, tmp_path / "mcp.err") as mcp:
+        created = structured(
+            await mcp.call_tool(
+                "create_domain", {"hostname": "mcp.acme.test", "root_url": "https://acme.example/"}
+            )
+        )
+        assert created["status"] == "pending"
+        verified = structured(await mcp.call_tool("verify_domain", {"domain_id": created["id"]}))
+        assert verified["status"] == "verified"
+        listed = structured(await mcp.call_tool("list_domains", {"limit": 200}))
+        assert created["id"] in [item["id"] for item in listed["items"]]
+        link = structured(
+            await mcp.call_tool(
+                "create_link", {"url": "https://acme.example/mcp", "domain": "mcp.acme.test"}
+            )
+        )
+        assert link["short_url"].startswith("https://mcp.acme.test/")
+        taken = await mcp.call_tool("create_domain", {"hostname": "MCP.acme.test"})
+        assert taken.is_error
+        assert "CONFLICT" in taken.content[0].text  # type: ignore[union-attr]
