@@ -320,3 +320,35 @@ async def test_strict_hosts_serve_no_links_on_a_foreign_host(
         assert (await http.get("http://localhost/plain")).status_code == 302
         # The API still answers there; only short codes are refused.
         assert (await http.get("http://elsewhere.example/healthz")).status_code == 200
+
+
+async def test_with_the_database_away_a_domain_host_never_gets_the_bases_link(
+    client: httpx.AsyncClient, account: Account, app: object, tmp_path: object
+) -> None:
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from xqr.app import XqrApp
+    from xqr.db.engine import make_engine
+
+    assert isinstance(app, XqrApp)
+    await add_verified_domain(client, account, "go.acme.test")
+    await create_link(client, account, url="https://base.example/", custom_slug="spring")
+    assert (await client.get("http://testserver/spring")).status_code == 302  # now cached
+    gone = (
+        f"sqlite+aiosqlite:///{tmp_path}/missing/folder/xqr.db"
+        if app.ctx.settings.is_sqlite
+        else "postgresql+asyncpg://xqr@127.0.0.1:9/none"
+    )
+    broken = make_engine(gone)
+    await app.ctx.engine.dispose()
+    await app.ctx.read_engine.dispose()
+    app.ctx.engine = app.ctx.read_engine = broken
+    app.ctx.parts.link_cache.engine = broken
+    app.ctx.sessionmaker = app.ctx.read_sessionmaker = async_sessionmaker(broken)
+    try:
+        answer = await client.get("http://go.acme.test/spring")
+        assert answer.status_code == 503
+        assert "location" not in answer.headers
+        assert (await client.get("http://testserver/spring")).status_code == 302
+    finally:
+        await broken.dispose()

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,8 +43,6 @@ class DomainRules:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DomainRules:
-        from urllib.parse import urlsplit
-
         hosts = set(settings.loop_hosts) | set(settings.short_hosts)
         hosts.add((urlsplit(settings.bio_base).hostname or "").lower())
         return cls(

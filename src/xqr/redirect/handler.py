@@ -446,9 +446,14 @@ class RedirectHandler:
         started = time.perf_counter()
         try:
             domain = await self.domain_of(scope)
-        except Exception as error:  # the database is away: answered as the server's base
+        except Exception as error:  # the database is away
             self._note_unavailable(error)
-            domain = None
+            if not is_code_shaped(code):
+                return False  # the API answers for itself
+            # Not the base's link of that code: the host may be another workspace's domain.
+            await self._send(send, _UNAVAILABLE, method)
+            self.stats.observe(503, time.perf_counter() - started)
+            return True
         if domain is not None:
             return await self._on_domain(scope, send, domain, code, method, started)
         if self.strict_hosts and is_code_shaped(code) and self._foreign(scope):
