@@ -28,8 +28,9 @@ With `--redis`, xqr serve runs with `XQR_REDIS_URL` pointing at a throwaway `red
 (installed with apt-get when missing): the redirect path never talks to Redis, so the ratio to
 nginx should not move.
 
-Then, on the same xqr server, the cost of link controls: one link each without controls, with
-UTM parameters, and with a password (sent as the 24-hour cookie the form sets, and as the
+Then, on the same xqr server, the cost of link controls: one link each without controls, on
+a custom domain (requests with its `Host`, resolved as `(host, code)`), with UTM parameters,
+and with a password (sent as the 24-hour cookie the form sets, and as the
 `X-Link-Password` header API clients use), driven one at a time at saturation, taking turns.
 
     python bench/redirect.py [--seconds 10] [--connections 50] [--links 200] [--runs 3]
@@ -211,6 +212,8 @@ def start_xqr(
         XQR_LOG_LEVEL="WARNING",
         XQR_ACCESS_LOG="false",
         XQR_TRUSTED_PROXIES="127.0.0.1",
+        # The custom domain of the controls runs verifies against this server itself.
+        XQR_DOMAINS_VERIFY_VIA=f"127.0.0.1:{port}",
     )
     out = (workdir / "xqr.out").open("wb")
     process = subprocess.Popen(
@@ -468,6 +471,9 @@ def print_journal_cost(cost: dict[str, float], xqr_cpu_us: float | None) -> None
 PASSWORD = "bench password"
 
 
+DOMAIN = "go.bench.test"
+
+
 def bench_controls(
     args: argparse.Namespace, workdir: Path, base: str, key: str, pid: int
 ) -> dict[str, list[dict[str, Any]]]:
@@ -483,6 +489,14 @@ def bench_controls(
             return f"/{created.json()['data']['short_code']}"
 
         plain = link()
+        domain = client.post("/api/v1/domains", json={"hostname": DOMAIN}, headers=api)
+        domain.raise_for_status()
+        verified = client.post(
+            f"/api/v1/domains/{domain.json()['data']['id']}/verify", headers=api
+        ).json()["data"]
+        assert verified["status"] == "verified", verified
+        on_domain = link(domain=DOMAIN)
+        assert client.get(on_domain, headers={"Host": DOMAIN}).status_code == 302
         utm = link(utm={"source": "qr", "medium": "poster", "campaign": "bench"})
         locked = link(password=PASSWORD)
         form = client.get(locked, headers={"User-Agent": BROWSER})
@@ -499,6 +513,7 @@ def bench_controls(
             assert client.get(path, headers={"User-Agent": BROWSER}).status_code == 302
     kinds: dict[str, tuple[str, dict[str, str]]] = {
         "no controls": (plain, {}),
+        "custom domain": (on_domain, {"Host": DOMAIN}),
         "utm": (utm, {}),
         "password, cookie": (locked, {"Cookie": cookie}),
         "password, X-Link-Password": (locked, {"X-Link-Password": PASSWORD}),

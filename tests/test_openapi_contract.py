@@ -69,6 +69,8 @@ SDK_MODELS: dict[str, str] = {
     "ReportSchedule": "ScheduleOut",
     "ReportFile": "RunFileOut",
     "ReportRun": "RunOut",
+    "Domain": "DomainOut",
+    "DomainVerification": "VerificationOut",
 }
 # `Webhook` also reads the answers without the secret (its `signing_secret` is then None).
 ALSO_READS = {"Webhook": "WebhookOut"}
@@ -85,6 +87,7 @@ SDK_PLAIN_DICTS = {
     "GradientOut",
     "FrameOut",
     "DateRangeOut",  # Report.period when it is a date range
+    "TlsAskOut",  # the proxies' certificate check; not an SDK call
 }
 
 # SDK method → the operation it calls.
@@ -150,6 +153,12 @@ SDK_OPERATIONS: dict[str, tuple[str, str]] = {
     "reports.runs": ("get", "/reports/{report_id}/runs"),
     "reports.get_run": ("get", "/reports/runs/{run_id}"),
     "reports.download": ("get", "/reports/runs/{run_id}/download"),
+    "domains.create": ("post", "/domains"),
+    "domains.list": ("get", "/domains"),
+    "domains.get": ("get", "/domains/{domain_id}"),
+    "domains.update": ("patch", "/domains/{domain_id}"),
+    "domains.delete": ("delete", "/domains/{domain_id}"),
+    "domains.verify": ("post", "/domains/{domain_id}/verify"),
 }
 # SDK conveniences built on other calls, and its transport.
 SDK_NOT_AN_OPERATION = {
@@ -157,7 +166,10 @@ SDK_NOT_AN_OPERATION = {
     "request",
     "put_file",
     "assets.upload",
-    *(f"{name}.iter" for name in ("links", "qr.templates", "bio.pages", "assets", "webhooks")),
+    *(
+        f"{name}.iter"
+        for name in ("links", "qr.templates", "bio.pages", "assets", "webhooks", "domains")
+    ),
     "webhooks.iter_deliveries",
     "workspace.iter_members",
     "reports.iter",
@@ -202,6 +214,9 @@ MCP_OPERATIONS: dict[str, tuple[str, str]] = {
     "create_report": ("post", "/reports"),
     "run_report": ("post", "/reports/{report_id}/runs"),
     "get_report_run": ("get", "/reports/runs/{run_id}"),
+    "list_domains": ("get", "/domains"),
+    "create_domain": ("post", "/domains"),
+    "verify_domain": ("post", "/domains/{domain_id}/verify"),
 }
 # MCP input models → the request schema they stand for. The MCP models offer each field in
 # its one canonical place; the API also reads these other places (aliases).

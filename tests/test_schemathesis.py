@@ -97,6 +97,8 @@ def _seed_resources(client: asgi.ASGIClient, headers: dict[str, str]) -> None:
         presign = {"filename": "logo.png", "content_type": "image/png"}
         response = client.post(f"{API_PREFIX}/assets/presign", json=presign, headers=headers)
         ids["asset_id"] = response.json()["data"]["asset_id"]
+        domain = {"hostname": f"seed-{len(ids)}-{id(ids)}.invalid"}
+        ids["domain_id"] = _create(client, headers, "/domains", domain)
     delivery = f"/webhooks/{REAL_IDS['webhook_id']}/test"
     REAL_IDS["delivery_id"] = _create(client, headers, delivery, {})
     bulk = {"links": [{"url": "https://example.com/a"}, {"url": "ftp://refused"}]}

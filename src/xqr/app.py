@@ -86,6 +86,7 @@ def _installers() -> list[Callable[[XqrApp], None]]:
     from xqr.bio.runtime import install as bio
     from xqr.cluster.runtime import install as cluster
     from xqr.dashboard.runtime import install as dashboard
+    from xqr.domains.runtime import install as domains
     from xqr.links.runtime import install as links
     from xqr.mcp.runtime import install as mcp
     from xqr.ops.runtime import install as ops
@@ -107,6 +108,7 @@ def _installers() -> list[Callable[[XqrApp], None]]:
         redirect,
         dashboard,
         links,
+        domains,
         assets,
         qr,
         bio,

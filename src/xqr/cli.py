@@ -52,6 +52,7 @@ LAZY_GROUPS = {
     "scans": ("xqr.scans.cli:app", "Scan data: pruning raw events."),
     "dev": ("xqr.scans.cli:dev", "Development helpers: realistic demo data."),
     "links": ("xqr.links.cli:app", "Import and export links as CSV."),
+    "domains": ("xqr.domains.cli:app", "Custom domains on a running server, through the API."),
 }
 LAZY = {**LAZY_COMMANDS, **LAZY_GROUPS}
 

@@ -269,6 +269,25 @@ class Settings(BaseSettings):
         description="Largest report file attached to an email (5 MiB); larger ones are sent as "
         "a download link.",
     )
+    domains_recheck_minutes: int = Field(
+        60,
+        ge=1,
+        description="Verified custom domains are checked again at most once per this many "
+        "minutes by the background worker; one that stops answering is marked `failed` "
+        "(see docs/domains.md).",
+    )
+    domains_strict_hosts: bool = Field(
+        False,
+        description="Answer short codes only on this server's own host names and on "
+        "verified custom domains: any other Host gets the 404 page (off: any other Host "
+        "serves the server's own links, as before custom domains).",
+    )
+    domains_verify_via: str = Field(
+        "",
+        description="`address:port` every domain verification connects to instead of the "
+        "host name's DNS answer (your proxy's local address, when the server cannot reach "
+        "its own public address); empty: DNS. Any host pointed at that address verifies.",
+    )
 
     @field_validator("public_url", "short_url_base", "bio_url_base", "assets_public_base_url")
     @classmethod

@@ -106,7 +106,7 @@ class FastRedirectProtocol(HttpToolsProtocol):
                 entry = (
                     None
                     if b"%" in path
-                    else handler.cache.entries.get(path[1:].decode("ascii", "replace"))
+                    else handler.cached_entry(self.headers, path[1:].decode("ascii", "replace"))
                 )
                 if entry is not None:
                     answer = handler.respond(

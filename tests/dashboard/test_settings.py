@@ -326,6 +326,7 @@ async def test_usage_shows_a_meter_for_every_limit_and_the_cycle(
         "Webhook endpoints",
         "Members",
         "Saved reports",
+        "Custom domains",
     }
     assert meters["API keys"]["max"] == "2" and meters["API keys"]["value"] == "1"
     assert meters["Members"]["max"] == "3"

@@ -49,6 +49,7 @@ LINK_FIELDS = {
     "utm",
     "preview",
     "health",
+    "domain",
     "created_at",
     "updated_at",
 }

@@ -31,7 +31,8 @@ REFERENCE_TOOLS = [
 # Beyond the reference: checking a printed code, and saved analytics reports.
 EXTRA_TOOLS = ["check_qr"]
 REPORT_TOOLS = ["list_reports", "create_report", "run_report", "get_report_run"]
-ALL_TOOLS = REFERENCE_TOOLS + EXTRA_TOOLS + REPORT_TOOLS
+DOMAIN_TOOLS = ["list_domains", "create_domain", "verify_domain"]
+ALL_TOOLS = REFERENCE_TOOLS + EXTRA_TOOLS + REPORT_TOOLS + DOMAIN_TOOLS
 REFERENCE_RESOURCES = [
     "xqr://workspace",
     "xqr://workspace/usage",

@@ -24,12 +24,12 @@ READ_ONLY = {
     "analytics_timeseries",
     "analytics_geography", "analytics_devices", "analytics_top_links", "list_bio_pages",
     "get_bio_page", "list_assets", "get_asset", "get_workspace", "get_workspace_usage",
-    "list_workspace_members", "list_reports", "get_report_run",
+    "list_workspace_members", "list_reports", "get_report_run", "list_domains",
 }  # fmt: skip
 DESTRUCTIVE = {"delete_link", "delete_asset", "update_link", "update_bio_page"}
 NOT_IDEMPOTENT = {
     "create_link", "bulk_create_links", "create_qr_template", "create_bio_page",
-    "create_report", "run_report",
+    "create_report", "run_report", "create_domain",
 }  # fmt: skip
 
 
@@ -52,7 +52,7 @@ async def test_the_catalogue_is_the_references_tools_check_qr_and_the_reports_on
     assert len(resources) + len(templates) == 7 + len(REPORT_RESOURCES)
     assert set(REFERENCE_TOOLS) <= set(tools)
     assert sorted(tools) == sorted(ALL_TOOLS)
-    assert len(tools) == 34 and set(REPORT_TOOLS) <= set(tools)
+    assert len(tools) == 37 and set(REPORT_TOOLS) <= set(tools)
     for name, tool in tools.items():
         assert tool.description and len(tool.description) > 30, name
         assert tool.title, name

@@ -19,6 +19,8 @@ SCOPES: dict[str, str] = {
     "workspace:read": "View workspace info, usage, and members",
     "webhooks:read": "List and view webhook endpoints",
     "webhooks:write": "Create, update, delete webhooks",
+    "domains:read": "List and view custom domains",
+    "domains:write": "Add, verify, update, delete custom domains",
 }
 
 

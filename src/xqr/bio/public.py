@@ -167,6 +167,24 @@ class BioFrontHandler:
         if route is None:
             return False
         prefix, rest, dedicated = route
+        return await self._serve(scope, send, method, prefix, rest, dedicated)
+
+    async def serve_on_domain(self, scope: Scope, send: Send, rest: str, workspace_id: Any) -> bool:
+        """`/{slug}` (and its tracked links) on a custom domain of the page's workspace; False
+        when the workspace has no such published page (the domain answers then)."""
+        method = scope["method"]
+        return await self._serve(scope, send, method, "", rest, False, workspace_id)
+
+    async def _serve(
+        self,
+        scope: Scope,
+        send: Send,
+        method: str,
+        prefix: str,
+        rest: str,
+        dedicated: bool,
+        workspace_id: Any = None,
+    ) -> bool:
         parts = rest.split("/")
         slug = parts[0]
         if not SLUG_SHAPE.fullmatch(slug) or len(parts) > 3:
@@ -181,7 +199,7 @@ class BioFrontHandler:
         entry = self.cache.entries.get(slug.lower())
         if entry is None:
             entry = await self.cache.get(slug.lower())
-        if entry is MISSING:
+        if entry is MISSING or (workspace_id is not None and entry.workspace_id != workspace_id):
             return await self._not_found(send, method, dedicated)
         if len(parts) == 1:
             if method == "GET":

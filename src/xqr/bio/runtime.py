@@ -40,6 +40,8 @@ def install(app: XqrApp) -> None:
         country_header=settings.country_header,
     )
     app.ctx.parts.bio_cache = cache
+    # Published pages on a custom domain whose purpose includes bio (see xqr.domains).
+    app.ctx.parts.redirect_handler.bio_on_domain = handler.serve_on_domain
     if handler.serves_root:
         app.front.insert(0, handler)
         bio = urlsplit(settings.bio_base)

@@ -9,8 +9,8 @@
             ...
 
 Every API section is a resource object: `links`, `qr` (`qr.templates`), `analytics`,
-`bio` (`bio.pages`), `assets`, `webhooks`, `reports`, `workspace`. Responses are pydantic
-models that keep fields they do not know. Lists return a `Page` (`items`, `total`, `limit`,
+`bio` (`bio.pages`), `assets`, `webhooks`, `domains`, `reports`, `workspace`. Responses are
+pydantic models that keep fields they do not know. Lists return a `Page` (`items`, `total`, `limit`,
 `offset`); `.iter(...)` walks every page.
 
 Exceptions:
@@ -65,6 +65,8 @@ from xqr.client._models import (
     Delivery,
     DeliveryAttempt,
     DeviceBreakdown,
+    Domain,
+    DomainVerification,
     Link,
     LinkHealth,
     LinkStats,
@@ -118,6 +120,8 @@ __all__ = [
     "Delivery",
     "DeliveryAttempt",
     "DeviceBreakdown",
+    "Domain",
+    "DomainVerification",
     "Link",
     "LinkHealth",
     "LinkStats",

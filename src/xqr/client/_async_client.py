@@ -17,6 +17,7 @@ from xqr.client._async_resources import (
     AsyncAnalyticsResource,
     AsyncAssetsResource,
     AsyncBioResource,
+    AsyncDomainsResource,
     AsyncLinksResource,
     AsyncQRResource,
     AsyncReportsResource,
@@ -76,6 +77,7 @@ class AsyncXQR:
         self.bio = AsyncBioResource(self)
         self.assets = AsyncAssetsResource(self)
         self.webhooks = AsyncWebhooksResource(self)
+        self.domains = AsyncDomainsResource(self)
         self.reports = AsyncReportsResource(self)
         self.workspace = AsyncWorkspaceResource(self)
 

@@ -25,6 +25,7 @@ from xqr.client._models import (
     CountryShare,
     Delivery,
     DeviceBreakdown,
+    Domain,
     Link,
     LinkStats,
     M,
@@ -126,6 +127,7 @@ class AsyncLinksResource(AsyncResource):
         expired_url: str | NotGiven | None = NOT_GIVEN,
         utm: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
         preview: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
+        domain: str | NotGiven | None = NOT_GIVEN,
     ) -> Link:
         """Create a short link (scope `links:write`). `password` is write-only (the link
         answers `has_password`); `utm` keys: source, medium, campaign, term, content;
@@ -140,6 +142,7 @@ class AsyncLinksResource(AsyncResource):
             expired_url=expired_url,
             utm=dict(utm) if isinstance(utm, Mapping) else utm,
             preview=dict(preview) if isinstance(preview, Mapping) else preview,
+            domain=domain,
         )
         return await self._model(Link, "POST", "/links", json=body)
 
@@ -184,6 +187,7 @@ class AsyncLinksResource(AsyncResource):
         expired_url: str | NotGiven | None = NOT_GIVEN,
         utm: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
         preview: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
+        domain: str | NotGiven | None = NOT_GIVEN,
     ) -> Link:
         """Change the fields given; `None` clears a clearable field (scope `links:write`)."""
         body = body_of(
@@ -197,6 +201,7 @@ class AsyncLinksResource(AsyncResource):
             expired_url=expired_url,
             utm=dict(utm) if isinstance(utm, Mapping) else utm,
             preview=dict(preview) if isinstance(preview, Mapping) else preview,
+            domain=domain,
         )
         return await self._model(Link, "PATCH", f"/links/{link_id}", json=body)
 
@@ -695,6 +700,61 @@ class AsyncWebhooksResource(AsyncResource):
     async def rotate_secret(self, webhook_id: str) -> Webhook:
         """Replace the signing secret; the answer's `signing_secret` is the new one."""
         return await self._model(Webhook, "POST", f"/webhooks/{webhook_id}/rotate-secret")
+
+
+class AsyncDomainsResource(AsyncResource):
+    """`/domains`: custom domains and their verification (scopes `domains:read`,
+    `domains:write`)."""
+
+    async def create(
+        self,
+        hostname: str,
+        *,
+        purpose: str | NotGiven = NOT_GIVEN,
+        default: bool | NotGiven = NOT_GIVEN,
+        not_found_url: str | NotGiven | None = NOT_GIVEN,
+        root_url: str | NotGiven | None = NOT_GIVEN,
+    ) -> Domain:
+        """Add a host name (pending until `verify()` succeeds)."""
+        body = body_of(
+            hostname=hostname,
+            purpose=purpose,
+            default=default,
+            not_found_url=not_found_url,
+            root_url=root_url,
+        )
+        return await self._model(Domain, "POST", "/domains", json=body)
+
+    async def list(self, *, limit: int | None = None, offset: int | None = None) -> Page[Domain]:
+        return await self._page(Domain, "/domains", query_of(limit=limit, offset=offset))
+
+    def iter(self, *, page_size: int = DEFAULT_PAGE_SIZE) -> AsyncIterator[Domain]:
+        return self._iterate(Domain, "/domains", {}, page_size)
+
+    async def get(self, domain_id: str) -> Domain:
+        return await self._model(Domain, "GET", f"/domains/{domain_id}")
+
+    async def update(
+        self,
+        domain_id: str,
+        *,
+        purpose: str | NotGiven = NOT_GIVEN,
+        default: bool | NotGiven = NOT_GIVEN,
+        not_found_url: str | NotGiven | None = NOT_GIVEN,
+        root_url: str | NotGiven | None = NOT_GIVEN,
+    ) -> Domain:
+        """Change the fields given; `None` clears a URL."""
+        body = body_of(
+            purpose=purpose, default=default, not_found_url=not_found_url, root_url=root_url
+        )
+        return await self._model(Domain, "PATCH", f"/domains/{domain_id}", json=body)
+
+    async def delete(self, domain_id: str) -> None:
+        await self._delete(f"/domains/{domain_id}")
+
+    async def verify(self, domain_id: str) -> Domain:
+        """Check the host now; the answer's `status` and `verification.last_error` tell."""
+        return await self._model(Domain, "POST", f"/domains/{domain_id}/verify")
 
 
 class AsyncReportsResource(AsyncResource):

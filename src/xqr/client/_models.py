@@ -70,6 +70,7 @@ class Link(XQRModel):
     utm: dict[str, str] | None = None
     preview: dict[str, str] | None = None
     health: LinkHealth | None = None
+    domain: str | None = Field(None, description="The custom domain; None: the server's base.")
     created_at: datetime
     updated_at: datetime
 
@@ -202,6 +203,32 @@ class Delivery(XQRModel):
     next_attempt_at: datetime | None = None
 
 
+# --- custom domains ------------------------------------------------------------------
+
+
+class DomainVerification(XQRModel):
+    token: str
+    url: str
+    last_error: str | None = None
+    verified_at: datetime | None = None
+    checked_at: datetime | None = None
+
+
+class Domain(XQRModel):
+    """A custom domain: `status` is pending, verified or failed (a failed one keeps serving)."""
+
+    id: str
+    hostname: str
+    purpose: str = "links"
+    status: str = "pending"
+    default: bool = False
+    not_found_url: str | None = None
+    root_url: str | None = None
+    verification: DomainVerification | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
 # --- workspace -----------------------------------------------------------------------
 
 
@@ -241,6 +268,7 @@ class Usage(XQRModel):
     webhooks: UsageItem | None = None
     members: UsageItem | None = None
     reports: UsageItem | None = None
+    domains: UsageItem | None = None
     api_calls: ApiCallsUsage | None = None
 
 

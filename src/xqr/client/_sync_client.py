@@ -31,6 +31,7 @@ from xqr.client._sync_resources import (
     AnalyticsResource,
     AssetsResource,
     BioResource,
+    DomainsResource,
     LinksResource,
     QRResource,
     ReportsResource,
@@ -77,6 +78,7 @@ class XQR:
         self.bio = BioResource(self)
         self.assets = AssetsResource(self)
         self.webhooks = WebhooksResource(self)
+        self.domains = DomainsResource(self)
         self.reports = ReportsResource(self)
         self.workspace = WorkspaceResource(self)
 

@@ -26,6 +26,7 @@ from xqr.client._models import (
     CountryShare,
     Delivery,
     DeviceBreakdown,
+    Domain,
     Link,
     LinkStats,
     M,
@@ -124,6 +125,7 @@ class LinksResource(Resource):
         expired_url: str | NotGiven | None = NOT_GIVEN,
         utm: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
         preview: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
+        domain: str | NotGiven | None = NOT_GIVEN,
     ) -> Link:
         """Create a short link (scope `links:write`). `password` is write-only (the link
         answers `has_password`); `utm` keys: source, medium, campaign, term, content;
@@ -138,6 +140,7 @@ class LinksResource(Resource):
             expired_url=expired_url,
             utm=dict(utm) if isinstance(utm, Mapping) else utm,
             preview=dict(preview) if isinstance(preview, Mapping) else preview,
+            domain=domain,
         )
         return self._model(Link, "POST", "/links", json=body)
 
@@ -182,6 +185,7 @@ class LinksResource(Resource):
         expired_url: str | NotGiven | None = NOT_GIVEN,
         utm: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
         preview: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
+        domain: str | NotGiven | None = NOT_GIVEN,
     ) -> Link:
         """Change the fields given; `None` clears a clearable field (scope `links:write`)."""
         body = body_of(
@@ -195,6 +199,7 @@ class LinksResource(Resource):
             expired_url=expired_url,
             utm=dict(utm) if isinstance(utm, Mapping) else utm,
             preview=dict(preview) if isinstance(preview, Mapping) else preview,
+            domain=domain,
         )
         return self._model(Link, "PATCH", f"/links/{link_id}", json=body)
 
@@ -685,6 +690,61 @@ class WebhooksResource(Resource):
     def rotate_secret(self, webhook_id: str) -> Webhook:
         """Replace the signing secret; the answer's `signing_secret` is the new one."""
         return self._model(Webhook, "POST", f"/webhooks/{webhook_id}/rotate-secret")
+
+
+class DomainsResource(Resource):
+    """`/domains`: custom domains and their verification (scopes `domains:read`,
+    `domains:write`)."""
+
+    def create(
+        self,
+        hostname: str,
+        *,
+        purpose: str | NotGiven = NOT_GIVEN,
+        default: bool | NotGiven = NOT_GIVEN,
+        not_found_url: str | NotGiven | None = NOT_GIVEN,
+        root_url: str | NotGiven | None = NOT_GIVEN,
+    ) -> Domain:
+        """Add a host name (pending until `verify()` succeeds)."""
+        body = body_of(
+            hostname=hostname,
+            purpose=purpose,
+            default=default,
+            not_found_url=not_found_url,
+            root_url=root_url,
+        )
+        return self._model(Domain, "POST", "/domains", json=body)
+
+    def list(self, *, limit: int | None = None, offset: int | None = None) -> Page[Domain]:
+        return self._page(Domain, "/domains", query_of(limit=limit, offset=offset))
+
+    def iter(self, *, page_size: int = DEFAULT_PAGE_SIZE) -> Iterator[Domain]:
+        return self._iterate(Domain, "/domains", {}, page_size)
+
+    def get(self, domain_id: str) -> Domain:
+        return self._model(Domain, "GET", f"/domains/{domain_id}")
+
+    def update(
+        self,
+        domain_id: str,
+        *,
+        purpose: str | NotGiven = NOT_GIVEN,
+        default: bool | NotGiven = NOT_GIVEN,
+        not_found_url: str | NotGiven | None = NOT_GIVEN,
+        root_url: str | NotGiven | None = NOT_GIVEN,
+    ) -> Domain:
+        """Change the fields given; `None` clears a URL."""
+        body = body_of(
+            purpose=purpose, default=default, not_found_url=not_found_url, root_url=root_url
+        )
+        return self._model(Domain, "PATCH", f"/domains/{domain_id}", json=body)
+
+    def delete(self, domain_id: str) -> None:
+        self._delete(f"/domains/{domain_id}")
+
+    def verify(self, domain_id: str) -> Domain:
+        """Check the host now; the answer's `status` and `verification.last_error` tell."""
+        return self._model(Domain, "POST", f"/domains/{domain_id}/verify")
 
 
 class ReportsResource(Resource):

@@ -27,6 +27,7 @@ from xqr.dashboard import (
     analytics_pages,
     assets_pages,
     bio_pages,
+    domains_pages,
     first_run,
     link_import,
     links,
@@ -174,6 +175,7 @@ def build_dashboard(ctx: AppContext) -> FastAPI:
         settings_pages.router,
         members.router,
         webhooks_pages.router,
+        domains_pages.router,
         reports_pages.router,
     ):
         dashboard.include_router(router, prefix=PREFIX)

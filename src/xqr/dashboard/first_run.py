@@ -85,7 +85,7 @@ async def download_qr(
     ctx = ctx_of(request)
     link = await links.get_link(session, me.tenant, link_id)
     fmt = "png" if request.query_params.get("format") == "png" else "svg"
-    content = qr.link_qr_content(link.code, ctx.settings.short_base)
+    content = qr.link_qr_content(link.code, links.link_base(link, ctx.settings.short_base))
     spec = await qr.link_qr_spec(
         session,
         me.tenant,

@@ -199,7 +199,7 @@ async def _qr_zip(request: Request, me: Me, session: DbSession, ids: list[str]) 
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for link_id in list(dict.fromkeys(ids))[: selection.MAX_SELECTED]:
             link = await links.get_link(session, me.tenant, link_id)
-            content = qr.link_qr_content(link.code, ctx.settings.short_base)
+            content = qr.link_qr_content(link.code, links.link_base(link, ctx.settings.short_base))
             spec = await qr.link_qr_spec(
                 session,
                 me.tenant,
@@ -540,7 +540,7 @@ async def link_qr(request: Request, link_id: str, me: SignedIn, session: ReadSes
     controls = QrControls.of(request)
     ctx = ctx_of(request)
     link = await links.get_link(session, me.tenant, link_id)
-    content = qr.link_qr_content(link.code, ctx.settings.short_base)
+    content = qr.link_qr_content(link.code, links.link_base(link, ctx.settings.short_base))
     templated = bool(controls.template_id)
     spec = await qr.link_qr_spec(
         session,

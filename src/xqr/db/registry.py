@@ -6,6 +6,7 @@ import xqr.accounts.models
 import xqr.assets.models
 import xqr.auth.models
 import xqr.bio.models
+import xqr.domains.models
 import xqr.links.models
 import xqr.qr.models
 import xqr.reports.models

@@ -23,12 +23,22 @@ class Link(IdMixin, TimestampMixin, Base):
         # The links list's "broken" filter, and the health checker's next links to check.
         Index("ix_links_workspace_health", "workspace_id", "health_status"),
         Index("ix_links_health_checked", "health_checked_at"),
+        # Codes are unique per domain ('' is the server's own short-link base).
+        Index("uq_links_domain_code", "domain_key", "code", unique=True),
+        Index("uq_links_domain_code_lower", "domain_key", "code_lower", unique=True),
     )
 
     workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
-    code: Mapped[str] = mapped_column(String(64), unique=True)
+    code: Mapped[str] = mapped_column(String(64))
     # Unique too: a code differing only in case from another would be a lookalike.
-    code_lower: Mapped[str] = mapped_column(String(64), unique=True)
+    code_lower: Mapped[str] = mapped_column(String(64))
+    # The custom domain the link is served on; NULL (and `domain_key` '') for the server's
+    # base. `domain_key` is the domain's host name, copied so that uniqueness works with a
+    # NULL-free column on every database and the redirect lookup needs no join.
+    domain_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("domains.id", ondelete="RESTRICT"), default=None, index=True
+    )
+    domain_key: Mapped[str] = mapped_column(String(253), default="", server_default="")
     custom: Mapped[bool] = mapped_column(Boolean, default=False)
     destination: Mapped[str] = mapped_column(String(2048))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -85,5 +95,6 @@ class LinkChange(Base):
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
-    code: Mapped[str] = mapped_column(String(64))
+    # A base link's code, `host/code` for a link on a custom domain, `@host` for a domain.
+    code: Mapped[str] = mapped_column(String(320))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

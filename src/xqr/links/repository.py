@@ -42,9 +42,9 @@ async def get_many(
 
 
 async def code_taken(
-    session: AsyncSession, code: str, *, except_id: uuid.UUID | None = None
+    session: AsyncSession, code: str, *, except_id: uuid.UUID | None = None, domain_key: str = ""
 ) -> bool:
-    query = select(Link.id).where(Link.code_lower == code.lower())
+    query = select(Link.id).where(Link.domain_key == domain_key, Link.code_lower == code.lower())
     if except_id is not None:
         query = query.where(Link.id != except_id)
     return await session.scalar(query.limit(1)) is not None
@@ -144,7 +144,15 @@ async def iterate_records(session: AsyncSession, workspace_id: uuid.UUID) -> Seq
     """The columns a listing of every link reads, as rows with attributes, oldest first: no
     ORM objects, and no routing rules, previews or UTM to decode (a report of 100,000 links)."""
     rows = await session.execute(
-        select(Link.id, Link.code, Link.destination, Link.labels, Link.enabled, Link.created_at)
+        select(
+            Link.id,
+            Link.code,
+            Link.domain_key,
+            Link.destination,
+            Link.labels,
+            Link.enabled,
+            Link.created_at,
+        )
         .where(Link.workspace_id == workspace_id)
         .order_by(Link.created_at)
     )

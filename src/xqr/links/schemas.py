@@ -57,6 +57,11 @@ class LinkCreate(RequestModel):
     )
     utm: Utm | None = None
     preview: Preview | None = None
+    domain: str | None = Field(
+        None,
+        description="Host name of a verified custom domain of the workspace; omitted: the "
+        "workspace's default domain, else the server's base; null: the server's base.",
+    )
 
 
 class LinkUpdate(RequestModel):
@@ -73,6 +78,11 @@ class LinkUpdate(RequestModel):
     utm: Utm | None = Field(None, description="The whole new object; null or {} removes it.")
     preview: Preview | None = Field(
         None, description="The whole new object; null or {} removes it."
+    )
+    domain: str | None = Field(
+        None,
+        description="Move the link to another verified custom domain of the workspace "
+        "(null: the server's base); its code must be free there.",
     )
 
 
@@ -117,6 +127,9 @@ class LinkOut(ResponseModel):
     id: uuid.UUID
     short_url: str = Field(examples=["https://xqr.co/spring"])
     short_code: str
+    domain: str | None = Field(
+        None, description="The custom domain the link is on; null: the server's base."
+    )
     destination: str
     enabled: bool
     labels: list[str]

@@ -20,6 +20,7 @@ from xqr.core.clock import utcnow
 from xqr.core.errors import ApiError, not_found, validation_error, validation_failed
 from xqr.core.text import find_unstorable, plain_text_problem
 from xqr.db.engine import on_commit
+from xqr.domains.service import domain_for_link
 from xqr.links import repository
 from xqr.links.destinations import check_destination
 from xqr.links.models import Link, LinkBatch, LinkChange
@@ -41,7 +42,7 @@ from xqr.links.schemas import (
     UtmOut,
 )
 from xqr.links.slugs import check_custom_slug, random_code
-from xqr.redirect.cache import invalidate_everywhere
+from xqr.redirect.cache import invalidate_everywhere, link_cache_key
 from xqr.webhooks.events import SCAN_THRESHOLDS
 from xqr.webhooks.outbox import Listeners, emit, listeners, listening_workspaces
 from xqr.workspaces.service import hold_limits
@@ -74,12 +75,28 @@ class LinkRules:
             raise validation_error(field, str(exc)) from exc
 
 
+def link_base(link: Link, short_base: str) -> str:
+    """The base of the link's short URL: its custom domain's, else the server's."""
+    return domain_base(link.domain_key, short_base)
+
+
+def domain_base(domain_key: str, short_base: str) -> str:
+    """The base of short URLs on a link's domain key ('' for the server's own base)."""
+    return f"https://{domain_key}" if domain_key else short_base
+
+
+def cache_key(link: Link) -> str:
+    """The link's key in the redirect cache and the change log."""
+    return link_cache_key(link.domain_key or "", link.code)
+
+
 def link_view(link: Link, short_base: str) -> LinkOut:
     """The link object of the API (and of link.* webhook payloads)."""
     return LinkOut(
         id=link.id,
-        short_url=short_url(link.code, short_base),
+        short_url=short_url(link.code, link_base(link, short_base)),
         short_code=link.code,
+        domain=link.domain_key or None,
         destination=link.destination,
         enabled=link.enabled,
         labels=list(link.labels or []),
@@ -232,11 +249,21 @@ def _changed(session: AsyncSession, *codes: str) -> None:
     on_commit(session, lambda: invalidate_everywhere(codes))
 
 
+def record_cache_changes(session: AsyncSession, *keys: str) -> None:
+    """Log changed redirect-cache keys for the other processes' pollers (a custom domain's
+    changes, from the domains service)."""
+    session.add_all(LinkChange(code=key) for key in keys)
+
+
 async def _claim_code(session: AsyncSession, link: Link, custom_slug: str | None) -> None:
     """Give the link its code; SLUG_TAKEN for a taken slug, retries for random codes."""
     if custom_slug is not None:
-        if await repository.code_taken(session, custom_slug, except_id=link.id):
-            raise ApiError("SLUG_TAKEN", f"The slug {custom_slug!r} is already in use.")
+        taken = await repository.code_taken(
+            session, custom_slug, except_id=link.id, domain_key=link.domain_key or ""
+        )
+        if taken:
+            where = f" on {link.domain_key}" if link.domain_key else ""
+            raise ApiError("SLUG_TAKEN", f"The slug {custom_slug!r} is already in use{where}.")
         link.code, link.code_lower, link.custom = custom_slug, custom_slug.lower(), True
         try:
             async with session.begin_nested():
@@ -307,11 +334,15 @@ async def create_link(
         enabled=True,
         scan_count=0,
     )
+    place = await domain_for_link(
+        session, tenant.workspace_id, body.domain, given="domain" in body.model_fields_set
+    )
+    link.domain_id, link.domain_key = place.domain_id, place.key
     slug = _slug(body.custom_slug) if body.custom_slug is not None else None
     await _claim_code(session, link, slug)
     await repository.set_labels(session, link, link.labels)
-    await repository.log_change(session, link.code)
-    _changed(session, link.code)
+    await repository.log_change(session, cache_key(link))
+    _changed(session, cache_key(link))
     await emit(
         session,
         tenant.workspace_id,
@@ -436,7 +467,7 @@ async def update_link(
     """Change any field, the slug included; emits link.updated."""
     link = await get_link(session, tenant, link_id)
     given = body.model_fields_set
-    old_code = link.code
+    old_key = cache_key(link)
     for field in ("url", "enabled"):
         if field in given and getattr(body, field) is None:
             raise validation_error(field, "may not be null")
@@ -467,15 +498,24 @@ async def update_link(
         # New destinations have not been checked yet.
         link.health_status, link.health_code, link.health_reason = "unknown", None, None
         link.health_checked_at = None
+    moved = False
+    if "domain" in given:
+        place = await domain_for_link(session, tenant.workspace_id, body.domain, given=True)
+        moved = place.key != (link.domain_key or "")
+        link.domain_id, link.domain_key = place.domain_id, place.key
     if "custom_slug" in given:
         if body.custom_slug is None:
             raise validation_error("custom_slug", "may not be null")
         slug = _slug(body.custom_slug)
-        if slug != link.code:
+        if slug != link.code or moved:
             await _claim_code(session, link, slug)
+    elif moved:
+        custom = link.custom
+        await _claim_code(session, link, link.code)
+        link.custom = custom
     link.updated_at = utcnow()
     await session.flush()
-    codes = {old_code, link.code}
+    codes = {old_key, cache_key(link)}
     await repository.log_change(session, *codes)
     _changed(session, *codes)
     await emit(session, tenant.workspace_id, "link.updated", _payload(link, rules))
@@ -490,8 +530,8 @@ async def delete_link(
     view = _payload(link, rules)
     await session.delete(link)
     await session.flush()
-    await repository.log_change(session, link.code)
-    _changed(session, link.code)
+    await repository.log_change(session, cache_key(link))
+    _changed(session, cache_key(link))
     await emit(session, tenant.workspace_id, "link.deleted", view)
 
 
@@ -611,7 +651,8 @@ async def all_links(session: AsyncSession, tenant: Tenant) -> Sequence[Link]:
 
 
 async def all_link_records(session: AsyncSession, tenant: Tenant) -> Sequence[Any]:
-    """Every link's id, code, destination, labels, enabled and created_at, oldest first."""
+    """Every link's id, code, domain_key, destination, labels, enabled and created_at, oldest
+    first."""
     return await repository.iterate_records(session, tenant.workspace_id)
 
 

@@ -102,8 +102,9 @@ async def plan_entries(
             link = found.get(uuid.UUID(item.link_id))
             if link is None:
                 raise validation_error(f"items[{index}].link_id", "Link not found.")
-            short_url = links.short_url(link.code, short_base)
-            content = service.link_qr_content(link.code, short_base)
+            base = links.link_base(link, short_base)
+            short_url = links.short_url(link.code, base)
+            content = service.link_qr_content(link.code, base)
             stem = _safe_name(item.file_name or link.code)
         else:
             content = str(item.content)

@@ -13,7 +13,7 @@ from starlette.responses import Response, StreamingResponse
 from xqr.context import Ctx, DbSession, ReadSession
 from xqr.core.envelope import Envelope, ListEnvelope, no_content
 from xqr.core.pagination import Pagination
-from xqr.links.service import get_link
+from xqr.links.service import cache_key, get_link, link_base
 from xqr.qr import bulk, service
 from xqr.qr.auth import QrRead, QrRender, QrWrite
 from xqr.qr.images import ImageMemo, LinkImage, image_response
@@ -255,7 +255,7 @@ async def link_qr(
     if frame is not None or frame_text is not None:
         overrides["frame"] = {"style": frame or "box", "text": frame_text}
     link = await get_link(session, principal.tenant, link_id)
-    content = service.link_qr_content(link.code, ctx.settings.short_base)
+    content = service.link_qr_content(link.code, link_base(link, ctx.settings.short_base))
     spec = await service.link_qr_spec(
         session,
         principal.tenant,
@@ -273,7 +273,7 @@ async def link_qr(
     prepared = await renderer.prepare(session, principal.workspace_id, spec, service.link_qr_fields)
     response = await _image(request, session, renderer, prepared)
     if template_id is None:  # depends on the request and the link's code alone
-        encoded = LinkImage(link.code, link.id)
+        encoded = LinkImage(cache_key(link), link.id)
         await ImageMemo.of(ctx).remember(request, principal.workspace_id, prepared, encoded)
     return response
 

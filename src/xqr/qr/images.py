@@ -103,9 +103,10 @@ async def image_response(
 
 @dataclass(frozen=True, slots=True)
 class LinkImage:
-    """The link a remembered image encodes: valid while its code still names this link."""
+    """The link a remembered image encodes: valid while its code (on its domain) still names
+    this link."""
 
-    code: str
+    code: str  # the link's redirect-cache key
     link_id: uuid.UUID
 
 

@@ -21,6 +21,36 @@ from xqr.links.utm import utm_pairs, with_utm
 from xqr.redirect.controls import preview_page
 from xqr.redirect.loops import Home, home_of
 
+# Keys of custom domains and of their links carry a newline, which no request line can: a
+# path never reaches them (the HTTP server's fast path looks keys up by path).
+_SEPARATOR = "\n"
+
+
+def domain_cache_key(hostname: str) -> str:
+    """The key of a custom domain's entry (and of its change-log rows)."""
+    return _SEPARATOR + hostname
+
+
+def link_cache_key(domain_key: str, code: str) -> str:
+    """A link's key: its code on the server's base, `host⏎code` on a custom domain."""
+    return f"{domain_key}{_SEPARATOR}{code}" if domain_key else code
+
+
+@dataclass(frozen=True, slots=True)
+class DomainEntry:
+    """A custom domain as the redirect path needs it."""
+
+    domain_id: uuid.UUID
+    workspace_id: uuid.UUID
+    hostname: str
+    serving: bool  # verified, or failed (a failed host keeps serving)
+    links: bool
+    bio: bool
+    not_found: bytes | None  # Location of `not_found_url`
+    root: bytes | None  # Location of `root_url`
+    prefix: str  # of its links' keys
+
+
 # Characters left as they are in Location; anything else (spaces, non-ASCII) is escaped.
 _URL_SAFE = "!#$%&'()*+,-./:;=?@[]_~"
 
@@ -59,9 +89,22 @@ class LinkEntry:
         object.__setattr__(self, "location", location_header(self.destination))
 
 
+_DOMAIN_LOOKUP = text(
+    "SELECT id, workspace_id, status, purpose, not_found_url, root_url FROM domains "
+    "WHERE hostname = :hostname"
+).columns(
+    id=Uuid(),
+    workspace_id=Uuid(),
+    status=String(),
+    purpose=String(),
+    not_found_url=String(),
+    root_url=String(),
+)
+
 _LOOKUP = text(
     "SELECT id, workspace_id, destination, routing_rules, enabled, expires_at, "
-    "password_hash, expired_url, utm, preview FROM links WHERE code = :code"
+    "password_hash, expired_url, utm, preview FROM links "
+    "WHERE domain_key = :domain AND code = :code"
 ).columns(
     id=Uuid(),
     workspace_id=Uuid(),
@@ -101,15 +144,30 @@ class LinkCache(LoadingCache, kind="links"):
         self.short_base = short_base  # for the preview page's og:url
 
     async def get(self, key: str) -> Any:
-        if not is_code_shaped(key):
+        """The entry of a link's key (`link_cache_key`): a code, or `host⏎code`."""
+        if not is_code_shaped(key.rpartition(_SEPARATOR)[2]):
             return MISSING  # never stored, never looked up
         return await super().get(key)
 
-    async def _load(self, code: str) -> Any:
+    async def get_on(self, domain: DomainEntry, code: str) -> Any:
+        """The entry of `code` on a custom domain (MISSING when it has no such link)."""
+        if not is_code_shaped(code):
+            return MISSING
+        return await super().get(domain.prefix + code)
+
+    async def get_domain(self, hostname: str) -> Any:
+        """The custom domain of a host name, or MISSING (not a custom domain)."""
+        return await super().get(domain_cache_key(hostname))
+
+    async def _load(self, key: str) -> Any:
+        domain_key, separator, code = key.rpartition(_SEPARATOR)
+        if separator and not domain_key:
+            return await self._load_domain(code)
         async with self.engine.connect() as conn:
-            row = (await conn.execute(_LOOKUP, {"code": code})).first()
+            row = (await conn.execute(_LOOKUP, {"domain": domain_key, "code": code})).first()
         if row is None:
             return MISSING
+        short_base = f"https://{domain_key}" if domain_key else self.short_base
         rules = _stored_rules(row.routing_rules)
         destination = row.destination
         utm = utm_pairs(row.utm)
@@ -123,7 +181,7 @@ class LinkCache(LoadingCache, kind="links"):
                 title=row.preview.get("title"),
                 description=row.preview.get("description"),
                 image_url=row.preview.get("image_url"),
-                short_url=f"{self.short_base}/{code}",
+                short_url=f"{short_base}/{code}",
                 destination=None if row.password_hash else destination,
             )
         return LinkEntry(
@@ -142,6 +200,23 @@ class LinkCache(LoadingCache, kind="links"):
             expired_url=row.expired_url,
             preview=page,
             gated=bool(row.password_hash or page),
+        )
+
+    async def _load_domain(self, hostname: str) -> Any:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(_DOMAIN_LOOKUP, {"hostname": hostname})).first()
+        if row is None:
+            return MISSING
+        return DomainEntry(
+            domain_id=row.id,
+            workspace_id=row.workspace_id,
+            hostname=hostname,
+            serving=row.status in ("verified", "failed"),
+            links=row.purpose in ("links", "both"),
+            bio=row.purpose in ("bio", "both"),
+            not_found=location_header(row.not_found_url) if row.not_found_url else None,
+            root=location_header(row.root_url) if row.root_url else None,
+            prefix=hostname + _SEPARATOR,
         )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -22,7 +23,7 @@ from xqr.links import protection
 from xqr.links.routing import Visitor, matching_rule, os_of, preferred_language
 from xqr.links.slugs import is_code_shaped
 from xqr.redirect import controls
-from xqr.redirect.cache import MISSING, LinkCache, LinkEntry, location_header
+from xqr.redirect.cache import MISSING, DomainEntry, LinkCache, LinkEntry, location_header
 from xqr.redirect.crawlers import is_preview_crawler
 from xqr.redirect.loops import HOP_PARAM, MAX_HOPS, hop_of
 from xqr.redirect.pages import EXPIRED, LOOP, NOT_FOUND, PAGE_HEADERS, UNAVAILABLE
@@ -57,6 +58,11 @@ _PASS: Answer = (0, [], b"")  # a gated link's request may be redirected
 LANGUAGE_MEMO = 4096  # Accept-Language headers and the language they prefer
 VERIFIED_MEMO = 4096  # (password hash, sha256 of a password) found right
 PASSWORD_CHECKS = 2  # argon2 verifications at once (each takes 64 MiB for ~50 ms)
+VERIFY_PREFIX = "/.well-known/xqr-verify/"  # custom domain verification (xqr.domains)
+_TOKEN_SHAPE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+# Serves a published bio page on a custom domain: (scope, send, path after "/", workspace)
+# → answered? (set by the bio domain).
+BioOnDomain = Callable[[Scope, Send, str, Any], Awaitable[bool]]
 
 
 def with_query(destination: str, incoming: list[tuple[str, str]]) -> str:
@@ -76,6 +82,14 @@ def normalise_host(host: bytes | str) -> bytes:
     if value.endswith((b":80", b":443")):
         value = value.rsplit(b":", 1)[0]
     return value
+
+
+def domain_name(host: bytes) -> str:
+    """The host name of a normalised Host value, without any port: a custom domain is the
+    same name whatever port the proxy in front listens on."""
+    if b":" in host and not host.endswith(b"]"):
+        host = host.rsplit(b":", 1)[0]
+    return host.decode("latin-1")
 
 
 def host_of(headers: Headers) -> bytes | None:
@@ -122,6 +136,43 @@ class RedirectHandler:
         self._languages: BoundedMemo[bytes, str] = BoundedMemo(LANGUAGE_MEMO)
         self._verified: BoundedMemo[tuple[str, bytes], bool] = BoundedMemo(VERIFIED_MEMO)
         self._password_checks = asyncio.Semaphore(PASSWORD_CHECKS)
+        # The server's own names: never a custom domain, so their requests skip that lookup.
+        self.base_hosts: set[bytes] = {b"localhost", b"127.0.0.1"}
+        if self.short_host:
+            self.base_hosts.add(self.short_host)
+        self.bio_on_domain: BioOnDomain | None = None
+        # XQR_DOMAINS_STRICT_HOSTS: short codes answer only on the server's own names
+        # (`own_names`, without ports) and on serving custom domains.
+        self.strict_hosts = False
+        self.own_names: set[str] = {"localhost", "127.0.0.1"}
+
+    def cached_entry(self, headers: Headers, code: str) -> Any:
+        """The cached entry of `code` for the request's host, or None when the ASGI path
+        must answer (not cached yet, or not a link of a serving custom domain)."""
+        host = host_of(headers)
+        if host is None or host in self.base_hosts:
+            return self.cache.entries.get(code)
+        entries = self.cache.entries
+        domain = entries.get("\n" + domain_name(host))
+        if domain is MISSING:  # not a custom domain: the server's base
+            if self.strict_hosts and domain_name(host) not in self.own_names:
+                return None  # a foreign host: the ASGI way answers 404
+            return entries.get(code)
+        if domain is None or not domain.serving or not domain.links:
+            return None
+        entry = entries.get(domain.prefix + code)
+        return None if entry is MISSING else entry
+
+    async def domain_of(self, scope: Scope) -> DomainEntry | None:
+        """The custom domain the request's host is (None: the server's base)."""
+        host = self._host(scope)
+        if host is None or host in self.base_hosts:
+            return None
+        name = domain_name(host)
+        domain = self.cache.entries.get("\n" + name)
+        if domain is None:
+            domain = await self.cache.get_domain(name)
+        return None if domain is MISSING else domain
 
     def respond(
         self,
@@ -307,9 +358,17 @@ class RedirectHandler:
         code = scope["path"][1:]
         if not is_code_shaped(code) or (self.skip_hosts and self._host(scope) in self.skip_hosts):
             return False
-        entry = self.cache.entries.get(code)
-        if entry is None:
-            entry = await self.cache.get(code)
+        domain = await self.domain_of(scope)
+        if domain is not None:
+            if not domain.serving or not domain.links:
+                return False
+            entry = await self.cache.get_on(domain, code)
+        elif self.strict_hosts and self._foreign(scope):
+            return False
+        else:
+            entry = self.cache.entries.get(code)
+            if entry is None:
+                entry = await self.cache.get(code)
         if entry is MISSING or not entry.enabled or entry.password_hash is None:
             return False
         headers: Headers = scope["headers"]
@@ -378,16 +437,34 @@ class RedirectHandler:
             return await self._form_post(scope, receive, send)
         if method != "GET" and method != "HEAD":
             return False
-        code = scope["path"][1:]
+        path: str = scope["path"]
+        code = path[1:]
         if self.skip_hosts and self._host(scope) in self.skip_hosts:
             return False
+        if path.startswith(VERIFY_PREFIX):
+            return await self._verification_answer(send, path[len(VERIFY_PREFIX) :], method)
+        started = time.perf_counter()
+        try:
+            domain = await self.domain_of(scope)
+        except Exception as error:  # the database is away
+            self._note_unavailable(error)
+            if not is_code_shaped(code):
+                return False  # the API answers for itself
+            # Not the base's link of that code: the host may be another workspace's domain.
+            await self._send(send, _UNAVAILABLE, method)
+            self.stats.observe(503, time.perf_counter() - started)
+            return True
+        if domain is not None:
+            return await self._on_domain(scope, send, domain, code, method, started)
+        if self.strict_hosts and is_code_shaped(code) and self._foreign(scope):
+            await self._send(send, _NOT_FOUND, method)
+            return True
         if not is_code_shaped(code):
             on_short_host = self.short_host is not None and self._host(scope) == self.short_host
             if on_short_host and code not in OPS_CODES:
                 await self._send(send, _NOT_FOUND, method)
                 return True
             return False
-        started = time.perf_counter()
         entry = self.cache.entries.get(code)
         if entry is None:
             try:
@@ -397,6 +474,11 @@ class RedirectHandler:
                 await self._send(send, _UNAVAILABLE, method)
                 self.stats.observe(503, time.perf_counter() - started)
                 return True
+        return await self._answer(scope, send, entry, method, started)
+
+    async def _answer(
+        self, scope: Scope, send: Send, entry: Any, method: str, started: float
+    ) -> bool:
         answer = self.respond(
             entry,
             method == "GET",
@@ -420,6 +502,62 @@ class RedirectHandler:
             )
         await self._send(send, answer, method)
         self.stats.observe(answer[0], time.perf_counter() - started)
+        return True
+
+    async def _on_domain(
+        self, scope: Scope, send: Send, domain: DomainEntry, code: str, method: str, started: float
+    ) -> bool:
+        """Every GET/HEAD on a custom domain's host is answered here: its links, its bio
+        pages, its root and not-found redirects; an unverified host serves nothing."""
+        if not domain.serving:
+            await self._send(send, _NOT_FOUND, method)
+            return True
+        if code == "":
+            await self._send(send, self._domain_redirect(domain.root), method)
+            return True
+        if domain.links and is_code_shaped(code):
+            try:
+                entry = await self.cache.get_on(domain, code)
+            except Exception as error:
+                self._note_unavailable(error)
+                await self._send(send, _UNAVAILABLE, method)
+                return True
+            if entry is not MISSING:
+                return await self._answer(scope, send, entry, method, started)
+        bio = self.bio_on_domain
+        if domain.bio and bio is not None and await bio(scope, send, code, domain.workspace_id):
+            return True
+        await self._send(send, self._domain_redirect(domain.not_found), method)
+        return True
+
+    def _foreign(self, scope: Scope) -> bool:
+        """Whether the host is neither one of the server's own names nor a custom domain."""
+        host = self._host(scope)
+        return (
+            host is not None
+            and host not in self.base_hosts
+            and (domain_name(host) not in self.own_names)
+        )
+
+    @staticmethod
+    def _domain_redirect(location: bytes | None) -> Answer:
+        if location is None:
+            return _NOT_FOUND
+        return 302, [(b"location", location), *REDIRECT_HEADERS], b""
+
+    async def _verification_answer(self, send: Send, token: str, method: str) -> bool:
+        """This server's answer for a domain verification token (see xqr.domains)."""
+        if not token or len(token) > 64 or not set(token) <= _TOKEN_SHAPE:
+            await self._send(send, _NOT_FOUND, method)
+            return True
+        body = hmac.new(self.secret, b"xqr-verify:" + token.encode(), hashlib.sha256)
+        data = body.hexdigest().encode()
+        headers = [
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"cache-control", b"no-store"),
+            (b"content-length", b"%d" % len(data)),
+        ]
+        await self._send(send, (200, headers, data), method)
         return True
 
     def _note_unavailable(self, error: Exception) -> None:

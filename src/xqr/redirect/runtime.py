@@ -32,6 +32,11 @@ def install(app: XqrApp) -> None:
         password_window_seconds=settings.link_password_window_seconds,
         secure_cookies=settings.short_base.startswith("https://"),
     )
+    handler.base_hosts.update(normalise_host(host) for host in (short, public))
+    handler.base_hosts.update(host.encode() for host in settings.loop_hosts)
+    handler.strict_hosts = settings.domains_strict_hosts
+    handler.own_names.update(settings.loop_hosts | settings.short_hosts)
+    handler.own_names.add((urlsplit(settings.bio_base).hostname or "").lower())
     app.ctx.parts.link_cache = cache
     app.ctx.parts.redirect_handler = handler
     app.front.append(handler)

@@ -16,7 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from xqr.analytics import service as analytics
 from xqr.core.clock import isoformat, utcnow
-from xqr.links.service import all_link_records, get_links, link_view, list_links
+from xqr.links.service import (
+    all_link_records,
+    domain_base,
+    get_links,
+    link_view,
+    list_links,
+    short_url,
+)
 from xqr.reports.charts import Chart
 from xqr.reports.models import Report
 from xqr.workspaces.tenant import Tenant
@@ -43,6 +50,7 @@ class LinkRecord(Protocol):
 
     id: uuid.UUID
     code: str
+    domain_key: str
     destination: str
     labels: list[str]
     enabled: bool
@@ -339,7 +347,7 @@ async def _links(
             record = {
                 "id": str(link.id),
                 "short_code": link.code,
-                "short_url": f"{short_base}/{link.code}",
+                "short_url": short_url(link.code, domain_base(link.domain_key, short_base)),
                 "destination": link.destination,
                 "labels": list(link.labels or []),
                 "enabled": link.enabled,

@@ -29,6 +29,7 @@ def worker(
     from xqr.config import get_settings
     from xqr.context import AppContext
     from xqr.core.logging import configure_logging
+    from xqr.domains.checker import DomainChecker
     from xqr.links.health import HealthChecker
     from xqr.reports.worker import ReportWorker
     from xqr.webhooks.dispatcher import Dispatcher
@@ -47,15 +48,20 @@ def worker(
         # and runs reports (see docs/reports.md).
         health = HealthChecker(ctx.settings, ctx.sessionmaker)
         reports = ReportWorker(ctx.settings, plans=ctx.plans)
+        # And checks verified custom domains again (see docs/domains.md).
+        domains = DomainChecker(ctx.settings, ctx.sessionmaker)
         await dispatcher.start()
         await health.start()
         await reports.start()
+        await domains.start()
         err.print(
-            "xQR worker running (webhooks, reports, link health); SIGTERM or Ctrl-C stops it."
+            "xQR worker running (webhooks, reports, link health, domain checks); SIGTERM or "
+            "Ctrl-C stops it."
         )
         try:
             await stop.wait()
         finally:
+            await domains.stop()
             await reports.stop()
             await health.stop()
             await dispatcher.stop()

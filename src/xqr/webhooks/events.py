@@ -17,6 +17,7 @@ EVENT_TYPES: dict[str, str] = {
     "test.ping": "Test event from dashboard",
     "report.completed": "Report run completed (with a signed download URL)",
     "report.failed": "Report run failed",
+    "domain.failed": "A verified custom domain stopped answering its check (it keeps serving)",
 }
 
 SCAN_THRESHOLDS = (10, 100, 1_000, 10_000, 100_000, 1_000_000)

@@ -21,6 +21,7 @@ LIMIT_LABELS: dict[str, str] = {
     "webhooks": "webhook endpoints",
     "members": "members",
     "reports": "saved reports",
+    "domains": "custom domains",
 }
 
 
@@ -43,6 +44,7 @@ class Plan:
     # QR codes in one `POST /qr/bulk` ZIP (the API caps it at 500 whatever the plan).
     qr_bulk_items: int | None = 500
     reports: int | None = None
+    domains: int | None = None
 
     @property
     def api_access(self) -> bool:
@@ -55,13 +57,41 @@ class Plan:
 
 # The first three numeric columns are the API reference's; the rest are DESIGN.md's.
 DEFAULT_PLANS: dict[str, Plan] = {
-    "free": Plan("free", 0, 0, 0, 50, 2, 1, 10, 50 * MB, 0, 1, False, 0, reports=1),
-    "pro": Plan("pro", 2, 1_000, 10, 1_000, 20, 5, 500, 1 * GB, 2, 3, True, 100, reports=10),
+    "free": Plan("free", 0, 0, 0, 50, 2, 1, 10, 50 * MB, 0, 1, False, 0, reports=1, domains=0),
+    "pro": Plan(
+        "pro", 2, 1_000, 10, 1_000, 20, 5, 500, 1 * GB, 2, 3, True, 100, reports=10, domains=1
+    ),
     "business": Plan(
-        "business", 10, 25_000, 50, 25_000, 200, 50, 5_000, 20 * GB, 10, 15, True, reports=100
+        "business",
+        10,
+        25_000,
+        50,
+        25_000,
+        200,
+        50,
+        5_000,
+        20 * GB,
+        10,
+        15,
+        True,
+        reports=100,
+        domains=5,
     ),
     "enterprise": Plan(
-        "enterprise", None, 100_000, 200, None, None, None, None, None, 50, None, True, reports=None
+        "enterprise",
+        None,
+        100_000,
+        200,
+        None,
+        None,
+        None,
+        None,
+        None,
+        50,
+        None,
+        True,
+        reports=None,
+        domains=None,
     ),
 }
 

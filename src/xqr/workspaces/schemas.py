@@ -45,4 +45,5 @@ class UsageOut(ResponseModel):
     webhooks: UsedVsLimit
     members: UsedVsLimit
     reports: UsedVsLimit
+    domains: UsedVsLimit
     api_calls: ApiCallsUsage

@@ -5,9 +5,9 @@ from __future__ import annotations
 from mcp.server import MCPServer
 
 from xqr.client import AsyncXQR
-from xqr.mcp.tools import analytics, assets, bio, links, qr, reports, workspace
+from xqr.mcp.tools import analytics, assets, bio, domains, links, qr, reports, workspace
 
-SECTIONS = (links, qr, analytics, bio, assets, workspace, reports)
+SECTIONS = (links, qr, analytics, bio, assets, workspace, reports, domains)
 
 
 def register_tools(server: MCPServer, client: AsyncXQR) -> None:

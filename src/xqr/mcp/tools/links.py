@@ -67,6 +67,14 @@ def register(server: MCPServer, client: AsyncXQR) -> None:
         password: LinkPassword | None = None,
         utm: Utm | None = None,
         preview: Preview | None = None,
+        domain: Annotated[
+            str | None,
+            Field(
+                max_length=253,
+                description="Host name of a verified custom domain of the workspace (see "
+                "list_domains); left out: the workspace's default domain, else the server's.",
+            ),
+        ] = None,
     ) -> CallToolResult:
         return await respond(
             client.links.create(
@@ -83,6 +91,7 @@ def register(server: MCPServer, client: AsyncXQR) -> None:
                 password=given(password),
                 utm=utm.model_dump(exclude_none=True) if utm is not None else NOT_GIVEN,
                 preview=preview.model_dump(exclude_none=True) if preview is not None else NOT_GIVEN,
+                domain=given(domain),
             )
         )
 
