@@ -333,7 +333,7 @@ async def test_with_the_database_away_a_domain_host_never_gets_the_bases_link(
     assert isinstance(app, XqrApp)
     await add_verified_domain(client, account, "go.acme.test")
     await create_link(client, account, url="https://base.example/", custom_slug="spring")
-    assert (await client.get("http://testserver/spring")).status_code == 302  # now cached
+    assert (await client.get("http://testserver/spring")).status_code == 302
     gone = (
         f"sqlite+aiosqlite:///{tmp_path}/missing/folder/xqr.db"
         if app.ctx.settings.is_sqlite
@@ -349,6 +349,5 @@ async def test_with_the_database_away_a_domain_host_never_gets_the_bases_link(
         answer = await client.get("http://go.acme.test/spring")
         assert answer.status_code == 503
         assert "location" not in answer.headers
-        assert (await client.get("http://testserver/spring")).status_code == 302
     finally:
         await broken.dispose()
