@@ -103,7 +103,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     On PostgreSQL, only the tests that use a database run: every database fixture starts from
     `database_template`, and a test without one (rendering, parsing, packaging, the CLI's own
     start-up) does the same thing on either backend, so the SQLite run covers it. Tests that
-    make a database of their own on the backend under test are marked `database`."""
+    make a database of their own on the backend under test are marked `database`; tests that
+    use a server only as a peer for what they check (a packaged SDK, the MCP Inspector) are
+    marked `backend_independent`."""
     for item in items:
         slow = item.get_closest_marker("e2e") or item.get_closest_marker("slow")
         if slow and item.get_closest_marker("timeout") is None:
@@ -112,8 +114,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         without = [
             item
             for item in items
-            if "database_template" not in getattr(item, "fixturenames", ())
-            and item.get_closest_marker("database") is None
+            if item.get_closest_marker("backend_independent") is not None
+            or (
+                "database_template" not in getattr(item, "fixturenames", ())
+                and item.get_closest_marker("database") is None
+            )
         ]
         if without:
             config.hook.pytest_deselected(items=without)

@@ -13,6 +13,8 @@ import pytest
 
 from tests.support.live import LiveServer
 
+pytestmark = pytest.mark.backend_independent
+
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_PACKAGES = ["fastapi", "starlette", "sqlalchemy", "uvicorn", "typer", "boto3", "segno"]
 

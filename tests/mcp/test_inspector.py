@@ -19,6 +19,8 @@ from tests.support.live import LiveServer
 from tests.support.server import XQR
 from xqr.client import XQR as Client
 
+pytestmark = pytest.mark.backend_independent
+
 FOLDER = Path(__file__).parent / "inspector"
 CLI = FOLDER / "node_modules" / "@modelcontextprotocol" / "inspector" / "cli" / "build" / "cli.js"
 
