@@ -122,7 +122,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         ]
         if without:
             config.hook.pytest_deselected(items=without)
-            items[:] = [i for i in items if i not in set(without)]
+            dropped = set(without)
+            items[:] = [item for item in items if item not in dropped]
 
 
 @pytest.fixture(scope="session")
