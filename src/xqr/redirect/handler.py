@@ -23,7 +23,14 @@ from xqr.links import protection
 from xqr.links.routing import Visitor, matching_rule, os_of, preferred_language
 from xqr.links.slugs import is_code_shaped
 from xqr.redirect import controls
-from xqr.redirect.cache import MISSING, DomainEntry, LinkCache, LinkEntry, location_header
+from xqr.redirect.cache import (
+    MISSING,
+    DomainEntry,
+    LinkCache,
+    LinkEntry,
+    domain_cache_key,
+    location_header,
+)
 from xqr.redirect.crawlers import is_preview_crawler
 from xqr.redirect.loops import HOP_PARAM, MAX_HOPS, hop_of
 from xqr.redirect.pages import EXPIRED, LOOP, NOT_FOUND, PAGE_HEADERS, UNAVAILABLE
@@ -153,9 +160,10 @@ class RedirectHandler:
         if host is None or host in self.base_hosts:
             return self.cache.entries.get(code)
         entries = self.cache.entries
-        domain = entries.get("\n" + domain_name(host))
+        name = domain_name(host)
+        domain = entries.get(domain_cache_key(name))
         if domain is MISSING:  # not a custom domain: the server's base
-            if self.strict_hosts and domain_name(host) not in self.own_names:
+            if self.strict_hosts and name not in self.own_names:
                 return None  # a foreign host: the ASGI way answers 404
             return entries.get(code)
         if domain is None or not domain.serving or not domain.links:
@@ -169,7 +177,7 @@ class RedirectHandler:
         if host is None or host in self.base_hosts:
             return None
         name = domain_name(host)
-        domain = self.cache.entries.get("\n" + name)
+        domain = self.cache.entries.get(domain_cache_key(name))
         if domain is None:
             domain = await self.cache.get_domain(name)
         return None if domain is MISSING else domain
