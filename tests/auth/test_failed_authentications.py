@@ -11,12 +11,12 @@ import httpx
 from sqlalchemy import event
 
 from tests.conftest import Account, AccountFactory, assert_error, make_settings
+from tests.support.pollers import change_poller
 from xqr.app import XqrApp, create_app
 from xqr.auth import cache as key_cache
 from xqr.auth.cache import KeyCache
 from xqr.auth.failures import FailedAuthentications
 from xqr.context import AppContext
-from xqr.db.changelog import ChangeLogPoller
 
 WORKSPACE = "/api/v1/workspace"
 LIMIT = 20  # the default XQR_AUTH_FAILURE_LIMIT
@@ -121,12 +121,7 @@ async def test_another_address_still_gets_401_and_a_known_valid_key_still_works(
     unseen = await make_account(name="Unseen", owner="b@unseen.test")
     # The change log's poller would drop the new keys once more when it reads their creation;
     # let it read it now, so the key verified below stays held.
-    [poller] = [
-        part
-        for part in app.background
-        if isinstance(part, ChangeLogPoller) and part.table.name == "auth_changes"
-    ]
-    await poller.poll_once()
+    await change_poller(app, "auth_changes").poll_once()
     async with (
         from_address(app, "198.51.100.8") as shared,
         from_address(app, "203.0.113.9") as other,

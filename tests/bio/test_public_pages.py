@@ -12,12 +12,12 @@ from sqlalchemy import insert, update
 from tests.bio.biokit import create_page, patch, publish, published_page
 from tests.conftest import Account
 from tests.links.linkkit import BROWSER, new_account, quiet_settings, running
+from tests.support.pollers import change_poller
 from xqr.app import XqrApp
 from xqr.bio.cache import BioPageCache
 from xqr.bio.icons import ICONS
 from xqr.bio.models import BioChange, BioPage
 from xqr.core.clock import utcnow
-from xqr.db.changelog import ChangeLogPoller
 from xqr.db.engine import make_engine
 from xqr.redirect.pages import NOT_FOUND as LINK_NOT_FOUND
 
@@ -304,14 +304,6 @@ async def test_changes_to_a_published_page_show_at_once(
     assert "Fresh title" in (await client.get("/bio/moved")).text
 
 
-def bio_poller(app: XqrApp) -> ChangeLogPoller:
-    return next(
-        p
-        for p in app.background
-        if isinstance(p, ChangeLogPoller) and p.table.name == "bio_changes"
-    )
-
-
 async def test_another_process_sees_changes_after_its_poll(
     client: httpx.AsyncClient, account: Account, app: XqrApp, db_url: str, tmp_path: Path
 ) -> None:
@@ -323,7 +315,7 @@ async def test_another_process_sees_changes_after_its_poll(
         assert "Before" in (await other_client.get("/bio/shared")).text
         await patch(client, account, page["id"], title="After")
         assert "Before" in (await other_client.get("/bio/shared")).text  # still cached
-        poller = bio_poller(other)
+        poller = change_poller(other, "bio_changes")
         assert await poller.poll_once() >= 1
         assert "After" in (await other_client.get("/bio/shared")).text
         await client.post(f"{PAGES}/{page['id']}/unpublish", headers=account.headers)
@@ -336,7 +328,7 @@ async def test_a_change_committed_late_with_a_lower_id_is_still_applied(
     client: httpx.AsyncClient, account: Account, app: XqrApp
 ) -> None:
     await published_page(client, account, slug="late", title="Before")
-    poller = bio_poller(app)
+    poller = change_poller(app, "bio_changes")
     # A change with a high id commits first ...
     async with app.ctx.engine.begin() as conn:
         await conn.execute(insert(BioChange).values(id=1000, slug_lower="x", changed_at=utcnow()))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
@@ -14,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tests.conftest import BACKEND, Account
 from tests.links.linkkit import BROWSER, create_link
+from tests.support.pollers import change_poller
 from xqr.app import XqrApp
 from xqr.core.clock import utcnow
-from xqr.db.changelog import ChangeLogPoller
 from xqr.db.engine import make_engine
 from xqr.links.models import Link, LinkChange
 from xqr.redirect.cache import MISSING, LinkCache
@@ -36,15 +35,6 @@ def cache_of(app: XqrApp) -> LinkCache:
     return cache
 
 
-def poller_of(app: XqrApp) -> Any:
-    """The background part that applies the link change log to this process's cache."""
-    return next(
-        part
-        for part in app.background
-        if isinstance(part, ChangeLogPoller) and part.table.name == "link_changes"
-    )
-
-
 # --- this process: at once -----------------------------------------------------------------
 
 
@@ -53,7 +43,7 @@ async def test_a_changed_destination_shows_on_the_very_next_redirect(
 ) -> None:
     # in this process, without the poller (which would drop "hot" when it reads the create's
     # own change-log entry, at any moment on a slow machine)
-    await poller_of(app).stop()
+    await change_poller(app, "link_changes").stop()
     link = await create_link(client, account, url="https://example.com/one", custom_slug="hot")
     assert await location(client, "hot") == "https://example.com/one"
     assert "hot" in cache_of(app).entries  # it really was served from the cache
@@ -177,13 +167,13 @@ async def test_the_first_poll_after_a_commit_elsewhere_applies_it(
 ) -> None:
     """So a change shows within one poll interval (0.5 s by default) plus one query."""
     assert app.ctx.settings.cache_poll_interval_ms == 500
-    await poller_of(app).stop()  # this test polls by hand
+    await change_poller(app, "link_changes").stop()  # this test polls by hand
     await create_link(client, account, url="https://example.com/old", custom_slug="once")
-    await poller_of(app).poll_once()  # past the create's own change-log entry
+    await change_poller(app, "link_changes").poll_once()  # past the create's own change-log entry
     assert await location(client, "once") == "https://example.com/old"
     async with elsewhere.begin() as conn:
         await change_elsewhere(conn, "once", destination="https://example.com/new")
-    assert await poller_of(app).poll_once() == 1
+    assert await change_poller(app, "link_changes").poll_once() == 1
     assert "once" not in cache_of(app).entries
     assert await location(client, "once") == "https://example.com/new"
 
@@ -208,7 +198,7 @@ async def test_a_change_that_commits_after_a_newer_one_is_not_missed(
     app: XqrApp, client: httpx.AsyncClient, account: Account, elsewhere: AsyncEngine
 ) -> None:
     await create_link(client, account, url="https://example.com/old", custom_slug="racy")
-    await poller_of(app).poll_once()  # past the create's own change-log entry
+    await change_poller(app, "link_changes").poll_once()  # past the create's own change-log entry
     assert await location(client, "racy") == "https://example.com/old"
     assert "racy" in cache_of(app).entries
     async with elsewhere.connect() as slow, elsewhere.connect() as fast:
@@ -216,7 +206,8 @@ async def test_a_change_that_commits_after_a_newer_one_is_not_missed(
         await change_elsewhere(slow, "racy", destination="https://example.com/new")
         async with fast.begin():
             await change_elsewhere(fast, "unrelated-code")
-        await poller_of(app).poll_once()  # this process has now seen the newer change
+        # this process has now seen the newer change
+        await change_poller(app, "link_changes").poll_once()
         await slow_tx.commit()
     await wait_for(client, "racy", "https://example.com/new")  # by the background poller
 
