@@ -104,7 +104,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     `database_template`, and a test without one (rendering, parsing, packaging, the CLI's own
     start-up) does the same thing on either backend, so the SQLite run covers it. Tests that
     make a database of their own on the backend under test are marked `database`; tests that
-    use a server only as a peer for what they check (a packaged SDK, the MCP Inspector) are
+    check nothing that depends on the database (a packaged SDK, the MCP Inspector, the
+    analytics and report pages in Chromium, whose numbers other tests check on both) are
     marked `backend_independent`."""
     for item in items:
         slow = item.get_closest_marker("e2e") or item.get_closest_marker("slow")

@@ -18,7 +18,9 @@ from tests.support import dashboard
 from tests.support.live import LiveServer, live_server
 from tests.support.server import run_xqr
 
-pytestmark = pytest.mark.e2e
+# Chromium on the pages; the numbers behind them are tested on both databases in
+# tests/dashboard and tests/analytics, so this module runs once, on SQLite.
+pytestmark = [pytest.mark.e2e, pytest.mark.backend_independent]
 
 OWNER = "owner@localhost"
 AGENTS = [
