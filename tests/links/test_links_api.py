@@ -443,6 +443,34 @@ async def test_label_filter_follows_label_changes_and_deletes(
     assert autumn.json()["meta"]["total"] == 0
 
 
+async def test_label_and_search_pages_add_up_to_their_totals_in_one_workspace(
+    client: httpx.AsyncClient, account: Account, make_account: AccountFactory
+) -> None:
+    other = await make_account(name="Other", owner="o@other.test")
+    for n in range(3):  # the same label and words in another workspace count for nothing
+        await create_link(client, other, url=f"https://e.com/spring/{n}", labels=["spring"])
+    spring = [
+        (await create_link(client, account, url=f"https://e.com/spring/{n}", labels=["spring"]))
+        for n in range(5)
+    ]
+    await create_link(client, account, url="https://e.com/autumn", labels=["autumn"])
+    newest_first = [link["id"] for link in reversed(spring)]
+    for params in (
+        {"label": "spring"},
+        {"search": "SPRING/"},
+        {"label": "spring", "search": "e.com"},
+    ):
+        seen = []
+        for offset in (0, 2, 4, 6):
+            page = await client.get(
+                LINKS, params={**params, "limit": 2, "offset": offset}, headers=account.headers
+            )
+            assert page.status_code == 200, page.text
+            assert page.json()["meta"]["total"] == 5, (params, offset)
+            seen += [link["id"] for link in page.json()["data"]]
+        assert seen == newest_first, params
+
+
 async def test_search_matches_the_destination_case_insensitively(
     client: httpx.AsyncClient, account: Account
 ) -> None:

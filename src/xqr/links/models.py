@@ -16,10 +16,11 @@ from xqr.db.base import Base, IdMixin, TimestampMixin
 class Link(IdMixin, TimestampMixin, Base):
     __tablename__ = "links"
     __table_args__ = (
-        Index("ix_links_workspace_created", "workspace_id", "created_at"),
-        # The dashboard's links list sorts by these.
-        Index("ix_links_workspace_scans", "workspace_id", "scan_count"),
-        Index("ix_links_workspace_last_scan", "workspace_id", "last_scan_at"),
+        # The links list sorts by these; ending with `id` (the tie-break), they find a page
+        # without reading the table (`repository.list_page`).
+        Index("ix_links_workspace_created", "workspace_id", "created_at", "id"),
+        Index("ix_links_workspace_scans", "workspace_id", "scan_count", "id"),
+        Index("ix_links_workspace_last_scan", "workspace_id", "last_scan_at", "id"),
         # The links list's "broken" filter, and the health checker's next links to check.
         Index("ix_links_workspace_health", "workspace_id", "health_status"),
         Index("ix_links_health_checked", "health_checked_at"),
@@ -65,7 +66,7 @@ class LinkLabel(Base):
     """One row per (link, label), so the `label` filter is an indexed lookup."""
 
     __tablename__ = "link_labels"
-    __table_args__ = (Index("ix_link_labels_workspace_label", "workspace_id", "label"),)
+    __table_args__ = (Index("ix_link_labels_workspace_label", "workspace_id", "label", "link_id"),)
 
     link_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("links.id", ondelete="CASCADE"), primary_key=True

@@ -16,7 +16,7 @@ from datetime import timedelta
 from xqr.context import AppContext
 from xqr.core.clock import utcnow
 from xqr.links.schemas import LinkCreate
-from xqr.links.service import LinkRules, create_link, list_links
+from xqr.links.service import CreatingMany, LinkRules, create_link, list_links
 from xqr.scans.enricher import Enricher
 from xqr.scans.enrichment import warm_up
 from xqr.scans.synthetic import SyntheticTraffic
@@ -25,7 +25,7 @@ from xqr.scans.writer import collector_paused, cooperate_enrich, write_batch
 from xqr.workspaces.service import get_workspace, tenant_for
 
 SEED_LABEL = "seed"
-LINKS_PER_COMMIT = 200
+LINKS_PER_COMMIT = 1000
 
 
 @dataclass
@@ -51,11 +51,12 @@ async def seed_links(ctx: AppContext, workspace_id: uuid.UUID, count: int) -> li
         ids = [link.id for link in existing]
     while len(ids) < count:
         async with ctx.sessionmaker() as session:
+            many = await CreatingMany.begin(session, tenant)  # one count a commit, not a link
             for _ in range(min(LINKS_PER_COMMIT, count - len(ids))):
                 body = LinkCreate(
                     url=f"https://example.com/campaign/{len(ids) + total}", labels=[SEED_LABEL]
                 )
-                ids.append((await create_link(session, tenant, rules, body)).id)
+                ids.append((await create_link(session, tenant, rules, body, many=many)).id)
             await session.commit()
     return ids
 
