@@ -11,7 +11,7 @@ import httpx
 import zxingcpp
 from PIL import Image
 
-from tests.conftest import Account, set_plan
+from tests.conftest import Account, AccountFactory, set_plan
 from tests.dashboard.conftest import Dashboard, add_person, page, text_of
 from xqr.context import AppContext
 
@@ -47,8 +47,10 @@ def _editor_form(**overrides: Any) -> dict[str, Any]:
 
 
 async def test_the_list_searches_filters_sorts_and_keeps_the_view_in_the_url(
-    browser: Dashboard, owner: Account, client: httpx.AsyncClient
+    browser: Dashboard, owner: Account, client: httpx.AsyncClient, make_account: AccountFactory
 ) -> None:
+    other = await make_account(name="Other", owner="o@other.test")
+    await _api_link(client, other, url="https://shop.example/theirs", labels=["a-theirs"])
     await _api_link(
         client, owner, url="https://shop.example/spring", labels=["posters"], custom_slug="spring"
     )

@@ -503,9 +503,13 @@ async def test_search_treats_percent_and_underscore_literally(
 async def test_search_is_case_insensitive_beyond_ascii(
     client: httpx.AsyncClient, account: Account
 ) -> None:
-    link = await create_link(client, account, url="https://e.com/Äpfel")
-    response = await client.get(LINKS, params={"search": "äpfel"}, headers=account.headers)
-    assert [x["id"] for x in response.json()["data"]] == [link["id"]]
+    link = await create_link(client, account, url="https://e.com/Äpfel/SALE")
+    await create_link(client, account, url="https://e.com/Birnen/sale")
+    for term in ("äpfel", "ÄPFEL", "äpfel/sale"):
+        response = await client.get(LINKS, params={"search": term}, headers=account.headers)
+        assert [x["id"] for x in response.json()["data"]] == [link["id"]], term
+    response = await client.get(LINKS, params={"search": "SALE"}, headers=account.headers)
+    assert response.json()["meta"]["total"] == 2
 
 
 # --- get -----------------------------------------------------------------------------------

@@ -43,17 +43,13 @@ async def guide_for(request: Request, session: Any, me: Me) -> Guide | None:
     hidden in this browser."""
     if request.cookies.get(HIDDEN_COOKIE) == str(me.workspace_id):
         return None
-    busiest, _ = await links.list_links(
-        session, me.tenant, label=None, search=None, limit=1, offset=0, sort="scans"
-    )
-    if busiest and (busiest[0].scan_count or 0) > 0:
+    busiest = await links.first_link(session, me.tenant, sort="scans")
+    if busiest is not None and (busiest.scan_count or 0) > 0:
         return None
-    newest, _ = await links.list_links(
-        session, me.tenant, label=None, search=None, limit=1, offset=0
-    )
-    if not newest:
+    newest = await links.first_link(session, me.tenant)
+    if newest is None:
         return Guide(link=None, downloaded=False, scanned=False)
-    view = links.link_view(newest[0], ctx_of(request).settings.short_base)
+    view = links.link_view(newest, ctx_of(request).settings.short_base)
     return Guide(
         link=view,
         downloaded=request.cookies.get(QR_COOKIE) == str(view.id),

@@ -9,10 +9,13 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    LargeBinary,
     Table,
     UnaryExpression,
+    and_,
     bindparam,
     case,
+    cast,
     delete,
     func,
     or_,
@@ -104,6 +107,13 @@ async def list_page(
         pattern = _escaped_like(search)
         # lower() folds beyond ASCII on both databases (xqr.db.engine gives SQLite one)
         matches: ColumnElement[bool] = func.lower(Link.destination).like(pattern, escape="\\")
+        if dialect_name(session) == "sqlite":
+            # SQLite's LIKE folds ASCII itself: the same answer for an ASCII destination, so
+            # the Python lower() runs only for the others.
+            beyond_ascii = func.length(Link.destination) < func.length(
+                cast(Link.destination, LargeBinary)  # bytes: more than characters
+            )
+            matches = or_(Link.destination.like(pattern, escape="\\"), and_(beyond_ascii, matches))
         if search_codes:
             matches = or_(matches, Link.code_lower.like(pattern, escape="\\"))
         where.append(matches)
@@ -152,13 +162,30 @@ async def ids_with_label(
 
 
 async def labels_in_use(session: AsyncSession, workspace_id: uuid.UUID) -> list[str]:
-    rows = await session.scalars(
-        select(LinkLabel.label)
+    """The workspace's distinct labels, A to Z: one index step per label (a recursive query
+    from each label to the next), not a read of every (link, label) row."""
+    first = (
+        select(func.min(LinkLabel.label).label("label"))
         .where(LinkLabel.workspace_id == workspace_id)
-        .distinct()
-        .order_by(LinkLabel.label)
+        .cte("found", recursive=True)
+    )
+    following = (
+        select(func.min(LinkLabel.label))
+        .where(LinkLabel.workspace_id == workspace_id, LinkLabel.label > first.c.label)
+        .scalar_subquery()
+    )
+    found = first.union_all(select(following).where(first.c.label.is_not(None)))
+    rows = await session.scalars(
+        select(found.c.label).where(found.c.label.is_not(None)).order_by(found.c.label)
     )
     return list(rows.all())
+
+
+async def newest(session: AsyncSession, workspace_id: uuid.UUID, sort: str) -> Link | None:
+    """The workspace's first link in the order of SORTS[sort], without counting the rest."""
+    return await session.scalar(
+        select(Link).where(Link.workspace_id == workspace_id).order_by(*SORTS[sort]).limit(1)
+    )
 
 
 async def iterate(session: AsyncSession, workspace_id: uuid.UUID) -> Sequence[Link]:

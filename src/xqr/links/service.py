@@ -454,6 +454,12 @@ async def labels_in_use(session: AsyncSession, tenant: Tenant) -> list[str]:
     return await repository.labels_in_use(session, tenant.workspace_id)
 
 
+async def first_link(session: AsyncSession, tenant: Tenant, sort: str = "created") -> Link | None:
+    """The workspace's newest link (or most scanned, or last scanned: `sort` as in
+    `list_links`), without counting the others."""
+    return await repository.newest(session, tenant.workspace_id, sort)
+
+
 async def link_ids_with_label(
     session: AsyncSession, tenant: Tenant, label: str, limit: int
 ) -> list[uuid.UUID]:
