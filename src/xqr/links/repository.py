@@ -67,6 +67,12 @@ SORTS: dict[str, tuple[UnaryExpression[Any], ...]] = {
     "scans": (Link.scan_count.desc(), Link.id.desc()),
     "last_scan": (Link.last_scan_at.desc(), Link.id.desc()),
 }
+# Each sort backwards, NULLs included (a deep page is read from the other end).
+_BACKWARDS: dict[str, tuple[UnaryExpression[Any], ...]] = {
+    "created": (Link.created_at.asc(), Link.id.asc()),
+    "scans": (Link.scan_count.asc(), Link.id.asc()),
+    "last_scan": (Link.last_scan_at.asc(), Link.id.asc()),
+}
 
 
 def _escaped_like(text: str) -> str:
@@ -91,7 +97,8 @@ async def list_page(
     first.
 
     Stays fast at 100,000 links (`bench/dashboard.py`): the page's ids come from the sort's
-    index, which ends with `id`, so a deep page skips index entries rather than rows; a label
+    index, which ends with `id`, so a deep page skips index entries rather than rows, and a
+    page past the middle is read from the other end, backwards; a label
     is a probe of `link_labels` per link walked, and counted from `link_labels` alone when it
     is the only filter; a search, which must read every destination, reads them once for
     both the page and the count.
@@ -123,29 +130,47 @@ async def list_page(
         where.append(Link.health_status == health)
     order = SORTS[sort]
     page = select(Link.id).where(*where).order_by(*order).limit(limit).offset(offset)
-    total: int | None = None
     if search:
         found = (await session.execute(page.add_columns(func.count().over()))).all()
         ids = [row[0] for row in found]
-        total = int(found[0][1]) if found else (0 if offset == 0 else None)
+        total = int(found[0][1]) if found else await _count(session, where, offset == 0)
     else:
-        ids = list((await session.scalars(page)).all())
-        if label is not None and len(where) == 2:
-            total = await _count(
+        if label is not None and len(where) == 2:  # the label alone: its own index counts it
+            total = await _count_of(
                 session,
                 select(func.count())
                 .select_from(LinkLabel)
                 .where(LinkLabel.workspace_id == workspace_id, LinkLabel.label == label),
             )
-    if total is None:
-        total = await _count(session, select(func.count()).select_from(Link).where(*where))
+        else:
+            total = await _count(session, where)
+        end = min(offset + limit, total)
+        if offset > total // 2 and offset < end:  # nearer the end: read it from there
+            backwards = (
+                select(Link.id)
+                .where(*where)
+                .order_by(*_BACKWARDS[sort])
+                .limit(end - offset)
+                .offset(total - end)
+            )
+            ids = list(reversed((await session.scalars(backwards)).all()))
+        else:
+            ids = list((await session.scalars(page)).all())
     if not ids:
         return [], total
     rows = await session.scalars(select(Link).where(Link.id.in_(ids)).order_by(*order))
     return rows.all(), total
 
 
-async def _count(session: AsyncSession, query: Any) -> int:
+async def _count(
+    session: AsyncSession, where: list[ColumnElement[bool]], known_empty: bool = False
+) -> int:
+    if known_empty:
+        return 0
+    return await _count_of(session, select(func.count()).select_from(Link).where(*where))
+
+
+async def _count_of(session: AsyncSession, query: Any) -> int:
     return int(await session.scalar(query) or 0)
 
 
