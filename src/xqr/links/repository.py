@@ -98,10 +98,10 @@ async def list_page(
 
     Stays fast at 100,000 links (`bench/dashboard.py`): the page's ids come from the sort's
     index, which ends with `id`, so a deep page skips index entries rather than rows, and a
-    page past the middle is read from the other end, backwards; a label
-    is a probe of `link_labels` per link walked, and counted from `link_labels` alone when it
-    is the only filter; a search, which must read every destination, reads them once for
-    both the page and the count.
+    page past the middle is read from the other end, backwards; a label is a probe of
+    `link_labels` per link walked, and counted from `link_labels` alone when it is the only
+    filter; a search, which must read every destination, reads them once for both the page
+    and the count.
     """
     where: list[ColumnElement[bool]] = [Link.workspace_id == workspace_id]
     if label is not None:
@@ -133,9 +133,9 @@ async def list_page(
     if search:
         found = (await session.execute(page.add_columns(func.count().over()))).all()
         ids = [row[0] for row in found]
-        total = int(found[0][1]) if found else await _count(session, where, offset == 0)
+        total = int(found[0][1]) if found else (0 if offset == 0 else await _count(session, where))
     else:
-        if label is not None and len(where) == 2:  # the label alone: its own index counts it
+        if label is not None and enabled is None and health is None:  # its own index counts it
             total = await _count_of(
                 session,
                 select(func.count())
@@ -162,11 +162,7 @@ async def list_page(
     return rows.all(), total
 
 
-async def _count(
-    session: AsyncSession, where: list[ColumnElement[bool]], known_empty: bool = False
-) -> int:
-    if known_empty:
-        return 0
+async def _count(session: AsyncSession, where: list[ColumnElement[bool]]) -> int:
     return await _count_of(session, select(func.count()).select_from(Link).where(*where))
 
 
@@ -206,7 +202,7 @@ async def labels_in_use(session: AsyncSession, workspace_id: uuid.UUID) -> list[
     return list(rows.all())
 
 
-async def newest(session: AsyncSession, workspace_id: uuid.UUID, sort: str) -> Link | None:
+async def first_in_order(session: AsyncSession, workspace_id: uuid.UUID, sort: str) -> Link | None:
     """The workspace's first link in the order of SORTS[sort], without counting the rest."""
     return await session.scalar(
         select(Link).where(Link.workspace_id == workspace_id).order_by(*SORTS[sort]).limit(1)

@@ -457,7 +457,7 @@ async def labels_in_use(session: AsyncSession, tenant: Tenant) -> list[str]:
 async def first_link(session: AsyncSession, tenant: Tenant, sort: str = "created") -> Link | None:
     """The workspace's newest link (or most scanned, or last scanned: `sort` as in
     `list_links`), without counting the others."""
-    return await repository.newest(session, tenant.workspace_id, sort)
+    return await repository.first_in_order(session, tenant.workspace_id, sort)
 
 
 async def link_ids_with_label(
