@@ -425,6 +425,12 @@ async def test_label_filter(client: httpx.AsyncClient, account: Account) -> None
     assert [link["id"] for link in response.json()["data"]] == [a["id"]]
     response = await client.get(LINKS, params={"label": "none"}, headers=account.headers)
     assert response.json()["data"] == [] and response.json()["meta"]["total"] == 0
+    # the label is written into the query's text: quotes and backslashes stay data
+    quoted = await create_link(client, account, labels=["it's \\ 50%' OR '1'='1"])
+    for label in ("it's \\ 50%' OR '1'='1", "it's"):
+        response = await client.get(LINKS, params={"label": label}, headers=account.headers)
+        expected = [quoted["id"]] if label.endswith("'1'='1") else []
+        assert [link["id"] for link in response.json()["data"]] == expected, label
 
 
 async def test_label_filter_follows_label_changes_and_deletes(

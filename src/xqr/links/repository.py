@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     LargeBinary,
+    String,
     Table,
     UnaryExpression,
     and_,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     cast,
     delete,
     func,
+    literal,
     or_,
     select,
     update,
@@ -105,9 +107,16 @@ async def list_page(
     """
     where: list[ColumnElement[bool]] = [Link.workspace_id == workspace_id]
     if label is not None:
+        # The label goes into the SQL text: a label on ten links and one on every link need
+        # different plans, and PostgreSQL would otherwise reuse one for all of them.
+        named = literal(label, String(), literal_execute=True)
         where.append(
             select(LinkLabel.link_id)
-            .where(LinkLabel.link_id == Link.id, LinkLabel.label == label)
+            .where(
+                LinkLabel.workspace_id == workspace_id,
+                LinkLabel.link_id == Link.id,
+                LinkLabel.label == named,
+            )
             .exists()
         )
     if search:
