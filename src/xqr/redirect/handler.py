@@ -171,9 +171,8 @@ class RedirectHandler:
         entry = entries.get(domain.prefix + code)
         return None if entry is MISSING else entry
 
-    async def domain_of(self, scope: Scope) -> DomainEntry | None:
-        """The custom domain the request's host is (None: the server's base)."""
-        host = self._host(scope)
+    async def domain_of(self, host: bytes | None) -> DomainEntry | None:
+        """The custom domain a request's host (`_host`) is (None: the server's base)."""
         if host is None or host in self.base_hosts:
             return None
         name = domain_name(host)
@@ -364,14 +363,15 @@ class RedirectHandler:
     async def _form_post(self, scope: Scope, receive: Any, send: Send) -> bool:
         """`POST /{code}` of a password form; anything else is not ours."""
         code = scope["path"][1:]
-        if not is_code_shaped(code) or (self.skip_hosts and self._host(scope) in self.skip_hosts):
+        host = self._host(scope)
+        if not is_code_shaped(code) or (self.skip_hosts and host in self.skip_hosts):
             return False
-        domain = await self.domain_of(scope)
+        domain = await self.domain_of(host)
         if domain is not None:
             if not domain.serving or not domain.links:
                 return False
             entry = await self.cache.get_on(domain, code)
-        elif self.strict_hosts and self._foreign(scope):
+        elif self.strict_hosts and self._foreign(host):
             return False
         else:
             entry = self.cache.entries.get(code)
@@ -447,13 +447,14 @@ class RedirectHandler:
             return False
         path: str = scope["path"]
         code = path[1:]
-        if self.skip_hosts and self._host(scope) in self.skip_hosts:
+        host = self._host(scope)
+        if self.skip_hosts and host in self.skip_hosts:
             return False
         if path.startswith(VERIFY_PREFIX):
             return await self._verification_answer(send, path[len(VERIFY_PREFIX) :], method)
         started = time.perf_counter()
         try:
-            domain = await self.domain_of(scope)
+            domain = await self.domain_of(host)
         except Exception as error:  # the database is away
             self._note_unavailable(error)
             if not is_code_shaped(code):
@@ -464,11 +465,11 @@ class RedirectHandler:
             return True
         if domain is not None:
             return await self._on_domain(scope, send, domain, code, method, started)
-        if self.strict_hosts and is_code_shaped(code) and self._foreign(scope):
+        if self.strict_hosts and is_code_shaped(code) and self._foreign(host):
             await self._send(send, _NOT_FOUND, method)
             return True
         if not is_code_shaped(code):
-            on_short_host = self.short_host is not None and self._host(scope) == self.short_host
+            on_short_host = self.short_host is not None and host == self.short_host
             if on_short_host and code not in OPS_CODES:
                 await self._send(send, _NOT_FOUND, method)
                 return True
@@ -538,9 +539,9 @@ class RedirectHandler:
         await self._send(send, self._domain_redirect(domain.not_found), method)
         return True
 
-    def _foreign(self, scope: Scope) -> bool:
-        """Whether the host is neither one of the server's own names nor a custom domain."""
-        host = self._host(scope)
+    def _foreign(self, host: bytes | None) -> bool:
+        """Whether a host that is not a custom domain is not one of the server's own names
+        either."""
         return (
             host is not None
             and host not in self.base_hosts
