@@ -13,18 +13,21 @@ PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --max-worker-restart=
 TOPOLOGY := tests/cluster/test_topology.py
 SCHEMATHESIS := tests/test_schemathesis.py
 
-.PHONY: run test lint typecheck test-sqlite test-postgres test-topology test-schemathesis \
+.PHONY: run test system-packages lint typecheck test-sqlite test-postgres test-topology test-schemathesis \
 	test-cluster docs bench clean
 
-$(VENV)/.installed: pyproject.toml
+$(BIN)/pip:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/pip
 	$(BIN)/pip install -q -e '.[server]'
 	touch $@
 
-$(VENV)/.test-installed: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install -q -e '.[test]'
-	touch $@
+# One resolver run for the server and the test tools (the server's packages are a subset).
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/pip
+	$(BIN)/pip install -q -e '.[server,test]'
+	touch $(VENV)/.installed $@
 
 ## Serve on the embedded defaults: SQLite and local files under ./data.
 run: $(VENV)/.installed
@@ -32,8 +35,8 @@ run: $(VENV)/.installed
 
 ## The whole suite: lint, types, layer contracts, tests on SQLite and on PostgreSQL, side by
 ## side; each one's output is printed whole when it ends.
-test: $(VENV)/.test-installed
-	./scripts/test-deps
+test:
+	$(MAKE) --no-print-directory -j2 $(VENV)/.test-installed system-packages
 	$(MAKE) --no-print-directory -j5 --output-sync=target lint test-sqlite test-postgres \
 		test-topology test-schemathesis
 
@@ -66,9 +69,12 @@ test-topology: $(VENV)/.test-installed
 
 ## The multi-node topology alone (PostgreSQL, Redis, S3, three nodes, two workers, nginx),
 ## with its figures printed; `make test` runs it too, in a lane of its own.
-test-cluster: $(VENV)/.test-installed
-	./scripts/test-deps
+test-cluster: $(VENV)/.test-installed system-packages
 	XQR_TEST_DB=postgres $(BIN)/pytest -s tests/cluster
+
+# The system packages the tests use (Chromium, poppler, …): installed while pip runs.
+system-packages:
+	./scripts/test-deps
 
 ## Regenerate generated docs (QR gallery, bio theme and dashboard screenshots).
 docs: $(VENV)/.test-installed

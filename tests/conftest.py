@@ -14,20 +14,36 @@ from typing import Any
 
 import httpx
 import pytest
+from argon2 import PasswordHasher, profiles
 from sqlalchemy import text
 
 from tests.support import postgres
+from xqr.accounts import passwords
 from xqr.app import XqrApp, create_app
 from xqr.config import Settings
 from xqr.context import AppContext
 from xqr.core.clock import clock
 from xqr.db.engine import make_engine
 from xqr.db.migrate import upgrade
+from xqr.links import protection
 
 BACKEND = os.environ.get("XQR_TEST_DB", "sqlite")
 # The server secret of the tests' apps; processes that share their database need it too.
 TEST_SECRET_KEY = "test-secret-not-for-production"
 _counter = itertools.count()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """Passwords hashed in this process use argon2id with its cheapest parameters: the
+    production profile (64 MiB, 3 passes) costs ~0.2 s of CPU per hash or check, and most
+    tests sign someone in. The servers the end-to-end tests start keep the production profile.
+    """
+    cheap = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    saved = passwords._hasher, protection._hasher
+    passwords._hasher = protection._hasher = cheap
+    yield
+    passwords._hasher, protection._hasher = saved
 
 
 def pytest_report_header() -> str:

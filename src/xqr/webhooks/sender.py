@@ -62,8 +62,10 @@ class Sender:
         self.per_endpoint = per_endpoint
         self._timeouts = {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}
         self._backend = GuardedNetworkBackend(allow_private=allow_private)
-        self._ssl_context = ssl_context or httpx.create_ssl_context(trust_env=False)
-        self._ssl_context.set_alpn_protocols(["http/1.1"])
+        # Built at the first HTTPS connection: reading the CA bundle costs ~25 ms of CPU, which
+        # a process that never sends to an https:// endpoint need not pay.
+        self._given_ssl_context = ssl_context
+        self._ssl_context_built: ssl.SSLContext | None = None
         self._idle: dict[uuid.UUID, list[httpcore.AsyncHTTP11Connection]] = {}
         self._last_used: dict[uuid.UUID, float] = {}
         self._in_flight: Counter[uuid.UUID] = Counter()
@@ -109,11 +111,19 @@ class Sender:
         stream = await self._backend.connect_tcp(host, origin.port, timeout=timeout)
         if origin.scheme == b"https":
             stream = await stream.start_tls(
-                self._ssl_context, server_hostname=host, timeout=timeout
+                self._ssl_context(), server_hostname=host, timeout=timeout
             )
         return httpcore.AsyncHTTP11Connection(
             origin=origin, stream=stream, keepalive_expiry=self.KEEPALIVE_SECONDS
         )
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        context = self._ssl_context_built
+        if context is None:
+            context = self._given_ssl_context or httpx.create_ssl_context(trust_env=False)
+            context.set_alpn_protocols(["http/1.1"])
+            self._ssl_context_built = context
+        return context
 
     async def _checkin(
         self, endpoint_id: uuid.UUID, connection: httpcore.AsyncHTTP11Connection
