@@ -44,7 +44,8 @@ from xqr.analytics.schemas import (
 from xqr.core.clock import utcnow
 from xqr.core.errors import validation_error
 from xqr.links.service import get_link, get_links, link_view
-from xqr.scans import rollups
+from xqr.scans import labels, rollups
+from xqr.scans.aggregate import LABEL_KIND, label_scope
 from xqr.workspaces.tenant import Tenant
 
 DEFAULT_PERIOD = "30d"
@@ -269,9 +270,15 @@ async def _scope(
     tenant: Tenant,
     link_id: str | None,
     link_ids: Sequence[uuid.UUID] | None = None,
+    label: str | None = None,
 ) -> Scope:
     """The whole workspace, one link (`link_id`), or a selection of its links counted
-    together (`link_ids`, already known to be the workspace's)."""
+    together (`link_ids`, already known to be the workspace's).
+
+    `label`: the selection is that label's links, so its own rollup rows answer when they are
+    up to date (`xqr.scans.labels`); else its links are counted one by one."""
+    if label is not None and await labels.rollups_ready(session, tenant.workspace_id, label):
+        return WorkspaceScope(label_scope(tenant.workspace_id, label), LABEL_KIND)
     if link_ids is not None:
         return TargetScope(tuple(link_ids))
     if link_id is None:
@@ -289,11 +296,12 @@ async def summary(
     query: Query,
     *,
     link_ids: Sequence[uuid.UUID] | None = None,
+    label: str | None = None,
 ) -> SummaryOut:
     """Totals, unique visitors, top countries and devices, a daily trend, the previous period.
 
     `link_ids`: only these links of the workspace, counted together."""
-    scope = await _scope(session, tenant, None, link_ids)
+    scope = await _scope(session, tenant, None, link_ids, label)
     w = await _window(session, scope, query)
     if isinstance(scope, WorkspaceScope):  # totals and breakdowns in one query
         found = await scope.breakdowns(session, ("total", "visitors", "country", "device"), w)
@@ -338,9 +346,10 @@ async def timeseries(
     link_id: str | None = None,
     *,
     link_ids: Sequence[uuid.UUID] | None = None,
+    label: str | None = None,
 ) -> list[Point]:
     """Zero-filled `{timestamp, scans}` per hour or local day of the period."""
-    scope = await _scope(session, tenant, link_id, link_ids)
+    scope = await _scope(session, tenant, link_id, link_ids, label)
     w = await _window(session, scope, query)
     points = await _points(session, scope, w, query.granularity)
     return [Point(timestamp=at, scans=n) for at, n, _ in points]
@@ -353,9 +362,10 @@ async def geography(
     link_id: str | None = None,
     *,
     link_ids: Sequence[uuid.UUID] | None = None,
+    label: str | None = None,
 ) -> list[CountryShare]:
     """Scans per visitor country, most first, with each country's share of the period."""
-    scope = await _scope(session, tenant, link_id, link_ids)
+    scope = await _scope(session, tenant, link_id, link_ids, label)
     w = await _window(session, scope, query)
     counts = (await scope.breakdowns(session, ("country",), w))["country"]
     return _countries(counts, sum(counts.values()))
@@ -368,9 +378,10 @@ async def devices(
     link_id: str | None = None,
     *,
     link_ids: Sequence[uuid.UUID] | None = None,
+    label: str | None = None,
 ) -> DevicesOut:
     """Scans by device type, browser and operating system."""
-    scope = await _scope(session, tenant, link_id, link_ids)
+    scope = await _scope(session, tenant, link_id, link_ids, label)
     w = await _window(session, scope, query)
     found = await scope.breakdowns(session, ("device", "browser", "os"), w)
     return _devices(found, sum(found["device"].values()))
@@ -518,10 +529,11 @@ async def trend(
     link_id: str | None = None,
     *,
     link_ids: Sequence[uuid.UUID] | None = None,
+    label: str | None = None,
 ) -> list[TrendPoint]:
     """`timeseries` with each bucket's unique visitors (by hour: visitors first seen that day
     in that hour)."""
-    scope = await _scope(session, tenant, link_id, link_ids)
+    scope = await _scope(session, tenant, link_id, link_ids, label)
     w = await _window(session, scope, query)
     points = await _points(session, scope, w, query.granularity)
     return [TrendPoint(timestamp=at, scans=n, unique_visitors=v) for at, n, v in points]
@@ -533,10 +545,11 @@ async def links_scanned(
     query: Query,
     *,
     link_ids: Sequence[uuid.UUID] | None = None,
+    label: str | None = None,
 ) -> tuple[int, int | None]:
     """How many links (deleted ones included) were scanned in the period, and in the period
     before (None for `all`)."""
-    scope = await _scope(session, tenant, None, link_ids)
+    scope = await _scope(session, tenant, None, link_ids, label)
     w = await _window(session, scope, query)
 
     async def count(window: Window) -> int:

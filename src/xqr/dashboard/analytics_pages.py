@@ -104,6 +104,7 @@ class Narrowed:
     link_ids: list[uuid.UUID] | None = None
     link_view: Any = None  # the one link, when the view is a link's
     note: str = ""
+    label: str | None = None  # the label whose links these are
 
 
 async def _narrowed(request: Request, session: ReadSession, me: Me, view: View) -> Narrowed:
@@ -118,7 +119,7 @@ async def _narrowed(request: Request, session: ReadSession, me: Me, view: View) 
         if len(ids) > limit:
             ids = ids[:limit]
             note = f"Only the first {limit:,} links with this label are counted."
-        return Narrowed(ids, note=note)
+        return Narrowed(ids, note=note, label=view.label)
     return Narrowed()
 
 
@@ -126,18 +127,20 @@ async def _figures(
     request: Request, session: ReadSession, me: Me, query: analytics.Query, narrowed: Narrowed
 ) -> dict[str, Any]:
     """Everything the overview shows, from the analytics service."""
-    ids = narrowed.link_ids
+    ids, label = narrowed.link_ids, narrowed.label
     short_base = ctx_of(request).settings.short_base
-    summary = await analytics.summary(session, me.tenant, query, link_ids=ids)
-    scanned, scanned_before = await analytics.links_scanned(session, me.tenant, query, link_ids=ids)
+    summary = await analytics.summary(session, me.tenant, query, link_ids=ids, label=label)
+    scanned, scanned_before = await analytics.links_scanned(
+        session, me.tenant, query, link_ids=ids, label=label
+    )
     # By day, the summary's trend is the time series (same call, so not asked twice).
     series = (
         summary.trend
         if query.granularity == "day"
-        else await analytics.trend(session, me.tenant, query, link_ids=ids)
+        else await analytics.trend(session, me.tenant, query, link_ids=ids, label=label)
     )
-    countries = await analytics.geography(session, me.tenant, query, link_ids=ids)
-    devices = await analytics.devices(session, me.tenant, query, link_ids=ids)
+    countries = await analytics.geography(session, me.tenant, query, link_ids=ids, label=label)
+    devices = await analytics.devices(session, me.tenant, query, link_ids=ids, label=label)
     if ids is None:
         top = await analytics.top_links(session, me.tenant, query, short_base, TOP_LINKS)
     else:
@@ -339,18 +342,18 @@ async def chart_csv(request: Request, chart: str, me: SignedIn, session: ReadSes
     view = View.of(request)
     query = view.parsed(me.timezone)
     narrowed = await _narrowed(request, session, me, view)
-    ids = narrowed.link_ids
+    ids, label = narrowed.link_ids, narrowed.label
     rows: list[list[Any]]
     if chart == "timeseries":
-        points = await analytics.trend(session, me.tenant, query, link_ids=ids)
+        points = await analytics.trend(session, me.tenant, query, link_ids=ids, label=label)
         rows = [["timestamp", "scans", "unique_visitors"]]
         rows += [[p.timestamp.isoformat(), p.scans, p.unique_visitors] for p in points]
     elif chart == "countries":
-        countries = await analytics.geography(session, me.tenant, query, link_ids=ids)
+        countries = await analytics.geography(session, me.tenant, query, link_ids=ids, label=label)
         rows = [["country_code", "country", "scans", "percentage"]]
         rows += [[c.country_code, c.country, c.scans, c.percentage] for c in countries]
     elif chart in ("devices", "browsers", "os"):
-        found = await analytics.devices(session, me.tenant, query, link_ids=ids)
+        found = await analytics.devices(session, me.tenant, query, link_ids=ids, label=label)
         items = {"devices": found.device_types, "browsers": found.browsers, "os": found.os}
         rows = _shares(
             {"devices": "device_type", "browsers": "browser", "os": "os"}[chart], items[chart]

@@ -75,6 +75,19 @@ class LinkLabel(Base):
     workspace_id: Mapped[uuid.UUID] = mapped_column()
 
 
+class LabelChange(Base):
+    """A label whose set of links changed (a link lost or gained it, or was deleted) since its
+    scan rollups were last rebuilt: until the scan writer rebuilds them (and removes this row),
+    analytics count the label's links one by one. `version` grows with every change, so a
+    rebuild removes only the change it saw."""
+
+    __tablename__ = "label_changes"
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(50), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
 class LinkBatch(IdMixin, TimestampMixin, Base):
     __tablename__ = "link_batches"
 

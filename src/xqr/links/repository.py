@@ -24,11 +24,12 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xqr.db.base import sqlite_datetime
 from xqr.db.engine import dialect_name
-from xqr.links.models import Link, LinkBatch, LinkChange, LinkLabel
+from xqr.links.models import LabelChange, Link, LinkBatch, LinkChange, LinkLabel
 
 
 async def get(session: AsyncSession, workspace_id: uuid.UUID, link_id: uuid.UUID) -> Link | None:
@@ -249,6 +250,73 @@ async def set_labels(session: AsyncSession, link: Link, labels: list[str]) -> No
     session.add_all(
         LinkLabel(link_id=link.id, label=label, workspace_id=link.workspace_id) for label in labels
     )
+
+
+async def mark_labels_changed(
+    session: AsyncSession, workspace_id: uuid.UUID, labels: Sequence[str]
+) -> None:
+    """Note that these labels' sets of links changed (their scan rollups need rebuilding)."""
+    if not labels:
+        return
+    insert = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
+    statement = insert(LabelChange).on_conflict_do_update(
+        index_elements=[LabelChange.workspace_id, LabelChange.label],
+        set_={"version": LabelChange.version + 1},
+    )
+    await session.execute(
+        statement,
+        [{"workspace_id": workspace_id, "label": label, "version": 1} for label in labels],
+    )
+
+
+async def changed_labels(
+    session: AsyncSession, workspace_ids: Sequence[uuid.UUID] | None = None, limit: int = 100
+) -> list[tuple[uuid.UUID, str, int]]:
+    """(workspace, label, version) of labels waiting for a rollup rebuild (of some
+    workspaces, or of all)."""
+    query = select(LabelChange.workspace_id, LabelChange.label, LabelChange.version)
+    if workspace_ids is not None:
+        query = query.where(LabelChange.workspace_id.in_(list(workspace_ids)))
+    rows = await session.execute(query.limit(limit))
+    return [(w, label, int(v)) for w, label, v in rows.all()]
+
+
+async def label_changed(session: AsyncSession, workspace_id: uuid.UUID, label: str) -> bool:
+    found = await session.scalar(
+        select(LabelChange.version).where(
+            LabelChange.workspace_id == workspace_id, LabelChange.label == label
+        )
+    )
+    return found is not None
+
+
+async def forget_label_change(
+    session: AsyncSession, workspace_id: uuid.UUID, label: str, version: int
+) -> None:
+    """The rebuild that saw `version` is done (a newer change stays listed)."""
+    await session.execute(
+        delete(LabelChange).where(
+            LabelChange.workspace_id == workspace_id,
+            LabelChange.label == label,
+            LabelChange.version == version,
+        )
+    )
+
+
+def label_link_ids(workspace_id: uuid.UUID, label: str) -> Any:
+    return select(LinkLabel.link_id).where(
+        LinkLabel.workspace_id == workspace_id, LinkLabel.label == label
+    )
+
+
+async def labels_of(
+    session: AsyncSession, link_ids: Sequence[uuid.UUID]
+) -> list[tuple[uuid.UUID, str]]:
+    """(link, label) of the given links."""
+    rows = await session.execute(
+        select(LinkLabel.link_id, LinkLabel.label).where(LinkLabel.link_id.in_(list(link_ids)))
+    )
+    return [(link_id, label) for link_id, label in rows.all()]
 
 
 async def log_change(session: AsyncSession, *codes: str) -> None:

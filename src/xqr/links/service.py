@@ -482,8 +482,12 @@ async def update_link(
     if "enabled" in given and body.enabled is not None:
         link.enabled = body.enabled
     if "labels" in given:
+        before = set(link.labels or [])
         link.labels = _labels(body.labels)
         await repository.set_labels(session, link, link.labels)
+        await repository.mark_labels_changed(
+            session, link.workspace_id, sorted(before ^ set(link.labels))
+        )
     if "routing_rules" in given:
         link.routing_rules = _rules(tenant, rules, body.routing_rules)
     if "expires_at" in given:
@@ -534,6 +538,7 @@ async def delete_link(
     """Delete; the code stops resolving at once. Emits link.deleted."""
     link = await get_link(session, tenant, link_id)
     view = _payload(link, rules)
+    await repository.mark_labels_changed(session, link.workspace_id, sorted(set(link.labels or [])))
     await session.delete(link)
     await session.flush()
     await repository.log_change(session, cache_key(link))
@@ -762,3 +767,41 @@ def code_changes() -> tuple[Table, Column[str]]:
     codes from its redirect cache (`xqr.redirect.runtime`)."""
     changes: Table = LinkChange.__table__  # type: ignore[assignment]
     return changes, changes.c.code
+
+
+# --- label rollups (kept by `xqr.scans`) -------------------------------------------------------
+
+
+async def labels_of_links(
+    session: AsyncSession, link_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[str]]:
+    """Each given link's labels (links without any are left out)."""
+    found: dict[uuid.UUID, list[str]] = {}
+    for start in range(0, len(link_ids), 500):
+        for link_id, label in await repository.labels_of(session, link_ids[start : start + 500]):
+            found.setdefault(link_id, []).append(label)
+    return found
+
+
+async def changed_labels(
+    session: AsyncSession, workspace_ids: Sequence[uuid.UUID] | None = None, limit: int = 100
+) -> list[tuple[uuid.UUID, str, int]]:
+    """(workspace, label, version) of labels whose links changed since their scan rollups
+    were built; of the given workspaces, or of all."""
+    return await repository.changed_labels(session, workspace_ids, limit)
+
+
+async def label_changed(session: AsyncSession, workspace_id: uuid.UUID, label: str) -> bool:
+    """Whether the label's scan rollups wait for a rebuild."""
+    return await repository.label_changed(session, workspace_id, label)
+
+
+async def label_rebuilt(
+    session: AsyncSession, workspace_id: uuid.UUID, label: str, version: int
+) -> None:
+    await repository.forget_label_change(session, workspace_id, label, version)
+
+
+def label_link_ids(workspace_id: uuid.UUID, label: str) -> Any:
+    """A query of the ids of the workspace's links carrying `label` (for a subquery)."""
+    return repository.label_link_ids(workspace_id, label)

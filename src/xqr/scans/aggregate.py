@@ -25,6 +25,9 @@ VisitorKey = tuple[date, int, uuid.UUID, str]
 StoredVisitors = Mapping[date, Collection[tuple[int, int, str]]]
 
 _SIGN = 1 << 63
+# The kind of a label's `scan_dimensions` rows (their workspace column holds `label_scope`).
+LABEL_KIND = "label"
+_LABEL_NAMESPACE = uuid.UUID("5b0c7f2e-3a52-4c8e-9d0e-6c1f0a7d2b91")
 
 
 class EnrichedScan(NamedTuple):
@@ -59,6 +62,11 @@ class EnrichedScan(NamedTuple):
         if self.expired:
             details["expired"] = True
         return details
+
+
+def label_scope(workspace_id: uuid.UUID, label: str) -> uuid.UUID:
+    """The id a label's rollup rows are kept under (one per workspace and label)."""
+    return uuid.uuid5(_LABEL_NAMESPACE, f"{workspace_id.hex}:{label}")
 
 
 def day_of(moment: datetime) -> datetime:
@@ -227,10 +235,19 @@ class Rollups:
             if index % SLICE == SLICE - 1:
                 yield
 
-    def derive(self) -> Steps:
+    def derive(self, labels: Mapping[uuid.UUID, Sequence[uuid.UUID]] | None = None) -> Steps:
         """Fill `facts`, `breakdowns`, `totals` and `dimensions` from the hourly facts and the
-        new visitors."""
+        new visitors.
+
+        `labels` gives a link's label scopes (`label_scope`): each one's `scan_dimensions`
+        rows (kind `label`) get the link's scans and new visitors, as a workspace's get those
+        of all its links."""
         uuids, info = self._uuids, self._info
+        scopes_of: dict[int, list[int]] = {
+            self._refs[target]: [self._ref(scope) for scope in scopes]
+            for target, scopes in (labels or {}).items()
+            if scopes and target in self._refs
+        }
         days: dict[datetime, datetime] = {}  # hour → its day (datetime.replace is slow)
 
         def day_for(hour: datetime) -> datetime:
@@ -263,7 +280,11 @@ class Rollups:
                 daily[key] = daily.get(key, 0) + n
                 dim_key = (w, kind, dim, hour, value)
                 hourly_dims[dim_key] = hourly_dims.get(dim_key, 0) + n
+                for scope in scopes_of.get(t, ()):
+                    _add(hourly_dims, (scope, LABEL_KIND, dim, hour, value), n)
             _add(hourly_dims, (w, kind, "total", hour, ""), n)
+            for scope in scopes_of.get(t, ()):
+                _add(hourly_dims, (scope, LABEL_KIND, "total", hour, ""), n)
             row = hourly_totals.get((t, hour))
             if row is None:
                 hourly_totals[(t, hour)] = [n, 0]
@@ -281,6 +302,8 @@ class Rollups:
         for (scope, kind, hour), n in self._new.items():
             if scope in info:
                 hourly_totals.setdefault((scope, hour), [0, 0])[1] += n
+                for label in scopes_of.get(scope, ()):
+                    _add(hourly_dims, (label, LABEL_KIND, "visitors", hour, ""), n)
             else:  # the workspace
                 _add(hourly_dims, (scope, kind, "visitors", hour, ""), n)
         yield

@@ -19,12 +19,13 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import delete, func, insert, literal, select, text, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from xqr.db.base import sqlite_datetime
 from xqr.db.engine import dialect_name, on_commit
 from xqr.scans.aggregate import (
+    LABEL_KIND,
     BreakdownKey,
     DimensionKey,
     EnrichedScan,
@@ -33,7 +34,14 @@ from xqr.scans.aggregate import (
     TotalKey,
     VisitorKey,
 )
-from xqr.scans.models import ScanEvent, ScanJournalPosition, ScanVisitor
+from xqr.scans.models import (
+    ScanDimension,
+    ScanEvent,
+    ScanJournalPosition,
+    ScanRollup,
+    ScanTotal,
+    ScanVisitor,
+)
 from xqr.scans.visitors import VisitorMemory
 
 T = TypeVar("T")
@@ -632,3 +640,89 @@ async def checkpoint_wal(engine: AsyncEngine) -> None:
         driver: Any = raw.driver_connection
         cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         await cursor.close()
+
+
+# --- label rollups -----------------------------------------------------------------------------
+
+# Held by every batch transaction (shared) and by a label rebuild (exclusive) on PostgreSQL, so
+# a rebuild reads every batch that counted the label's old links, and no batch commits
+# counts that a rebuild missed. SQLite runs one writing transaction at a time anyway.
+_LABEL_LOCK = 0x78717252  # "xqrR"
+
+
+async def hold_labels_shared(session: AsyncSession) -> None:
+    if dialect_name(session) == "postgresql":
+        await session.execute(text(f"SELECT pg_advisory_xact_lock_shared({_LABEL_LOCK})"))
+
+
+async def hold_labels_exclusive(session: AsyncSession) -> None:
+    if dialect_name(session) == "postgresql":
+        await session.execute(text(f"SELECT pg_advisory_xact_lock({_LABEL_LOCK})"))
+
+
+async def rebuild_label(session: AsyncSession, scope: uuid.UUID, link_ids: Any) -> None:
+    """Replace a label's `scan_dimensions` rows (workspace column `scope`, kind `label`) with
+    the sums of its links' rollups: hourly facts and first-of-the-day visitors, then the UTC
+    days from those hours (as the writer derives them)."""
+    d, r, t = ScanDimension.__table__.c, ScanRollup.__table__.c, ScanTotal.__table__.c
+    await session.execute(
+        delete(ScanDimension).where(d.workspace_id == scope, d.kind == LABEL_KIND)
+    )
+    ids = link_ids.scalar_subquery() if hasattr(link_ids, "scalar_subquery") else link_ids
+    facts = {
+        "country": r.country,
+        "device": r.device_type,
+        "browser": r.browser,
+        "os": r.os,
+        "source": r.source,
+    }
+    parts: list[Any] = [
+        select(
+            literal(dim).label("dim"), r.hour.label("bucket"), column.label("value"), r.scans
+        ).where(r.target_id.in_(ids))
+        for dim, column in facts.items()
+    ]
+    parts.append(select(literal("total"), r.hour, literal(""), r.scans).where(r.target_id.in_(ids)))
+    parts.append(
+        select(literal("visitors"), t.bucket, literal(""), t.visitors).where(
+            t.target_id.in_(ids), t.grain == "h", t.visitors > 0
+        )
+    )
+    rows = union_all(*parts).subquery()
+    await session.execute(
+        insert(ScanDimension).from_select(
+            ["workspace_id", "kind", "dim", "grain", "bucket", "value", "scans"],
+            select(
+                literal(scope, ScanDimension.workspace_id.type),
+                literal(LABEL_KIND),
+                rows.c.dim,
+                literal("h"),
+                rows.c.bucket,
+                rows.c.value,
+                func.sum(rows.c.scans),
+            ).group_by(rows.c.dim, rows.c.bucket, rows.c.value),
+        )
+    )
+    hourly = (
+        select(d.dim, d.bucket, d.value, d.scans)
+        .where(d.workspace_id == scope, d.kind == LABEL_KIND, d.grain == "h")
+        .subquery()
+    )
+    if dialect_name(session) == "sqlite":
+        day: Any = func.substr(hourly.c.bucket, 1, 10).concat(" 00:00:00.000000")
+    else:
+        day = func.date_trunc("day", hourly.c.bucket, "UTC")
+    await session.execute(
+        insert(ScanDimension).from_select(
+            ["workspace_id", "kind", "dim", "grain", "bucket", "value", "scans"],
+            select(
+                literal(scope, ScanDimension.workspace_id.type),
+                literal(LABEL_KIND),
+                hourly.c.dim,
+                literal("d"),
+                day,
+                hourly.c.value,
+                func.sum(hourly.c.scans),
+            ).group_by(hourly.c.dim, day, hourly.c.value),
+        )
+    )

@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from xqr.core.clock import utcnow
 from xqr.db.engine import is_unavailable
 from xqr.links.service import record_scans
-from xqr.scans import repository
+from xqr.scans import labels, repository
 from xqr.scans.aggregate import SLICE, EnrichedScan, Rollups, Steps
 from xqr.scans.buffer import RawScan, ScanBuffer
 from xqr.scans.enricher import Enricher
@@ -52,6 +52,7 @@ STOP_GRACE_SECONDS = 4.0
 CHECKPOINT_EVERY = 30.0  # seconds between SQLite WAL truncations, when the writer is idle
 RELEASE_SLICE = 2000
 PRUNE_EVERY = timedelta(hours=1)
+LABEL_CHECK_SECONDS = 1.0  # how often the writer looks for labels whose rollups need rebuilding
 
 
 async def _pause() -> None:
@@ -115,11 +116,13 @@ async def write_batch(
     rollups = Rollups(visitors.stored if visitors is not None else None)
     await cooperate(rollups.add(scans))
     await repository.tune_connection(session)
+    await repository.hold_labels_shared(session)
+    scopes = await labels.label_scopes(session, rollups.targets)
     await repository.insert_events(session, scans)
     await cooperate(rollups.collect_visitors())
     new = await repository.insert_visitors(session, rollups.visitors, visitors)
     await cooperate(rollups.count_new_visitors(new))
-    await cooperate(rollups.derive())
+    await cooperate(rollups.derive(scopes))
     await repository.upsert_facts(session, rollups.facts, rollups.targets)
     await repository.upsert_breakdowns(session, rollups.breakdowns)
     await repository.upsert_totals(session, rollups.totals, rollups.targets)
@@ -192,6 +195,7 @@ class ScanWriter:
         self._sync_task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._next_prune = 0.0
+        self._next_label_check = 0.0
         self._next_checkpoint = 0.0
         self.checkpoint_every = CHECKPOINT_EVERY
         self._wrote = False  # since the last checkpoint
@@ -271,6 +275,7 @@ class ScanWriter:
             last_start = time.monotonic()
             try:
                 await self._write_some()
+                await self._rebuild_labels_when_due()
                 await self._prune_when_due()
                 await self._checkpoint_when_due()
                 backoff = 0.1
@@ -394,6 +399,15 @@ class ScanWriter:
 
     async def _enrich(self, raw: Sequence[RawScan]) -> list[EnrichedScan]:
         return await cooperate_enrich(self.enricher, raw)
+
+    async def _rebuild_labels_when_due(self) -> None:
+        """Rebuild the rollups of labels whose links changed (a look every
+        `LABEL_CHECK_SECONDS`), between batches."""
+        if time.monotonic() < self._next_label_check:
+            return
+        self._next_label_check = time.monotonic() + LABEL_CHECK_SECONDS
+        async with self._lock:
+            await labels.rebuild_changed(self.sessionmaker)
 
     async def _prune_when_due(self) -> None:
         if self.retention_days is None or time.monotonic() < self._next_prune:
