@@ -121,9 +121,7 @@ async def test_a_rebuild_writes_the_rows_the_writer_kept(
 ) -> None:
     kept = await _rows(app, account, "spring")
     async with app.ctx.sessionmaker() as session:
-        await links.repository.mark_labels_changed(
-            session, uuid.UUID(account.workspace_id), ["spring"]
-        )
+        await links.labels_changed(session, uuid.UUID(account.workspace_id), ["spring"])
         await session.commit()
     assert not await _ready(app, account, "spring")
     assert await labels.rebuild_all_changed(app.ctx.sessionmaker) == 1

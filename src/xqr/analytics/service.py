@@ -265,6 +265,12 @@ def _devices(found: dict[str, dict[str, int]], total: int) -> DevicesOut:
     )
 
 
+async def label_counted_whole(session: AsyncSession, tenant: Tenant, label: str) -> bool:
+    """Whether a label's figures come from its own rollup rows (all its links, however many)
+    rather than from its links counted one by one."""
+    return await labels.rollups_ready(session, tenant.workspace_id, label)
+
+
 async def _scope(
     session: AsyncSession,
     tenant: Tenant,
@@ -277,7 +283,7 @@ async def _scope(
 
     `label`: the selection is that label's links, so its own rollup rows answer when they are
     up to date (`xqr.scans.labels`); else its links are counted one by one."""
-    if label is not None and await labels.rollups_ready(session, tenant.workspace_id, label):
+    if label is not None and await label_counted_whole(session, tenant, label):
         return WorkspaceScope(label_scope(tenant.workspace_id, label), LABEL_KIND)
     if link_ids is not None:
         return TargetScope(tuple(link_ids))
@@ -570,11 +576,51 @@ async def ranked_links(
     short_base: str,
     link_ids: Sequence[uuid.UUID],
     limit: int = 10,
+    *,
+    label: str | None = None,
 ) -> list[TopLinkOut]:
-    """`top_links` among the given links of the workspace."""
-    scope = TargetScope(tuple(link_ids))
+    """`top_links` among the given links of the workspace (`label`: they are its links)."""
+    scope = await _scope(session, tenant, None, link_ids, label)
     w = await _window(session, scope, query)
     found = await rollups.target_totals(session, link_ids, w.ranges(TOTAL_GRAINS))
+    return await _ranked(session, tenant, short_base, found, limit)
+
+
+async def link_activity(
+    session: AsyncSession,
+    tenant: Tenant,
+    query: Query,
+    short_base: str,
+    link_ids: Sequence[uuid.UUID],
+    limit: int = 10,
+    *,
+    label: str | None = None,
+) -> tuple[int, int | None, list[TopLinkOut]]:
+    """Among the given links: how many were scanned in the period and in the one before
+    (None for `all`), and the most scanned (`links_scanned` and `ranked_links` in one read
+    per period)."""
+    scope = await _scope(session, tenant, None, link_ids, label)
+    w = await _window(session, scope, query)
+
+    async def counts(window: Window) -> dict[uuid.UUID, tuple[int, int]]:
+        ranges = window.ranges(TOTAL_GRAINS)
+        return await rollups.target_totals(session, link_ids, ranges) if link_ids else {}
+
+    found = await counts(w)
+    before = None
+    if query.period != "all":
+        before = sum(1 for n, _ in (await counts(w.previous())).values() if n > 0)
+    top = await _ranked(session, tenant, short_base, found, limit)
+    return sum(1 for n, _ in found.values() if n > 0), before, top
+
+
+async def _ranked(
+    session: AsyncSession,
+    tenant: Tenant,
+    short_base: str,
+    found: dict[uuid.UUID, tuple[int, int]],
+    limit: int,
+) -> list[TopLinkOut]:
     ranking = sorted(
         ((target, n) for target, (n, _) in found.items() if n > 0),
         key=lambda item: (-item[1], str(item[0])),

@@ -118,7 +118,10 @@ async def _narrowed(request: Request, session: ReadSession, me: Me, view: View) 
         note = ""
         if len(ids) > limit:
             ids = ids[:limit]
-            note = f"Only the first {limit:,} links with this label are counted."
+            if await analytics.label_counted_whole(session, me.tenant, view.label):
+                note = f"Links scanned and top links look at the first {limit:,} of its links."
+            else:
+                note = f"Only the first {limit:,} links with this label are counted."
         return Narrowed(ids, note=note, label=view.label)
     return Narrowed()
 
@@ -130,9 +133,13 @@ async def _figures(
     ids, label = narrowed.link_ids, narrowed.label
     short_base = ctx_of(request).settings.short_base
     summary = await analytics.summary(session, me.tenant, query, link_ids=ids, label=label)
-    scanned, scanned_before = await analytics.links_scanned(
-        session, me.tenant, query, link_ids=ids, label=label
-    )
+    if ids is None:
+        scanned, scanned_before = await analytics.links_scanned(session, me.tenant, query)
+        top = await analytics.top_links(session, me.tenant, query, short_base, TOP_LINKS)
+    else:
+        scanned, scanned_before, top = await analytics.link_activity(
+            session, me.tenant, query, short_base, ids, TOP_LINKS, label=label
+        )
     # By day, the summary's trend is the time series (same call, so not asked twice).
     series = (
         summary.trend
@@ -141,10 +148,6 @@ async def _figures(
     )
     countries = await analytics.geography(session, me.tenant, query, link_ids=ids, label=label)
     devices = await analytics.devices(session, me.tenant, query, link_ids=ids, label=label)
-    if ids is None:
-        top = await analytics.top_links(session, me.tenant, query, short_base, TOP_LINKS)
-    else:
-        top = await analytics.ranked_links(session, me.tenant, query, short_base, ids, TOP_LINKS)
     return {
         "summary": summary,
         "links_scanned": scanned,
@@ -380,7 +383,9 @@ async def chart_csv(request: Request, chart: str, me: SignedIn, session: ReadSes
         if ids is None:
             top = await analytics.top_links(session, me.tenant, query, short_base, 100)
         else:
-            top = await analytics.ranked_links(session, me.tenant, query, short_base, ids, 100)
+            top = await analytics.ranked_links(
+                session, me.tenant, query, short_base, ids, 100, label=label
+            )
         rows = [["id", "short_url", "destination", "scans"]]
         rows += [[str(t.id), t.short_url, t.destination, t.scans] for t in top]
     return _csv(rows, f"xqr-{chart}-{query.period}.csv")

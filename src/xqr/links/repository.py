@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     LargeBinary,
+    Select,
     String,
     Table,
     UnaryExpression,
@@ -303,7 +304,7 @@ async def forget_label_change(
     )
 
 
-def label_link_ids(workspace_id: uuid.UUID, label: str) -> Any:
+def label_link_ids(workspace_id: uuid.UUID, label: str) -> Select[uuid.UUID]:
     return select(LinkLabel.link_id).where(
         LinkLabel.workspace_id == workspace_id, LinkLabel.label == label
     )

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from pydantic import ValidationError
-from sqlalchemy import Column, Table
+from sqlalchemy import Column, Select, Table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -791,6 +791,14 @@ async def changed_labels(
     return await repository.changed_labels(session, workspace_ids, limit)
 
 
+async def labels_changed(
+    session: AsyncSession, workspace_id: uuid.UUID, labels: Sequence[str]
+) -> None:
+    """List labels for a rebuild of their scan rollups (their links' rollups were written
+    some other way than by the scan writer: a bulk load)."""
+    await repository.mark_labels_changed(session, workspace_id, labels)
+
+
 async def label_changed(session: AsyncSession, workspace_id: uuid.UUID, label: str) -> bool:
     """Whether the label's scan rollups wait for a rebuild."""
     return await repository.label_changed(session, workspace_id, label)
@@ -802,6 +810,6 @@ async def label_rebuilt(
     await repository.forget_label_change(session, workspace_id, label, version)
 
 
-def label_link_ids(workspace_id: uuid.UUID, label: str) -> Any:
+def label_link_ids(workspace_id: uuid.UUID, label: str) -> Select[uuid.UUID]:
     """A query of the ids of the workspace's links carrying `label` (for a subquery)."""
     return repository.label_link_ids(workspace_id, label)

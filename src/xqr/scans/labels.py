@@ -21,13 +21,14 @@ from collections.abc import Mapping
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from xqr.db.engine import dialect_name
 from xqr.links import service as links
 from xqr.scans import repository
 from xqr.scans.aggregate import Target, label_scope
 
 logger = logging.getLogger("xqr.scans")
 
-REBUILDS_PER_TRANSACTION = 20
+REBUILDS_PER_PASS = 20
 
 
 async def label_scopes(
@@ -44,30 +45,45 @@ async def label_scopes(
     }
 
 
-async def rebuild_changed(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
-    """Rebuild the rows of labels whose links changed (up to `REBUILDS_PER_TRANSACTION` in one
-    transaction); how many were rebuilt."""
-    async with sessionmaker() as session:
-        if not await links.changed_labels(session, limit=1):
-            return 0
-    async with sessionmaker() as session:
-        await repository.hold_labels_exclusive(session)
-        changed = await links.changed_labels(session, limit=REBUILDS_PER_TRANSACTION)
-        for workspace_id, label, version in changed:
-            await repository.rebuild_label(
-                session, label_scope(workspace_id, label), links.label_link_ids(workspace_id, label)
-            )
+async def rebuild_changed(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    read_sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+) -> int:
+    """Rebuild the rows of labels whose links changed (up to `REBUILDS_PER_PASS`, one
+    transaction each); how many were rebuilt.
+
+    On SQLite the caller must be the process's scan writer between its batches (no batch may
+    commit meanwhile): the rows are read in a read transaction, so other writers (the API) wait
+    only for the short write of the result, not for the read. On PostgreSQL the exclusive lock
+    keeps every batch out, in every process, from the read to the commit."""
+    reader = read_sessionmaker or sessionmaker
+    async with reader() as session:
+        changed = await links.changed_labels(session, limit=REBUILDS_PER_PASS)
+    for workspace_id, label, version in changed:
+        members = links.label_link_ids(workspace_id, label)
+        async with sessionmaker() as session:
+            await repository.hold_labels_exclusive(session)
+            if dialect_name(session) == "postgresql":
+                rows = await repository.label_rows(session, members)
+            else:
+                async with reader() as reading:
+                    rows = await repository.label_rows(reading, members)
+            await repository.replace_label_rows(session, label_scope(workspace_id, label), rows)
             await links.label_rebuilt(session, workspace_id, label, version)
-        await session.commit()
+            await session.commit()
     if changed:
         logger.info("rebuilt the scan rollups of %d labels", len(changed))
     return len(changed)
 
 
-async def rebuild_all_changed(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
-    """Rebuild until no label waits (scripts, tests); how many were rebuilt."""
+async def rebuild_all_changed(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    read_sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+) -> int:
+    """Rebuild until no label waits (scripts, tests; no scan batch may run meanwhile on
+    SQLite); how many were rebuilt."""
     total = 0
-    while n := await rebuild_changed(sessionmaker):
+    while n := await rebuild_changed(sessionmaker, read_sessionmaker):
         total += n
     return total
 

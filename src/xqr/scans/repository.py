@@ -33,6 +33,7 @@ from xqr.scans.aggregate import (
     Target,
     TotalKey,
     VisitorKey,
+    day_of,
 )
 from xqr.scans.models import (
     ScanDimension,
@@ -660,15 +661,15 @@ async def hold_labels_exclusive(session: AsyncSession) -> None:
         await session.execute(text(f"SELECT pg_advisory_xact_lock({_LABEL_LOCK})"))
 
 
-async def rebuild_label(session: AsyncSession, scope: uuid.UUID, link_ids: Any) -> None:
-    """Replace a label's `scan_dimensions` rows (workspace column `scope`, kind `label`) with
-    the sums of its links' rollups: hourly facts and first-of-the-day visitors, then the UTC
-    days from those hours (as the writer derives them)."""
-    d, r, t = ScanDimension.__table__.c, ScanRollup.__table__.c, ScanTotal.__table__.c
-    await session.execute(
-        delete(ScanDimension).where(d.workspace_id == scope, d.kind == LABEL_KIND)
-    )
-    ids = link_ids.scalar_subquery() if hasattr(link_ids, "scalar_subquery") else link_ids
+LabelRow = tuple[str, str, datetime, str, int]  # dim, grain, bucket, value, scans
+
+
+async def label_rows(session: AsyncSession, link_ids: Any) -> list[LabelRow]:
+    """The `scan_dimensions` rows (dim, grain, bucket, value, scans) of a label whose links are
+    `link_ids` (a query of link ids): its links' hourly facts and first-of-the-day visitors
+    added up per hour, then per UTC day (as the writer derives days from hours)."""
+    r, t = ScanRollup.__table__.c, ScanTotal.__table__.c
+    ids = link_ids.scalar_subquery()
     facts = {
         "country": r.country,
         "device": r.device_type,
@@ -689,40 +690,42 @@ async def rebuild_label(session: AsyncSession, scope: uuid.UUID, link_ids: Any) 
         )
     )
     rows = union_all(*parts).subquery()
-    await session.execute(
-        insert(ScanDimension).from_select(
-            ["workspace_id", "kind", "dim", "grain", "bucket", "value", "scans"],
-            select(
-                literal(scope, ScanDimension.workspace_id.type),
-                literal(LABEL_KIND),
-                rows.c.dim,
-                literal("h"),
-                rows.c.bucket,
-                rows.c.value,
-                func.sum(rows.c.scans),
-            ).group_by(rows.c.dim, rows.c.bucket, rows.c.value),
+    result = await session.execute(
+        select(rows.c.dim, rows.c.bucket, rows.c.value, func.sum(rows.c.scans)).group_by(
+            rows.c.dim, rows.c.bucket, rows.c.value
         )
     )
-    hourly = (
-        select(d.dim, d.bucket, d.value, d.scans)
-        .where(d.workspace_id == scope, d.kind == LABEL_KIND, d.grain == "h")
-        .subquery()
-    )
-    if dialect_name(session) == "sqlite":
-        day: Any = func.substr(hourly.c.bucket, 1, 10).concat(" 00:00:00.000000")
-    else:
-        day = func.date_trunc("day", hourly.c.bucket, "UTC")
+    found: list[LabelRow] = []
+    days: dict[tuple[str, datetime, str], int] = {}
+    for dim, hour, value, n in result.all():
+        found.append((dim, "h", hour, value, int(n)))
+        key = (dim, day_of(hour), value)
+        days[key] = days.get(key, 0) + int(n)
+    found.extend((dim, "d", day, value, n) for (dim, day, value), n in days.items())
+    return found
+
+
+async def replace_label_rows(
+    session: AsyncSession, scope: uuid.UUID, rows: Sequence[LabelRow]
+) -> None:
+    """Replace a label's `scan_dimensions` rows (workspace column `scope`, kind `label`)."""
+    d = ScanDimension.__table__.c
     await session.execute(
-        insert(ScanDimension).from_select(
-            ["workspace_id", "kind", "dim", "grain", "bucket", "value", "scans"],
-            select(
-                literal(scope, ScanDimension.workspace_id.type),
-                literal(LABEL_KIND),
-                hourly.c.dim,
-                literal("d"),
-                day,
-                hourly.c.value,
-                func.sum(hourly.c.scans),
-            ).group_by(hourly.c.dim, day, hourly.c.value),
-        )
+        delete(ScanDimension).where(d.workspace_id == scope, d.kind == LABEL_KIND)
     )
+    for start in range(0, len(rows), 5000):
+        await session.execute(
+            insert(ScanDimension),
+            [
+                {
+                    "workspace_id": scope,
+                    "kind": LABEL_KIND,
+                    "dim": dim,
+                    "grain": grain,
+                    "bucket": bucket,
+                    "value": value,
+                    "scans": n,
+                }
+                for dim, grain, bucket, value, n in rows[start : start + 5000]
+            ],
+        )

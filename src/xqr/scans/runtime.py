@@ -45,6 +45,7 @@ def install(app: XqrApp) -> None:
         retention_days=settings.scan_retention_days,
         journal=journal,
         visitor_memory_max=settings.scan_visitor_memory,
+        read_sessionmaker=app.ctx.read_sessionmaker,
     )
     app.ctx.parts.scan_journal = journal
     app.ctx.parts.scan_buffer = buffer

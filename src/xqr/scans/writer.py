@@ -174,9 +174,11 @@ class ScanWriter:
         retention_days: int | None = None,
         journal: ScanJournal | None = None,
         visitor_memory_max: int = DEFAULT_VISITOR_KEYS,
+        read_sessionmaker: async_sessionmaker[AsyncSession] | None = None,
     ) -> None:
         self.buffer = buffer
         self.sessionmaker = sessionmaker
+        self.read_sessionmaker = read_sessionmaker or sessionmaker
         # Two visitor-days (target and workspace) per visitor: the memo holds half as many.
         self.enricher = Enricher(secret, memo_size=max(1000, visitor_memory_max // 2))
         self.visitors = VisitorMemory(max_keys=visitor_memory_max)
@@ -407,7 +409,7 @@ class ScanWriter:
             return
         self._next_label_check = time.monotonic() + LABEL_CHECK_SECONDS
         async with self._lock:
-            await labels.rebuild_changed(self.sessionmaker)
+            await labels.rebuild_changed(self.sessionmaker, self.read_sessionmaker)
 
     async def _prune_when_due(self) -> None:
         if self.retention_days is None or time.monotonic() < self._next_prune:
