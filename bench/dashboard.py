@@ -198,7 +198,7 @@ async def seed_rollups(app: Any, url: str, args: argparse.Namespace) -> dict[str
     async with app.ctx.sessionmaker() as session:
         await labels_changed(session, app.state_workspace_id, [SEED_LABEL])
         await session.commit()
-    await rebuild_all_changed(app.ctx.sessionmaker)
+    await rebuild_all_changed(app.ctx.sessionmaker, app.ctx.read_sessionmaker)
     rebuilt = round(time.perf_counter() - started, 1)
     print(f"   label rows rebuilt in {rebuilt} s", flush=True)
     return {

@@ -124,7 +124,7 @@ async def test_a_rebuild_writes_the_rows_the_writer_kept(
         await links.labels_changed(session, uuid.UUID(account.workspace_id), ["spring"])
         await session.commit()
     assert not await _ready(app, account, "spring")
-    assert await labels.rebuild_all_changed(app.ctx.sessionmaker) == 1
+    assert await labels.rebuild_all_changed(app.ctx.sessionmaker, app.ctx.read_sessionmaker) == 1
     assert await _ready(app, account, "spring")
     assert await _rows(app, account, "spring") == kept
 
@@ -143,7 +143,7 @@ async def test_a_link_that_loses_or_gains_a_label_is_counted_where_it_now_is(
     after = await _views(app, account, "spring", True)
     assert after == await _views(app, account, "spring", False)
     assert after[0].total_scans < before[0].total_scans
-    assert await labels.rebuild_all_changed(app.ctx.sessionmaker) == 2
+    assert await labels.rebuild_all_changed(app.ctx.sessionmaker, app.ctx.read_sessionmaker) == 2
     assert await _ready(app, account, "spring")
     await _agree(app, account, "spring")
     await _agree(app, account, "summer")
@@ -160,7 +160,7 @@ async def test_a_deleted_link_leaves_its_labels(
     response = await client.delete(f"/api/v1/links/{labelled[2]}", headers=account.headers)
     assert response.status_code == 204, response.text
     assert not await _ready(app, account, "spring")
-    assert await labels.rebuild_all_changed(app.ctx.sessionmaker) == 2
+    assert await labels.rebuild_all_changed(app.ctx.sessionmaker, app.ctx.read_sessionmaker) == 2
     await _agree(app, account, "spring")
     await _agree(app, account, "summer")
 

@@ -282,13 +282,14 @@ async def changed_labels(
     return [(w, label, int(v)) for w, label, v in rows.all()]
 
 
-async def label_changed(session: AsyncSession, workspace_id: uuid.UUID, label: str) -> bool:
+async def label_change(session: AsyncSession, workspace_id: uuid.UUID, label: str) -> int | None:
+    """The version of the label's listed change (None: not listed)."""
     found = await session.scalar(
         select(LabelChange.version).where(
             LabelChange.workspace_id == workspace_id, LabelChange.label == label
         )
     )
-    return found is not None
+    return None if found is None else int(found)
 
 
 async def forget_label_change(

@@ -799,9 +799,10 @@ async def labels_changed(
     await repository.mark_labels_changed(session, workspace_id, labels)
 
 
-async def label_changed(session: AsyncSession, workspace_id: uuid.UUID, label: str) -> bool:
-    """Whether the label's scan rollups wait for a rebuild."""
-    return await repository.label_changed(session, workspace_id, label)
+async def label_change(session: AsyncSession, workspace_id: uuid.UUID, label: str) -> int | None:
+    """The version of the change the label's scan rollups wait for (None: they are up to
+    date)."""
+    return await repository.label_change(session, workspace_id, label)
 
 
 async def label_rebuilt(

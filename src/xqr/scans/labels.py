@@ -59,21 +59,34 @@ async def rebuild_changed(
     reader = read_sessionmaker or sessionmaker
     async with reader() as session:
         changed = await links.changed_labels(session, limit=REBUILDS_PER_PASS)
-    for workspace_id, label, version in changed:
-        members = links.label_link_ids(workspace_id, label)
+    for workspace_id, label, _ in changed:
         async with sessionmaker() as session:
-            await repository.hold_labels_exclusive(session)
             if dialect_name(session) == "postgresql":
-                rows = await repository.label_rows(session, members)
-            else:
+                await repository.hold_labels_exclusive(session)
+                found = await _current_rows(session, workspace_id, label)
+            else:  # read before the write transaction (BEGIN IMMEDIATE takes the lock)
                 async with reader() as reading:
-                    rows = await repository.label_rows(reading, members)
+                    found = await _current_rows(reading, workspace_id, label)
+            if found is None:  # another process rebuilt it while this one waited
+                continue
+            version, rows = found
             await repository.replace_label_rows(session, label_scope(workspace_id, label), rows)
             await links.label_rebuilt(session, workspace_id, label, version)
             await session.commit()
     if changed:
         logger.info("rebuilt the scan rollups of %d labels", len(changed))
     return len(changed)
+
+
+async def _current_rows(
+    session: AsyncSession, workspace_id: uuid.UUID, label: str
+) -> tuple[int, list[repository.LabelRow]] | None:
+    """The version of the label's listed change and the rows its links add up to now (None:
+    no change is listed any more)."""
+    version = await links.label_change(session, workspace_id, label)
+    if version is None:
+        return None
+    return version, await repository.label_rows(session, links.label_link_ids(workspace_id, label))
 
 
 async def rebuild_all_changed(
@@ -90,4 +103,4 @@ async def rebuild_all_changed(
 
 async def rollups_ready(session: AsyncSession, workspace_id: uuid.UUID, label: str) -> bool:
     """Whether the label's rows count exactly its links now (no rebuild waits)."""
-    return not await links.label_changed(session, workspace_id, label)
+    return await links.label_change(session, workspace_id, label) is None
