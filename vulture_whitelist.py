@@ -102,3 +102,8 @@ _.fill
 # The routing module's one-call form, which its property tests exercise (the redirect path
 # asks for the matching rule itself, to record which one it was).
 _.resolve_destination
+
+# Label rollups rebuilt on demand: bench/dashboard.py lists its bulk-loaded label and rebuilds
+# it at once, as do the label rollup tests (tests/analytics/test_label_rollups.py).
+_.labels_changed
+_.rebuild_all_changed

@@ -15,13 +15,16 @@ hourly rows: the costlier case) also gets the rollup rows N scans over `--scan-d
 across its first `--scan-links` links leave (`bench/rollup_seed.py` writes them in bulk;
 raw events are not written, the pages never read them), and the analytics pages are measured:
 the overview for each period, hourly buckets, a label covering every seeded link, the busiest
-link's own page and a CSV. `--only-analytics` skips the other pages.
+link's own page and a CSV; and a CSV `links` report of all `--links` links over the last 30
+days is run `--report-runs` times by a report worker (as `bench/reports.py` runs it; 0 skips
+it). `--only-analytics` skips the other pages.
 
 Prints a table and writes bench/results/dashboard.json.
 
     python bench/dashboard.py [--links 100000] [--keys 50] [--requests 40]
                               [--scans 10000000 --scan-links 1000 --scan-days 90]
-                              [--only-analytics] [--backends sqlite,postgres] [--output FILE]
+                              [--only-analytics] [--report-runs 3]
+                              [--backends sqlite,postgres] [--output FILE]
 """
 
 from __future__ import annotations
@@ -269,6 +272,13 @@ async def run_backend(name: str, url: str, data_dir: Path, args: argparse.Namesp
             result["analytics_pages"] = await page_times(
                 app, args.requests, last, app.state_link_id, ANALYTICS_PAGES
             )
+            if args.report_runs:
+                from bench.reports import time_links_report
+
+                print(f"   a links report of all {args.links:,} links", flush=True)
+                result["links_report"] = await time_links_report(
+                    app.ctx, app.state_workspace_id, "csv", args.report_runs
+                )
     return result
 
 
@@ -293,6 +303,7 @@ def main() -> int:
     parser.add_argument("--scan-links", type=int, default=1000)
     parser.add_argument("--scan-days", type=int, default=90)
     parser.add_argument("--only-analytics", action="store_true")
+    parser.add_argument("--report-runs", type=int, default=3)
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--output", default=str(RESULTS / "dashboard.json"))
     args = parser.parse_args()
@@ -348,6 +359,14 @@ def report(results: dict[str, Any]) -> None:
                 cell = results[b][table][name]
                 row += f"{cell['p50_ms']:>15.1f}{cell['p95_ms']:>15.1f}"
             print(row)
+    for b in backends:
+        if "links_report" in results[b]:
+            cell = results[b]["links_report"]
+            print(
+                f"\n{b}: a CSV links report of {cell['rows']:,} links took "
+                f"{cell['seconds_median']:.2f} s (median; min {cell['seconds_min']:.2f}, "
+                f"max {cell['seconds_max']:.2f})"
+            )
     print(f"\nload average when the run started: {results['load_average']}")
     for b in backends:
         if "first_visit_bytes" not in results[b]:

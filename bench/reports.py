@@ -173,58 +173,68 @@ async def prepare(url: str, data_dir: Path, args: argparse.Namespace) -> Any:
     return app
 
 
-async def run_backend(name: str, url: str, data_dir: Path, args: argparse.Namespace) -> Any:
+async def time_links_report(
+    ctx: Any, workspace_id: uuid.UUID, fmt: str, runs: int, name: str = "All links"
+) -> dict[str, Any]:
+    """A saved `links` report of the workspace's links over the last 30 days, run `runs`
+    times by a report worker in this process (claim, query, build the file, store it)."""
     from xqr.reports import service as reports
     from xqr.reports.schemas import ReportCreate
     from xqr.reports.worker import ReportWorker
     from xqr.workspaces.service import get_workspace, tenant_for
 
-    print(f"\n== {name}: {args.links:,} links, {args.scans:,} scans", flush=True)
-    app = await prepare(url, data_dir, args)
-    ctx = app.ctx
     worker = ReportWorker(
         ctx.settings,
         sessionmaker=ctx.sessionmaker,
         read_sessionmaker=ctx.read_sessionmaker,
         plans=ctx.plans,
     )
+    async with ctx.sessionmaker() as session:
+        tenant = tenant_for(await get_workspace(session, workspace_id), ctx.plans)
+        report = await reports.create_report(
+            session,
+            tenant,
+            ReportCreate(name=f"{name} {fmt}", kind="links", period="30d", format=fmt),
+        )
+        await session.commit()
+    times: list[float] = []
+    run: Any = None
+    for _ in range(runs):
+        async with ctx.sessionmaker() as session:
+            queued = await reports.run_report(session, tenant, str(report.id))
+            await session.commit()
+        started = time.perf_counter()
+        assert await worker.run_once() == 1
+        times.append(time.perf_counter() - started)
+        async with ctx.read_sessionmaker() as session:
+            run = await reports.get_run(session, tenant, str(queued.id))
+        assert run.status == "completed", run.error
+    await worker.close()
+    cell = {
+        "seconds_min": min(times),
+        "seconds_median": statistics.median(times),
+        "seconds_max": max(times),
+        "rows": run.row_count,
+        "bytes": run.size,
+    }
+    print(
+        f"   {fmt:<5} {cell['seconds_median']:8.2f} s median of {runs} "
+        f"(min {cell['seconds_min']:.2f}, max {cell['seconds_max']:.2f}); "
+        f"{cell['rows']:,} rows, {cell['bytes']:,} bytes",
+        flush=True,
+    )
+    return cell
+
+
+async def run_backend(name: str, url: str, data_dir: Path, args: argparse.Namespace) -> Any:
+    print(f"\n== {name}: {args.links:,} links, {args.scans:,} scans", flush=True)
+    app = await prepare(url, data_dir, args)
+    ctx = app.ctx
     result: dict[str, Any] = {"rollup_rows": app.bench_rollup_rows, "formats": {}}
     for fmt in args.formats.split(","):
-        async with ctx.sessionmaker() as session:
-            tenant = tenant_for(await get_workspace(session, app.bench_workspace_id), ctx.plans)
-            report = await reports.create_report(
-                session,
-                tenant,
-                ReportCreate(name=f"All links {fmt}", kind="links", period="30d", format=fmt),
-            )
-            await session.commit()
-        times: list[float] = []
-        run: Any = None
-        for _ in range(args.runs):
-            async with ctx.sessionmaker() as session:
-                queued = await reports.run_report(session, tenant, str(report.id))
-                await session.commit()
-            started = time.perf_counter()
-            assert await worker.run_once() == 1
-            times.append(time.perf_counter() - started)
-            async with ctx.read_sessionmaker() as session:
-                run = await reports.get_run(session, tenant, str(queued.id))
-            assert run.status == "completed", run.error
-        cell = {
-            "seconds_min": min(times),
-            "seconds_median": statistics.median(times),
-            "seconds_max": max(times),
-            "rows": run.row_count,
-            "bytes": run.size,
-        }
-        result["formats"][fmt] = cell
-        print(
-            f"   {fmt:<5} {cell['seconds_median']:8.2f} s median of {args.runs} "
-            f"(min {cell['seconds_min']:.2f}, max {cell['seconds_max']:.2f}); "
-            f"{cell['rows']:,} rows, {cell['bytes']:,} bytes",
-            flush=True,
+        result["formats"][fmt] = await time_links_report(
+            ctx, app.bench_workspace_id, fmt, args.runs
         )
-    await worker.close()
     await ctx.close()
     return result
 
