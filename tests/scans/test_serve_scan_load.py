@@ -41,7 +41,10 @@ async def stored(db_url: str, link_id: str) -> tuple[int, int]:
 
 
 async def start(db_url: str, tmp_path: Path) -> tuple[ServerProcess, str]:
-    env = xqr_env(db_url, tmp_path / "data", XQR_ACCESS_LOG="false")
+    # Idle connections are kept for the whole test: a client starved of CPU on a busy machine
+    # can wait out the default 5 s between two requests, and a server closing the connection
+    # just as the next request goes out fails that request on the client's side.
+    env = xqr_env(db_url, tmp_path / "data", XQR_ACCESS_LOG="false", XQR_KEEP_ALIVE_SECONDS="300")
     server = await asyncio.to_thread(ServerProcess(env, tmp_path).start)
     key = re.findall(r"xqr_pk_[0-9a-f]{8}\.[A-Za-z0-9_-]{64}", server.stdout())[0]
     return server, key

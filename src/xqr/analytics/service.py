@@ -306,7 +306,8 @@ async def summary(
 ) -> SummaryOut:
     """Totals, unique visitors, top countries and devices, a daily trend, the previous period.
 
-    `link_ids`: only these links of the workspace, counted together."""
+    `link_ids`: only these links of the workspace, counted together (`label`: they are that
+    label's links, whose own rollups answer when they are up to date)."""
     scope = await _scope(session, tenant, None, link_ids, label)
     w = await _window(session, scope, query)
     if isinstance(scope, WorkspaceScope):  # totals and breakdowns in one query

@@ -270,15 +270,11 @@ async def mark_labels_changed(
     )
 
 
-async def changed_labels(
-    session: AsyncSession, workspace_ids: Sequence[uuid.UUID] | None = None, limit: int = 100
-) -> list[tuple[uuid.UUID, str, int]]:
-    """(workspace, label, version) of labels waiting for a rollup rebuild (of some
-    workspaces, or of all)."""
-    query = select(LabelChange.workspace_id, LabelChange.label, LabelChange.version)
-    if workspace_ids is not None:
-        query = query.where(LabelChange.workspace_id.in_(list(workspace_ids)))
-    rows = await session.execute(query.limit(limit))
+async def changed_labels(session: AsyncSession, limit: int) -> list[tuple[uuid.UUID, str, int]]:
+    """(workspace, label, version) of labels waiting for a rollup rebuild."""
+    rows = await session.execute(
+        select(LabelChange.workspace_id, LabelChange.label, LabelChange.version).limit(limit)
+    )
     return [(w, label, int(v)) for w, label, v in rows.all()]
 
 

@@ -783,12 +783,10 @@ async def labels_of_links(
     return found
 
 
-async def changed_labels(
-    session: AsyncSession, workspace_ids: Sequence[uuid.UUID] | None = None, limit: int = 100
-) -> list[tuple[uuid.UUID, str, int]]:
+async def changed_labels(session: AsyncSession, limit: int) -> list[tuple[uuid.UUID, str, int]]:
     """(workspace, label, version) of labels whose links changed since their scan rollups
-    were built; of the given workspaces, or of all."""
-    return await repository.changed_labels(session, workspace_ids, limit)
+    were built (at most `limit`)."""
+    return await repository.changed_labels(session, limit)
 
 
 async def labels_changed(
@@ -808,6 +806,7 @@ async def label_change(session: AsyncSession, workspace_id: uuid.UUID, label: st
 async def label_rebuilt(
     session: AsyncSession, workspace_id: uuid.UUID, label: str, version: int
 ) -> None:
+    """The label's rollups were rebuilt after change `version` (a newer one stays listed)."""
     await repository.forget_label_change(session, workspace_id, label, version)
 
 
