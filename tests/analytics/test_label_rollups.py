@@ -182,3 +182,22 @@ async def test_a_running_writer_rebuilds_changed_labels(
     async with running(make_settings(db_url, tmp_path / "other")):
         await eventually(lambda: _ready(app, account, "spring"), "the rebuild of spring")
     await _agree(app, account, "spring")
+
+
+async def test_links_scanned_and_top_links_of_a_big_label_come_from_the_workspace_sums(
+    app: XqrApp, account: Account, labelled: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above `FEW_LINKS` links, the label's links are picked from the workspace's per-link
+    sums instead of looked up one by one: the same answer."""
+    tenant = await _tenant(app, account)
+    async with app.ctx.read_sessionmaker() as session:
+        ids = await links.link_ids_with_label(session, tenant, "spring", 10_000)
+        for period, zone, granularity in VIEWS:
+            query = analytics.Query.parse(period, zone, granularity)
+            ask = (session, tenant, query, "http://testserver", ids, 10)
+            few = await analytics.link_activity(*ask, label="spring")
+            monkeypatch.setattr(analytics, "FEW_LINKS", 1)
+            many = await analytics.link_activity(*ask, label="spring")
+            monkeypatch.setattr(analytics, "FEW_LINKS", 500)
+            assert few == many
+            assert few[0] > 0 and few[2]

@@ -43,7 +43,7 @@ from xqr.analytics.schemas import (
 )
 from xqr.core.clock import utcnow
 from xqr.core.errors import validation_error
-from xqr.links.service import get_link, get_links, link_view
+from xqr.links.service import get_link, get_links, label_link_ids, link_view
 from xqr.scans import labels, rollups
 from xqr.scans.aggregate import LABEL_KIND, label_scope
 from xqr.workspaces.tenant import Tenant
@@ -527,6 +527,8 @@ def _ratio(part: int, whole: int) -> float:
 # --- for the dashboard -------------------------------------------------------------------------
 
 MAX_FILTER_LINKS = 10_000  # links a dashboard filter counts together (a label's, at most)
+# Above this many, a label's links are counted from the workspace's per-link sums.
+FEW_LINKS = 500
 
 
 async def trend(
@@ -599,12 +601,20 @@ async def link_activity(
 ) -> tuple[int, int | None, list[TopLinkOut]]:
     """Among the given links: how many were scanned in the period and in the one before
     (None for `all`), and the most scanned (`links_scanned` and `ranked_links` in one read
-    per period)."""
+    per period). With `label` and more than `FEW_LINKS` of them, all the label's links are
+    counted (the ids given may be only the first of them)."""
     scope = await _scope(session, tenant, None, link_ids, label)
     w = await _window(session, scope, query)
 
     async def counts(window: Window) -> dict[uuid.UUID, tuple[int, int]]:
         ranges = window.ranges(TOTAL_GRAINS)
+        if label is not None and len(link_ids) > FEW_LINKS:
+            # the workspace's per-link sums, kept if the link has the label: one pass over the
+            # period's rows, not an index lookup per link
+            members = label_link_ids(tenant.workspace_id, label)
+            return await rollups.target_counts(
+                session, tenant.workspace_id, "link", ranges, among=members
+            )
         return await rollups.target_totals(session, link_ids, ranges) if link_ids else {}
 
     found = await counts(w)

@@ -118,9 +118,7 @@ async def _narrowed(request: Request, session: ReadSession, me: Me, view: View) 
         note = ""
         if len(ids) > limit:
             ids = ids[:limit]
-            if await analytics.label_counted_whole(session, me.tenant, view.label):
-                note = f"Links scanned and top links look at the first {limit:,} of its links."
-            else:
+            if not await analytics.label_counted_whole(session, me.tenant, view.label):
                 note = f"Only the first {limit:,} links with this label are counted."
         return Narrowed(ids, note=note, label=view.label)
     return Narrowed()

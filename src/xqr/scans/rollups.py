@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Subquery, func, literal, select, union_all
+from sqlalchemy import Select, Subquery, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from xqr.scans.models import ScanBreakdown, ScanDimension, ScanRollup, ScanTotal
@@ -142,19 +142,34 @@ async def target_ranking(
 
 
 async def target_counts(
-    session: AsyncSession, workspace_id: uuid.UUID, kind: str, ranges: Ranges
+    session: AsyncSession,
+    workspace_id: uuid.UUID,
+    kind: str,
+    ranges: Ranges,
+    among: Select[uuid.UUID] | None = None,
 ) -> dict[uuid.UUID, tuple[int, int]]:
-    """(scans, visitors) of every target of the kind with rows in the ranges."""
+    """(scans, visitors) of every target of the kind with rows in the ranges; `among`: only
+    the targets that query of ids gives (applied to the per-target sums, so it is looked up
+    once per target with scans, not once per row)."""
     t = _totals
     query = select(t.target_id, t.scans, t.visitors).where(
         t.workspace_id == workspace_id, t.kind == kind
     )
     rows = _over_ranges(query, t.grain, t.bucket, ranges)
-    result = await session.execute(
-        select(rows.c.target_id, func.sum(rows.c.scans), func.sum(rows.c.visitors)).group_by(
-            rows.c.target_id
+    sums = (
+        select(
+            rows.c.target_id,
+            func.sum(rows.c.scans).label("n"),
+            func.sum(rows.c.visitors).label("v"),
         )
+        .group_by(rows.c.target_id)
+        .subquery()
     )
+    counted = select(sums.c.target_id, sums.c.n, sums.c.v)
+    if among is not None:
+        members = among.subquery()
+        counted = counted.join(members, members.c[0] == sums.c.target_id)
+    result = await session.execute(counted)
     return {target: (int(n), int(v)) for target, n, v in result.all()}
 
 
