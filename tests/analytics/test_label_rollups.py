@@ -180,7 +180,10 @@ async def test_a_running_writer_rebuilds_changed_labels(
     assert not await _ready(app, account, "spring")
     # a process whose writer runs on its own (this test's app writes only when flushed)
     async with running(make_settings(db_url, tmp_path / "other")):
-        await eventually(lambda: _ready(app, account, "spring"), "the rebuild of spring")
+        # the writer looks every second; a busy machine may take a while to get there
+        await eventually(
+            lambda: _ready(app, account, "spring"), "the rebuild of spring", timeout=90
+        )
     await _agree(app, account, "spring")
 
 
